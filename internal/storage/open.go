@@ -1,0 +1,326 @@
+// Package storage keeps Observer's data in SQLite. It is the only package that
+// writes SQL. Reads go through a pool; every write goes through one writer
+// goroutine that commits waiting submissions together (group commit), so an
+// answer to a client always comes after its data is fsync'd.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/observerkz/observer/migrations"
+
+	_ "modernc.org/sqlite" // the "sqlite" driver
+)
+
+// Options configure a Store.
+type Options struct {
+	// Path is the SQLite database file.
+	Path string
+	// DataDir holds evidence files and keys outside the database (default: next to Path).
+	DataDir string
+	// Synchronous is the SQLite synchronous level for the writer: FULL (default, durable
+	// against power loss) or NORMAL (only for benchmarks that measure the floor).
+	Synchronous string
+	// MaxBatch caps how many submissions one group commit holds (default 256).
+	MaxBatch int
+	// Now returns the current time (tests may fix it).
+	Now func() time.Time
+}
+
+// Store is the database.
+type Store struct {
+	path    string
+	dataDir string
+	rw      *sql.DB
+	ro      *sql.DB
+	w       *writer
+	now     func() time.Time
+	sealer  *sealer
+}
+
+func dsn(path string, readOnly bool, sync string) string {
+	q := url.Values{}
+	// busy_timeout first, so the pragmas after it wait rather than fail on a busy file.
+	q.Add("_pragma", "busy_timeout(10000)")
+	if !readOnly {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database, checks it, and applies migrations.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	if opt.Path == "" {
+		return nil, errors.New("store: no database path given")
+	}
+	if opt.DataDir == "" {
+		opt.DataDir = strings.TrimSuffix(opt.Path, filepath.Ext(opt.Path)) + "-data"
+	}
+	if opt.Synchronous == "" {
+		opt.Synchronous = "FULL"
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if err := checkFile(opt.Path); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: unable to create data directory %s: %w", opt.DataDir, err)
+	}
+	rw, err := sql.Open("sqlite", dsn(opt.Path, false, opt.Synchronous))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to open %s: %w", opt.Path, err)
+	}
+	rw.SetMaxOpenConns(1)
+	rw.SetMaxIdleConns(1)
+	rw.SetConnMaxLifetime(0)
+	s := &Store{path: opt.Path, dataDir: opt.DataDir, rw: rw, now: func() time.Time { return opt.Now().UTC() }}
+	if err := s.check(ctx); err != nil {
+		rw.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		rw.Close()
+		return nil, err
+	}
+	ro, err := sql.Open("sqlite", dsn(opt.Path, true, opt.Synchronous))
+	if err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("store: unable to open %s for reading: %w", opt.Path, err)
+	}
+	ro.SetMaxOpenConns(8)
+	ro.SetMaxIdleConns(8)
+	s.ro = ro
+	if s.sealer, err = openSealer(opt.DataDir); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.w = startWriter(s, opt.MaxBatch)
+	return s, nil
+}
+
+// checkFile gives plain errors for the usual mistakes before SQLite gives cryptic ones.
+func checkFile(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		dir := filepath.Dir(path)
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("store: the folder %s for the database does not exist", dir)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to read %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("store: %s is a folder, not a database file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("store: %s is read-only: Observer needs to write to its database", path)
+		}
+		return fmt.Errorf("store: unable to open %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := f.Read(head)
+	if n > 0 && string(head[:n]) != "SQLite format 3\x00"[:n] {
+		return fmt.Errorf("store: %s is not an Observer database (not an SQLite file)", path)
+	}
+	return nil
+}
+
+func (s *Store) check(ctx context.Context) error {
+	var res string
+	if err := s.rw.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+		if strings.Contains(err.Error(), "not a database") {
+			return fmt.Errorf("store: %s is not an Observer database: %w", s.path, err)
+		}
+		if strings.Contains(err.Error(), "readonly") || strings.Contains(err.Error(), "read-only") {
+			return fmt.Errorf("store: %s is read-only: %w", s.path, err)
+		}
+		return fmt.Errorf("store: unable to check %s: %w", s.path, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("store: %s is damaged (quick_check: %s); restore it from a backup", s.path, res)
+	}
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	ents, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration file %s is not named NNNN_name.sql", name)
+		}
+		b, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{v, name, string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("store: two migrations numbered %d", ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion returns the highest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.rw.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	return migrateTo(ctx, s.rw, -1, s.now)
+}
+
+// migrateTo applies migrations up to and including version upTo (-1: all).
+func migrateTo(ctx context.Context, db *sql.DB, upTo int, now func() time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: unable to create the schema version table: %w", err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("store: unable to read the schema version: %w", err)
+	}
+	if len(ms) > 0 && current > ms[len(ms)-1].version {
+		return fmt.Errorf("store: the database has schema version %d, newer than this build knows (%d): use a newer Observer", current, ms[len(ms)-1].version)
+	}
+	for _, m := range ms {
+		if m.version <= current || (upTo >= 0 && m.version > upTo) {
+			continue
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: unable to start migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s failed: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+			m.version, m.name, fmtTime(now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: unable to record migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: unable to commit migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// Close stops the writer (after it commits what is queued) and closes the database.
+func (s *Store) Close() error {
+	if s.w != nil {
+		s.w.stop()
+	}
+	var errs []error
+	if s.ro != nil {
+		errs = append(errs, s.ro.Close())
+	}
+	errs = append(errs, s.rw.Close())
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.ro.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// DataDir is where evidence and keys are kept.
+func (s *Store) DataDir() string { return s.dataDir }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Now is the store's clock, in UTC.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Backup writes a consistent copy of the live database to out (VACUUM INTO).
+func (s *Store) Backup(ctx context.Context, out string) error {
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("store: %s already exists; choose a new file for the backup", out)
+	}
+	if _, err := s.ro.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+		return fmt.Errorf("store: unable to back up to %s: %w", out, err)
+	}
+	return nil
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}

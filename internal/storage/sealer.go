@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// sealer encrypts observers' personal data with AES-256-GCM under a key kept in the
+// data directory, outside the database file: a leaked database alone leaks no names.
+type sealer struct{ aead cipher.AEAD }
+
+const personalKeyFile = "personal-data.key"
+
+func openSealer(dataDir string) (*sealer, error) {
+	path := filepath.Join(dataDir, personalKeyFile)
+	key, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("store: unable to make the personal-data key: %w", err)
+		}
+		if err := writeFileSync(path, key, 0o600); err != nil {
+			return nil, fmt.Errorf("store: unable to save the personal-data key: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("store: unable to read the personal-data key %s: %w", path, err)
+	}
+	if len(key) != 32 {
+		return nil, fmt.Errorf("store: the personal-data key %s is damaged (%d bytes, want 32)", path, len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{aead}, nil
+}
+
+func (s *sealer) seal(plain, aad []byte) []byte {
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return s.aead.Seal(nonce, nonce, plain, aad)
+}
+
+func (s *sealer) open(sealed, aad []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("store: sealed personal data is too short")
+	}
+	out, err := s.aead.Open(nil, sealed[:n], sealed[n:], aad)
+	if err != nil {
+		return nil, errors.New("store: unable to open sealed personal data (wrong key?)")
+	}
+	return out, nil
+}
+
+// writeFileSync writes a new file durably: temp file, fsync, rename, fsync of the folder.
+func writeFileSync(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
