@@ -249,3 +249,32 @@ type AuditEntry struct {
 	PrevHash   string    `json:"prev_hash"`
 	Hash       string    `json:"hash"`
 }
+
+// TimeWindow narrows a scope to [From, To). Either end may be nil.
+type TimeWindow struct {
+	From *time.Time
+	To   *time.Time
+}
+
+// IncidentFilter selects incidents: the coordinator's list, exports and evidence packs
+// all use it, so a scope means the same thing everywhere.
+type IncidentFilter struct {
+	ElectionID int64
+	RegionID   int64
+	DistrictID int64
+	StationID  int64
+	Phase      Phase
+	Category   string
+	Statuses   []Status
+	Witnessed  *bool
+	Window     TimeWindow // on occurred_at
+	IDs        []int64
+	// UserID limits to incidents one user filed (an observer sees only their own).
+	UserID int64
+	// LimitRegionCode limits to one region (a region-limited coordinator).
+	LimitRegionCode string
+	// BeforeID pages backwards by id (keyset paging: newest first).
+	BeforeID int64
+	// Limit caps the number returned (0: no cap).
+	Limit int
+}
