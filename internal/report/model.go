@@ -250,7 +250,8 @@ type AuditEntry struct {
 	Hash       string    `json:"hash"`
 }
 
-// TimeWindow narrows a scope to [From, To). Either end may be nil.
+// TimeWindow narrows a scope to [From, To). Either end may be nil (open). Statistics
+// apply it to observations by arrival (else creation) and to incidents by occurrence.
 type TimeWindow struct {
 	From *time.Time
 	To   *time.Time
