@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/observerkz/observer/internal/storage"
+	"github.com/observerkz/observer/web"
+)
+
+func init() {
+	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR]"}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := flags(c, e.stderr)
+		sf := serveFlags(fs)
+		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data})
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return serve(ctx, e, store, sf, nil)
+	}
+	register(c)
+}
+
+type serveOpts struct {
+	addr, baseURL, proxies *string
+	insecure               *bool
+	maxFileMB              *int64
+}
+
+func serveFlags(fs interface {
+	String(string, string, string) *string
+	Bool(string, bool, string) *bool
+	Int64(string, int64, string) *int64
+}) serveOpts {
+	return serveOpts{
+		addr:      fs.String("addr", ":8080", "address to listen on"),
+		baseURL:   fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
+		proxies:   fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
+		insecure:  fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
+		maxFileMB: fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
+	}
+}
+
+// serve runs the server until ctx ends; banner adds lines to the start-up message.
+func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banner func(base string) []string) error {
+	base := *o.baseURL
+	if base == "" {
+		_, port, err := net.SplitHostPort(*o.addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", *o.addr, err)
+		}
+		base = "http://localhost:" + port
+	}
+	var proxies []string
+	if *o.proxies != "" {
+		proxies = strings.Split(*o.proxies, ",")
+	}
+	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20}
+	srv, err := web.New(cfg, store, e.log)
+	if err != nil {
+		return err
+	}
+	link, err := srv.SetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx, *o.addr, func(addr net.Addr) {
+		fmt.Fprintf(e.stdout, "Observer is running at %s (database %s)\n", base, store.Path())
+		if link != "" {
+			fmt.Fprintf(e.stdout, "No administrator yet. Open this one-time link to create one:\n  %s\n", link)
+		}
+		if banner != nil {
+			for _, l := range banner(base) {
+				fmt.Fprintln(e.stdout, l)
+			}
+		}
+		fmt.Fprintln(e.stdout, "Press Ctrl+C to stop.")
+	})
+}

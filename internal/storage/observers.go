@@ -1,0 +1,95 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+var observerCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$`)
+
+// ValidateObserverCode checks a pseudonymous observer code such as OBS-0142.
+func ValidateObserverCode(code string) error {
+	if !observerCode.MatchString(code) {
+		return fmt.Errorf("observer code %q: use 2 to 32 Latin letters, digits, '-' or '_' (e.g. OBS-0142)", code)
+	}
+	return nil
+}
+
+// EnsureObserver returns the id of the observer with this code, creating it if new.
+func EnsureObserver(tx *Tx, code, regionCode string, actor report.User) (int64, error) {
+	if err := ValidateObserverCode(code); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := tx.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
+	}
+	res, err := tx.Exec("INSERT INTO observers(code, region_code, created_at) VALUES (?, ?, ?)", code, regionCode, fmtTime(tx.Now()))
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to create observer %s: %w", code, err)
+	}
+	id, _ = res.LastInsertId()
+	return id, tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditCreate, Entity: "observer",
+		EntityID: strconv.FormatInt(id, 10), After: fmt.Sprintf(`{"code":%q,"region_code":%q}`, code, regionCode)})
+}
+
+// SetObserverContact stores an observer's personal data, sealed. The audit entry says
+// that it changed, never what it is.
+func SetObserverContact(tx *Tx, observerID int64, c report.ObserverContact, actor report.User) error {
+	plain, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	sealed := tx.store.sealer.seal(plain, contactAAD(observerID))
+	if _, err := tx.Exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT(observer_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+		observerID, sealed, fmtTime(tx.Now())); err != nil {
+		return fmt.Errorf("store: unable to save contact details: %w", err)
+	}
+	return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditUpdate, Entity: "observer_contact",
+		EntityID: strconv.FormatInt(observerID, 10), After: `{"contact":"sealed"}`})
+}
+
+// contactAAD binds a sealed record to its observer, so sealed data copied onto
+// another observer's row does not open.
+func contactAAD(observerID int64) []byte { return []byte("observer:" + strconv.FormatInt(observerID, 10)) }
+
+// ObserverContact opens an observer's personal data. Callers must audit-log the read
+// (report.AuditContactsRead) in the action that shows or exports it.
+func (s *Store) ObserverContact(ctx context.Context, observerID int64) (report.ObserverContact, error) {
+	var c report.ObserverContact
+	var sealed []byte
+	err := s.ro.QueryRowContext(ctx, "SELECT sealed FROM observer_contacts WHERE observer_id = ?", observerID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, report.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: unable to read contact details: %w", err)
+	}
+	plain, err := s.sealer.open(sealed, contactAAD(observerID))
+	if err != nil {
+		return c, err
+	}
+	return c, json.Unmarshal(plain, &c)
+}
+
+// ObserverByCode finds a pseudonymous observer.
+func (s *Store) ObserverByCode(ctx context.Context, code string) (report.Observer, error) {
+	var o report.Observer
+	err := s.ro.QueryRowContext(ctx, "SELECT id, code, region_code FROM observers WHERE code = ?", code).Scan(&o.ID, &o.Code, &o.RegionCode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, report.ErrNotFound
+	}
+	return o, err
+}

@@ -1,0 +1,279 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// NewToken returns a random URL-safe secret and its SHA-256 (what is stored).
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is how secrets (session cookies, API tokens, invite links) are stored.
+func HashToken(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+const userColumns = `id, login, role, region_code, COALESCE(observer_id, 0), totp_secret, created_at, disabled_at`
+
+func scanUser(sc scanner) (report.User, error) {
+	var u report.User
+	var created string
+	var disabled sql.NullString
+	err := sc.Scan(&u.ID, &u.Login, &u.Role, &u.RegionCode, &u.ObserverID, &u.TOTPSecret, &created, &disabled)
+	u.CreatedAt = parseTime(created)
+	u.DisabledAt = parseTimePtr(disabled)
+	return u, err
+}
+
+// NewUser is what creating an account needs.
+type NewUser struct {
+	Login      string
+	Password   string
+	Role       report.Role
+	RegionCode string
+	ObserverID int64
+}
+
+// ValidateLogin checks a login name: 3 to 64 letters, digits, '.', '_', '-', '@'.
+func ValidateLogin(login string) error {
+	if n := len([]rune(login)); n < 3 || n > 64 {
+		return errors.New("a login must have 3 to 64 characters")
+	}
+	for _, r := range login {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return fmt.Errorf("a login may contain only Latin letters, digits and . _ - @ (not %q)", r)
+		}
+	}
+	return nil
+}
+
+// CreateUser makes an account (in the caller's transaction), audit-logged as done by actor.
+func CreateUser(tx *Tx, nu NewUser, actor report.User) (int64, error) {
+	if err := ValidateLogin(nu.Login); err != nil {
+		return 0, err
+	}
+	if !report.ValidRole(nu.Role) {
+		return 0, fmt.Errorf("unknown role %q", nu.Role)
+	}
+	if nu.Role == report.RoleObserver && nu.ObserverID == 0 {
+		return 0, errors.New("an observer account needs an observer code")
+	}
+	hash, err := report.HashPassword(nu.Password)
+	if err != nil {
+		return 0, err
+	}
+	var exists int
+	if err := tx.QueryRow("SELECT COUNT(*) FROM users WHERE login = ?", nu.Login).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("store: unable to check the login: %w", err)
+	}
+	if exists > 0 {
+		return 0, fmt.Errorf("the login %q is taken", nu.Login)
+	}
+	var obs any
+	if nu.ObserverID != 0 {
+		obs = nu.ObserverID
+	}
+	res, err := tx.Exec(`INSERT INTO users(login, role, region_code, observer_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		nu.Login, string(nu.Role), nu.RegionCode, obs, hash, fmtTime(tx.Now()))
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to create user %s: %w", nu.Login, err)
+	}
+	id, _ := res.LastInsertId()
+	after := fmt.Sprintf(`{"login":%q,"role":%q,"region_code":%q,"observer_id":%d}`, nu.Login, nu.Role, nu.RegionCode, nu.ObserverID)
+	return id, tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
+		Entity: "user", EntityID: strconv.FormatInt(id, 10), After: after})
+}
+
+func actorName(u report.User) string {
+	if u.Login == "" {
+		return "system"
+	}
+	return u.Login
+}
+
+// User returns one account.
+func (s *Store) User(ctx context.Context, id int64) (report.User, error) {
+	u, err := scanUser(s.ro.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, report.ErrNotFound
+	}
+	return u, err
+}
+
+// Users lists every account, by login.
+func (s *Store) Users(ctx context.Context) ([]report.User, error) {
+	rows, err := s.ro.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY login")
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	defer rows.Close()
+	var out []report.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read a user: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate checks a login and password. It returns report.ErrNotFound for a wrong
+// login or password alike, taking the same time for both.
+func (s *Store) Authenticate(ctx context.Context, login, password string) (report.User, error) {
+	var hash string
+	row := s.ro.QueryRowContext(ctx, "SELECT "+userColumns+", password_hash FROM users WHERE login = ?", login)
+	var u report.User
+	var created string
+	var disabled sql.NullString
+	err := row.Scan(&u.ID, &u.Login, &u.Role, &u.RegionCode, &u.ObserverID, &u.TOTPSecret, &created, &disabled, &hash)
+	if errors.Is(err, sql.ErrNoRows) || hash == "" {
+		report.DummyCheck(password)
+		return report.User{}, report.ErrNotFound
+	}
+	if err != nil {
+		return report.User{}, fmt.Errorf("store: unable to read user: %w", err)
+	}
+	ok, err := report.CheckPassword(hash, password)
+	if err != nil {
+		return report.User{}, fmt.Errorf("store: user %d: %w", u.ID, err)
+	}
+	if !ok || disabled.Valid {
+		return report.User{}, report.ErrNotFound
+	}
+	u.CreatedAt = parseTime(created)
+	return u, nil
+}
+
+// HasAdmin reports whether any admin account exists.
+func (s *Store) HasAdmin(ctx context.Context) (bool, error) {
+	var n int
+	err := s.ro.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").Scan(&n)
+	return n > 0, err
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	ID        string // hash of the cookie value
+	User      report.User
+	CSRF      string
+	MFAOK     bool
+	ExpiresAt time.Time
+}
+
+// SessionTTL is how long an idle session lives.
+const SessionTTL = 24 * time.Hour
+
+// CreateSession starts a session for u and returns the cookie value.
+func (s *Store) CreateSession(ctx context.Context, u report.User, mfaOK bool) (cookie string, err error) {
+	cookie, hash := NewToken()
+	csrf, _ := NewToken()
+	err = s.Write(ctx, func(tx *Tx) error {
+		now := tx.Now()
+		if _, err := tx.Exec(`INSERT INTO sessions(id, user_id, csrf, created_at, expires_at, last_seen, mfa_ok) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			hash, u.ID, csrf, fmtTime(now), fmtTime(now.Add(SessionTTL)), fmtTime(now), boolInt(mfaOK)); err != nil {
+			return fmt.Errorf("store: unable to create a session: %w", err)
+		}
+		return tx.Audit(report.AuditEntry{ActorID: u.ID, Actor: u.Login, Action: report.AuditLogin, Entity: "user", EntityID: strconv.FormatInt(u.ID, 10)})
+	})
+	return cookie, err
+}
+
+// SessionByCookie finds a live session; report.ErrNotFound when expired, revoked or unknown.
+func (s *Store) SessionByCookie(ctx context.Context, cookie string) (Session, error) {
+	var sess Session
+	var expires string
+	var uid int64
+	var mfa int
+	err := s.ro.QueryRowContext(ctx, `SELECT id, user_id, csrf, expires_at, mfa_ok FROM sessions
+		WHERE id = ? AND revoked_at IS NULL`, HashToken(cookie)).Scan(&sess.ID, &uid, &sess.CSRF, &expires, &mfa)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sess, report.ErrNotFound
+	}
+	if err != nil {
+		return sess, fmt.Errorf("store: unable to read a session: %w", err)
+	}
+	sess.ExpiresAt = parseTime(expires)
+	if !s.now().Before(sess.ExpiresAt) {
+		return sess, report.ErrNotFound
+	}
+	sess.User, err = s.User(ctx, uid)
+	if err != nil {
+		return sess, err
+	}
+	if sess.User.DisabledAt != nil {
+		return sess, report.ErrNotFound
+	}
+	sess.MFAOK = mfa != 0
+	return sess, nil
+}
+
+// RevokeSession ends a session (logout, or an admin revoking it).
+func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", fmtTime(tx.Now()), id); err != nil {
+			return fmt.Errorf("store: unable to end a session: %w", err)
+		}
+		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditLogout, Entity: "session", EntityID: id[:12]})
+	})
+}
+
+// CreateAPIToken makes a Bearer token for a user; the token is shown once and stored hashed.
+func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.User) (string, error) {
+	token, hash := NewToken()
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("INSERT INTO api_tokens(user_id, token_hash, created_at) VALUES (?, ?, ?)", userID, hash, fmtTime(tx.Now()))
+		if err != nil {
+			return fmt.Errorf("store: unable to create a token: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
+			Entity: "api_token", EntityID: strconv.FormatInt(id, 10), After: fmt.Sprintf(`{"user_id":%d}`, userID)})
+	})
+	return token, err
+}
+
+// UserByAPIToken finds the account of a Bearer token.
+func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
+	var uid int64
+	err := s.ro.QueryRowContext(ctx, "SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", HashToken(token)).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return report.User{}, report.ErrNotFound
+	}
+	if err != nil {
+		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
+	}
+	u, err := s.User(ctx, uid)
+	if err == nil && u.DisabledAt != nil {
+		return report.User{}, report.ErrNotFound
+	}
+	return u, err
+}
+
+// UserByLogin finds an account by login.
+func (s *Store) UserByLogin(ctx context.Context, login string) (report.User, error) {
+	u, err := scanUser(s.ro.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, report.ErrNotFound
+	}
+	return u, err
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
+	"github.com/observerkz/observer/web/i18n"
+)
+
+const (
+	sessionCookie = "observer_session"
+	csrfCookie    = "observer_csrf" // double-submit token for forms shown before sign-in
+	langCookie    = "observer_lang"
+	flashCookie   = "observer_flash"
+	csrfField     = "csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// reqState is what the middleware learns about a request. Handlers and templates
+// read it through state(c) and page(ctx).
+type reqState struct {
+	id       string
+	user     *report.User
+	session  *storage.Session
+	bearer   bool
+	csrf     string
+	lang     string
+	loc      *i18n.Localizer
+	path     string
+	flash    string
+	api      bool
+	mfaRoute bool
+}
+
+func (st *reqState) needsMFA() bool {
+	return st.session != nil && st.user != nil && st.user.TOTPSecret != "" && !st.session.MFAOK
+}
+
+type stateKey struct{}
+
+func state(c echo.Context) *reqState {
+	if st, ok := c.Request().Context().Value(stateKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{loc: i18n.New("en"), lang: "en"}
+}
+
+// page returns the request state for templates.
+func page(ctx context.Context) *reqState {
+	if st, ok := ctx.Value(stateKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{loc: i18n.New("en"), lang: "en"}
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// base is the first middleware: request id, panic recovery, security headers, the
+// request log line, the user and the language.
+func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		start := time.Now()
+		req := c.Request()
+		st := &reqState{id: newID(), path: req.URL.Path}
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), stateKey{}, st)))
+		h := c.Response().Header()
+		h.Set("X-Request-Id", st.id)
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "+
+			"style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.cfg.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic", "request_id", st.id, "panic", fmt.Sprint(p))
+				err = echo.NewHTTPError(http.StatusInternalServerError)
+			}
+			if err != nil {
+				c.Error(err)
+				err = nil
+			}
+			uid := int64(0)
+			if st.user != nil {
+				uid = st.user.ID
+			}
+			// Only the path: queries and bodies may hold personal data.
+			s.log.Info("request", "request_id", st.id, "method", req.Method, "path", req.URL.Path,
+				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "user_id", uid)
+		}()
+		s.identify(c, st)
+		st.lang = s.chooseLang(c, st)
+		st.loc = i18n.New(st.lang)
+		c.SetRequest(c.Request().WithContext(i18n.WithLocalizer(c.Request().Context(), st.loc)))
+		if f, err := c.Cookie(flashCookie); err == nil {
+			st.flash = f.Value
+			s.clearCookie(c, flashCookie)
+		}
+		if err := s.checkCSRF(c, st); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// identify finds the user from a Bearer token or the session cookie.
+func (s *Server) identify(c echo.Context, st *reqState) {
+	ctx := c.Request().Context()
+	if auth := c.Request().Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		if u, err := s.store.UserByAPIToken(ctx, strings.TrimPrefix(auth, "Bearer ")); err == nil {
+			st.user, st.bearer = &u, true
+		}
+		return
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		sess, err := s.store.SessionByCookie(ctx, ck.Value)
+		if err == nil {
+			st.session, st.user, st.csrf = &sess, &sess.User, sess.CSRF
+			return
+		}
+		if !errors.Is(err, report.ErrNotFound) {
+			s.log.Error("session lookup failed", "request_id", st.id, "err", err)
+		}
+	}
+	// Anonymous: a double-submit token protects the sign-in and invitation forms.
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+		st.csrf = ck.Value
+	} else {
+		st.csrf, _ = storage.NewToken()
+		s.setCookie(c, csrfCookie, st.csrf, 0)
+	}
+}
+
+func (s *Server) chooseLang(c echo.Context, st *reqState) string {
+	if ck, err := c.Cookie(langCookie); err == nil {
+		return i18n.Match(ck.Value)
+	}
+	return i18n.Match(c.Request().Header.Get("Accept-Language"))
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// checkCSRF rejects a state-changing request from a browser that does not carry the
+// token of its session (or, before sign-in, of its double-submit cookie). Calls with a
+// Bearer token carry no cookies, so a forged cross-site request cannot use them.
+func (s *Server) checkCSRF(c echo.Context, st *reqState) error {
+	if !unsafeMethod(c.Request().Method) || st.bearer {
+		return nil
+	}
+	got := c.Request().Header.Get(csrfHeader)
+	if got == "" {
+		got = formValueNoParse(c, csrfField)
+	}
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
+		s.log.Warn("csrf rejected", "request_id", st.id, "path", c.Request().URL.Path)
+		return echo.NewHTTPError(http.StatusForbidden, "csrf")
+	}
+	return nil
+}
+
+// formValueNoParse reads one form field; for multipart bodies it parses with the
+// upload limits so the file parts land on disk, not in memory.
+func formValueNoParse(c echo.Context, name string) string {
+	ct := c.Request().Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "multipart/form-data") {
+		if err := c.Request().ParseMultipartForm(8 << 20); err != nil {
+			return ""
+		}
+		return c.Request().FormValue(name)
+	}
+	return c.FormValue(name)
+}
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// flash shows a message (a catalogue key) on the next page, after a redirect.
+func (s *Server) flash(c echo.Context, key string) {
+	s.setCookie(c, flashCookie, key, 60)
+}
+
+// localPath keeps a redirect target on this site: anything else becomes "/".
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+// logAttrs are safe log attributes for a request (never personal data).
+func logAttrs(c echo.Context) []any {
+	st := state(c)
+	return []any{slog.String("request_id", st.id), slog.String("path", c.Request().URL.Path)}
+}

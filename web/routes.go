@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/observerkz/observer/static"
+)
+
+// routes registers every route with its access rule. Keep this the one place that
+// says what exists; handlers live one file per page or action.
+func (s *Server) routes() {
+	e := s.e
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(s.base)
+	// Bodies are small except uploads, which routes raise for themselves.
+	e.Use(middleware.BodyLimit("2M"))
+
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
+	s.handle(http.MethodGet, "/healthz", anyone, s.healthz)
+	s.handle(http.MethodGet, "/", anyone, s.home)
+	s.handle(http.MethodGet, "/lang", anyone, s.setLang)
+
+	s.handle(http.MethodGet, "/login", anyone, s.loginPage)
+	s.handle(http.MethodPost, "/login", anyone, s.login)
+	s.handle(http.MethodPost, "/logout", signedIn, s.logout)
+	s.handle(http.MethodGet, "/setup/:token", anyone, s.invitePage)
+	s.handle(http.MethodPost, "/setup/:token", anyone, s.acceptInvite)
+	s.handle(http.MethodGet, "/invite/:token", anyone, s.invitePage)
+	s.handle(http.MethodPost, "/invite/:token", anyone, s.acceptInvite)
+}
+
+// staticHandler serves the embedded files with a day of caching (they change only
+// with a new build).
+func staticHandler(fsys http.FileSystem) http.Handler {
+	fs := http.FileServer(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		fs.ServeHTTP(w, r)
+	})
+}
