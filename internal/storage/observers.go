@@ -63,7 +63,9 @@ func SetObserverContact(tx *Tx, observerID int64, c report.ObserverContact, acto
 
 // contactAAD binds a sealed record to its observer, so sealed data copied onto
 // another observer's row does not open.
-func contactAAD(observerID int64) []byte { return []byte("observer:" + strconv.FormatInt(observerID, 10)) }
+func contactAAD(observerID int64) []byte {
+	return []byte("observer:" + strconv.FormatInt(observerID, 10))
+}
 
 // ObserverContact opens an observer's personal data. Callers must audit-log the read
 // (report.AuditContactsRead) in the action that shows or exports it.
