@@ -139,10 +139,7 @@ func checkFile(path string) error {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("store: %s is read-only: Observer needs to write to its database", path)
-		}
-		return fmt.Errorf("store: unable to open %s: %w", path, err)
+		return permissionError(path, err)
 	}
 	defer f.Close()
 	head := make([]byte, 16)
@@ -151,6 +148,13 @@ func checkFile(path string) error {
 		return fmt.Errorf("store: %s is not an Observer database (not an SQLite file)", path)
 	}
 	return nil
+}
+
+func permissionError(path string, err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("store: %s is read-only: Observer needs to write to its database", path)
+	}
+	return fmt.Errorf("store: unable to open %s: %w", path, err)
 }
 
 func (s *Store) check(ctx context.Context) error {
@@ -292,7 +296,14 @@ func (s *Store) Backup(ctx context.Context, out string) error {
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("store: %s already exists; choose a new file for the backup", out)
 	}
-	if _, err := s.ro.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+	// The read pool is query_only, which forbids VACUUM INTO; a connection of its own
+	// reads a consistent snapshot without holding up the writer.
+	db, err := sql.Open("sqlite", dsn(s.path, false, "FULL"))
+	if err != nil {
+		return fmt.Errorf("store: unable to open %s for a backup: %w", s.path, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("store: unable to back up to %s: %w", out, err)
 	}
 	return nil
