@@ -1,0 +1,373 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// The evidence pack (formats.md, "Evidence pack") is one ZIP, written as a stream:
+// every entry is hashed while it is written, evidence files are copied straight
+// from their blobs, and nothing but the PDF report and the list of sums is held
+// in memory, so memory does not grow with the gigabytes of evidence.
+
+// PackSource is what a pack reads. It must be one consistent snapshot of the
+// database: the pack reads incidents several times (report, CSV, JSON, evidence)
+// and every reading must see the same incidents in the same state.
+type PackSource interface {
+	// EachIncident streams the incidents matching f, oldest first.
+	EachIncident(ctx context.Context, f IncidentFilter, fn func(Incident) error) error
+	// EvidenceOf lists an incident's files, oldest first.
+	EvidenceOf(ctx context.Context, incidentID int64) ([]Evidence, error)
+	// EachObservation streams the submitted observations in f's election, region,
+	// district, station, phase and time window (on arrival, else submission), oldest first.
+	EachObservation(ctx context.Context, f IncidentFilter, fn func(Observation) error) error
+	// EachAuditEntry streams, in id order, the audit entries of the election (at least
+	// every entry that might concern its incidents, evidence and observations).
+	EachAuditEntry(ctx context.Context, electionID int64, fn func(AuditEntry) error) error
+	// OpenBlob opens an evidence file by its SHA-256.
+	OpenBlob(sha string) (io.ReadCloser, error)
+	// ObserverContact returns an observer's contact details (personal data: called
+	// only when the coordinator asked for them).
+	ObserverContact(ctx context.Context, observerID int64) (ObserverContact, error)
+}
+
+// PackOptions describe one evidence pack.
+type PackOptions struct {
+	Election Election
+	Scope    PackScope
+	// Tr is the language of the README and the PDF report (en, ru or kk).
+	Tr Translator
+	// Author is who made the pack (a login), CreatedAt when (default: now).
+	Author    string
+	CreatedAt time.Time
+	// FileName is the pack's name as the coordinator gets it (default PackFileName).
+	FileName string
+	// IncludeContacts puts observers' names and phone numbers in the pack. Only on
+	// the coordinator's explicit request, which the caller audit-logs.
+	IncludeContacts bool
+	// Stats is the statistics document of the scope (statistics.md), computed by
+	// the caller: written as statistics.json and summarised in the report.
+	Stats any
+	// Key signs SHA256SUMS.
+	Key ed25519.PrivateKey
+	// ExportEntryID is the audit entry recording this export, included in audit.jsonl.
+	ExportEntryID int64
+	// CategoryName names custom categories (see ExportOptions).
+	CategoryName func(code string) string
+	// MaxThumbnailBytes bounds the photo thumbnails the PDF holds (default 24 MiB);
+	// past it the report lists files without pictures. ThumbnailsPerIncident caps
+	// the pictures of one incident (default 6).
+	MaxThumbnailBytes     int64
+	ThumbnailsPerIncident int
+}
+
+// PackSummary tells what a pack holds.
+type PackSummary struct {
+	FileName          string
+	Incidents         int
+	EvidenceFiles     int
+	EvidenceBytes     int64
+	Observations      int
+	AuditEntries      int
+	Thumbnails        int
+	ThumbnailsOmitted int
+	// Bytes is the size of the ZIP written.
+	Bytes       int64
+	Fingerprint string
+}
+
+// Names of the fixed files of a pack.
+const (
+	PackReadme       = "README.txt"
+	PackReport       = "report.pdf"
+	PackIncidentsCSV = "incidents.csv"
+	PackIncidentsJSN = "incidents.json"
+	PackObservations = "observations.csv"
+	PackStatistics   = "statistics.json"
+	PackAudit        = "audit.jsonl"
+	PackPublicKey    = "signing-key.pub"
+	PackSums         = "SHA256SUMS"
+	PackSignature    = "SHA256SUMS.sig"
+)
+
+func (o *PackOptions) defaults() error {
+	if o.Tr == nil {
+		return errors.New("report: the pack needs a language")
+	}
+	if len(o.Key) != ed25519.PrivateKeySize {
+		return errors.New("report: the pack needs the signing key")
+	}
+	if o.Stats == nil {
+		return errors.New("report: the pack needs the statistics document")
+	}
+	if o.Scope.Filter.ElectionID == 0 {
+		o.Scope.Filter.ElectionID = o.Election.ID
+	}
+	if o.Scope.Filter.ElectionID != o.Election.ID {
+		return errors.New("report: the pack's scope is of another election")
+	}
+	// Paging has no meaning in a pack: it holds the whole scope.
+	o.Scope.Filter.BeforeID, o.Scope.Filter.Limit = 0, 0
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = time.Now()
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	if o.FileName == "" {
+		o.FileName = PackFileName(o.Election.Code, o.Scope, o.CreatedAt)
+	}
+	if o.MaxThumbnailBytes == 0 {
+		o.MaxThumbnailBytes = 24 << 20
+	}
+	if o.ThumbnailsPerIncident == 0 {
+		o.ThumbnailsPerIncident = 6
+	}
+	return nil
+}
+
+func (o PackOptions) exportOptions() ExportOptions {
+	return ExportOptions{Election: o.Election, Tr: o.Tr, CategoryName: o.CategoryName, IncludeContacts: o.IncludeContacts}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// packZip writes entries and keeps the "sha256  name" line of each.
+type packZip struct {
+	zw   *zip.Writer
+	at   time.Time
+	sums bytes.Buffer
+}
+
+func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error) (string, error) {
+	hdr := &zip.FileHeader{Name: name, Method: zip.Store, Modified: p.at}
+	if deflate {
+		hdr.Method = zip.Deflate
+	}
+	hdr.SetMode(0o644)
+	zf, err := p.zw.CreateHeader(hdr)
+	if err != nil {
+		return "", fmt.Errorf("report: unable to add %s to the pack: %w", name, err)
+	}
+	h := sha256.New()
+	if err := fill(io.MultiWriter(zf, h)); err != nil {
+		return "", fmt.Errorf("report: unable to write %s: %w", name, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	fmt.Fprintf(&p.sums, "%s  %s\n", sum, name)
+	return sum, nil
+}
+
+func (p *packZip) bytesEntry(name string, deflate bool, b []byte) error {
+	_, err := p.entry(name, deflate, func(w io.Writer) error { _, err := w.Write(b); return err })
+	return err
+}
+
+// WritePack writes the evidence pack to w as it is built.
+func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions) (PackSummary, error) {
+	if err := opt.defaults(); err != nil {
+		return PackSummary{}, err
+	}
+	pub := opt.Key.Public().(ed25519.PublicKey)
+	sum := PackSummary{FileName: opt.FileName, Fingerprint: KeyFingerprint(pub)}
+	stats, err := json.MarshalIndent(opt.Stats, "", "  ")
+	if err != nil {
+		return sum, fmt.Errorf("report: unable to encode the statistics: %w", err)
+	}
+	cw := &countingWriter{w: w}
+	p := &packZip{zw: zip.NewWriter(cw), at: opt.CreatedAt}
+	contacts := newContactCache(src, opt.IncludeContacts)
+	sel := newAuditSelection(opt.ExportEntryID)
+
+	if err := p.bytesEntry(PackReadme, true, packReadme(opt, sum.Fingerprint)); err != nil {
+		return sum, err
+	}
+	if _, err := p.entry(PackReport, false, func(w io.Writer) error {
+		r, err := renderReport(ctx, w, src, opt, stats, contacts)
+		sum.Thumbnails, sum.ThumbnailsOmitted = r.thumbnails, r.thumbnailsOmitted
+		return err
+	}); err != nil {
+		return sum, err
+	}
+	eopt := opt.exportOptions()
+	if _, err := p.entry(PackIncidentsCSV, true, func(w io.Writer) error {
+		c, err := NewIncidentCSV(w, eopt)
+		if err != nil {
+			return err
+		}
+		if err := eachRecord(ctx, src, opt.Scope.Filter, contacts, c.Write); err != nil {
+			return err
+		}
+		return c.Close()
+	}); err != nil {
+		return sum, err
+	}
+	if _, err := p.entry(PackIncidentsJSN, true, func(w io.Writer) error {
+		j, err := NewIncidentJSON(w, eopt)
+		if err != nil {
+			return err
+		}
+		if err := eachRecord(ctx, src, opt.Scope.Filter, contacts, j.Write); err != nil {
+			return err
+		}
+		return j.Close()
+	}); err != nil {
+		return sum, err
+	}
+	if _, err := p.entry(PackObservations, true, func(w io.Writer) error {
+		c, err := NewObservationCSV(w, eopt)
+		if err != nil {
+			return err
+		}
+		err = src.EachObservation(ctx, opt.Scope.Filter, func(o Observation) error {
+			sel.observations[o.ID] = true
+			sum.Observations++
+			ct, err := contacts.of(ctx, o.ObserverID)
+			if err != nil {
+				return err
+			}
+			return c.Write(ObservationRecord{Observation: o, Contact: ct})
+		})
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}); err != nil {
+		return sum, err
+	}
+	if err := p.bytesEntry(PackStatistics, true, append(stats, '\n')); err != nil {
+		return sum, err
+	}
+	if err := writeEvidence(ctx, p, src, opt, sel, &sum); err != nil {
+		return sum, err
+	}
+	if _, err := p.entry(PackAudit, true, func(w io.Writer) error {
+		n, err := writeAudit(ctx, w, src, opt.Election.ID, sel)
+		sum.AuditEntries = n
+		return err
+	}); err != nil {
+		return sum, err
+	}
+	pubPEM, err := MarshalPublicKeyPEM(pub)
+	if err != nil {
+		return sum, err
+	}
+	if err := p.bytesEntry(PackPublicKey, false, pubPEM); err != nil {
+		return sum, err
+	}
+	sums := p.sums.Bytes()
+	sig := ed25519.Sign(opt.Key, sums)
+	if err := p.bytesEntry(PackSums, true, sums); err != nil {
+		return sum, err
+	}
+	if err := p.bytesEntry(PackSignature, false, sig); err != nil {
+		return sum, err
+	}
+	if err := p.zw.Close(); err != nil {
+		return sum, fmt.Errorf("report: unable to finish the pack: %w", err)
+	}
+	sum.Bytes = cw.n
+	return sum, nil
+}
+
+// eachRecord streams the scope's incidents with their evidence and contact.
+func eachRecord(ctx context.Context, src PackSource, f IncidentFilter, contacts *contactCache, fn func(IncidentRecord) error) error {
+	return src.EachIncident(ctx, f, func(in Incident) error {
+		ev, err := src.EvidenceOf(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		ct, err := contacts.of(ctx, in.ObserverID)
+		if err != nil {
+			return err
+		}
+		return fn(IncidentRecord{Incident: in, Evidence: ev, Contact: ct})
+	})
+}
+
+// writeEvidence copies every evidence file byte for byte, checking on the way that
+// the bytes still have the SHA-256 they were stored under: a pack must never carry
+// a damaged file under an intact file's name.
+func writeEvidence(ctx context.Context, p *packZip, src PackSource, opt PackOptions, sel *auditSelection, sum *PackSummary) error {
+	buf := make([]byte, 1<<20)
+	return src.EachIncident(ctx, opt.Scope.Filter, func(in Incident) error {
+		sel.incidents[in.ID] = true
+		sum.Incidents++
+		ev, err := src.EvidenceOf(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range ev {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sel.addEvidence(e)
+			name := EvidencePath(e)
+			got, err := p.entry(name, compressible(e.MIME), func(w io.Writer) error {
+				f, err := src.OpenBlob(e.SHA256)
+				if err != nil {
+					return fmt.Errorf("evidence file %s of incident %d is not readable: %w", e.SHA256, in.ID, err)
+				}
+				defer f.Close()
+				// The struct hides WriterTo, so the copy uses the large buffer.
+				n, err := io.CopyBuffer(w, struct{ io.Reader }{f}, buf)
+				sum.EvidenceBytes += n
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if got != e.SHA256 {
+				return fmt.Errorf("report: evidence file %s of incident %d is damaged on disk (its bytes hash to %s)", e.SHA256, in.ID, got)
+			}
+			sum.EvidenceFiles++
+		}
+		return nil
+	})
+}
+
+// contactCache reads each observer's contact once per pack, and only when asked.
+type contactCache struct {
+	src     PackSource
+	enabled bool
+	m       map[int64]*ObserverContact
+}
+
+func newContactCache(src PackSource, enabled bool) *contactCache {
+	return &contactCache{src: src, enabled: enabled, m: map[int64]*ObserverContact{}}
+}
+
+func (c *contactCache) of(ctx context.Context, observerID int64) (*ObserverContact, error) {
+	if !c.enabled || observerID == 0 {
+		return nil, nil
+	}
+	if ct, ok := c.m[observerID]; ok {
+		return ct, nil
+	}
+	ct, err := c.src.ObserverContact(ctx, observerID)
+	if errors.Is(err, ErrNotFound) {
+		c.m[observerID] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.m[observerID] = &ct
+	return &ct, nil
+}

@@ -1,0 +1,249 @@
+package report
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/signintech/gopdf"
+)
+
+type reportResult struct {
+	thumbnails, thumbnailsOmitted int
+}
+
+// renderReport writes report.pdf: the cover, the summary statistics of the scope,
+// then one section per incident.
+func renderReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptions, stats []byte, contacts *contactCache) (reportResult, error) {
+	var res reportResult
+	tr := opt.Tr
+	d, err := newPDFDoc(tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
+	if err != nil {
+		return res, err
+	}
+
+	// Cover. The counts are only known at the end; they are written onto this page then.
+	d.newPage()
+	d.para(tr.T("pack.pdf.title"), true, 20)
+	d.space(4)
+	d.para(opt.Election.Name, true, 13)
+	d.space(10)
+	for _, l := range scopeLines(opt) {
+		d.row(l[0], l[1])
+	}
+	d.row(tr.T("pack.made_by"), opt.Author)
+	d.row(tr.T("pack.made_at"), madeAt(opt.CreatedAt))
+	d.row(tr.T("pack.contacts_included"), yesNo(tr, opt.IncludeContacts))
+	d.row(tr.T("pack.pdf.key"), KeyFingerprint(opt.Key.Public().(ed25519.PublicKey)))
+	countsY := d.y + 6
+	d.y = countsY + 3*14 + 10
+	d.setFont(false, 9)
+	d.gray(true)
+	d.text(marginX, contentW, tr.T("pack.pdf.cover_note", "File", opt.FileName))
+	d.gray(false)
+
+	d.newPage()
+	if err := renderStats(d, tr, stats, opt); err != nil {
+		return res, err
+	}
+
+	d.newPage()
+	d.para(tr.T("pack.pdf.incidents"), true, 15)
+	d.space(6)
+	var nInc, nFiles int
+	budget := opt.MaxThumbnailBytes
+	err = eachRecord(ctx, src, opt.Scope.Filter, contacts, func(rec IncidentRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		nInc++
+		nFiles += len(rec.Evidence)
+		incidentSection(d, rec, opt, src, &budget, &res)
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if nInc == 0 {
+		d.para(tr.T("pack.pdf.no_incidents"), false, 10)
+	}
+
+	// Back to the cover for the counts.
+	if err := d.pdf.SetPage(1); err != nil {
+		return res, fmt.Errorf("report: unable to return to the cover: %w", err)
+	}
+	d.y = countsY
+	d.setFont(true, 11)
+	for _, s := range []string{tr.N("count.incidents", nInc), tr.N("count.files", nFiles)} {
+		d.pdf.SetXY(marginX, d.y)
+		_ = d.pdf.Cell(nil, s)
+		d.y += 14
+	}
+	if res.thumbnailsOmitted > 0 {
+		d.setFont(false, 9)
+		d.pdf.SetXY(marginX, d.y)
+		_ = d.pdf.Cell(nil, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
+	}
+	if err := d.numberPages(tr, opt.FileName); err != nil {
+		return res, err
+	}
+	if _, err := d.pdf.WriteTo(w); err != nil {
+		return res, fmt.Errorf("report: unable to write the PDF: %w", err)
+	}
+	return res, nil
+}
+
+// stationTime shows t in the station's own zone, with the offset and zone named.
+func stationTime(t time.Time, st Station) string {
+	loc := st.Location()
+	lt := t.In(loc)
+	zone := "UTC" + lt.Format("-07:00")
+	if loc != time.UTC {
+		zone += ", " + loc.String()
+	}
+	return lt.Format("2006-01-02 15:04:05") + " (" + zone + ")"
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func incidentSection(d *pdfDoc, rec IncidentRecord, opt PackOptions, src PackSource, budget *int64, res *reportResult) {
+	tr, in, st := opt.Tr, rec.Incident, rec.Incident.Station
+	// Keep a heading with the start of its section.
+	d.ensure(110)
+	d.setFont(true, 12)
+	d.text(marginX, contentW, fmt.Sprintf("#%d · %s", in.ID, opt.exportOptions().categoryName(in.Category)))
+	d.space(2)
+	station := st.Code
+	if st.Name != "" {
+		station += " — " + st.Name
+	}
+	d.row(tr.T("pack.pdf.station"), station)
+	d.row(tr.T("pack.pdf.address"), st.Address)
+	place := st.RegionName
+	if st.DistrictName != "" {
+		place += " / " + st.DistrictName
+	}
+	d.row(tr.T("pack.pdf.place"), place)
+	d.row(tr.T("pack.pdf.time"), stationTime(in.OccurredAt, st))
+	d.row(tr.T("pack.pdf.phase"), tr.T("phase."+string(in.Phase)))
+	d.row(tr.T("pack.pdf.category"), opt.exportOptions().categoryName(in.Category)+" ("+in.Category+")")
+	d.row(tr.T("pack.pdf.witnessed"), tr.T("witnessed."+strconv.FormatBool(in.Witnessed)))
+	observer := in.ObserverCode
+	if observer == "" {
+		observer = "—"
+	}
+	if rec.Contact != nil {
+		for _, s := range []string{rec.Contact.Name, rec.Contact.Phone} {
+			if s != "" {
+				observer += ", " + s
+			}
+		}
+	}
+	d.row(tr.T("pack.pdf.observer"), observer)
+	status := tr.T("status." + string(in.Status))
+	if in.VerifiedBy != "" {
+		status += " — " + in.VerifiedBy
+	}
+	if in.VerifiedAt != nil {
+		status += ", " + stationTime(*in.VerifiedAt, st)
+	}
+	d.row(tr.T("pack.pdf.status"), status)
+	d.row(tr.T("pack.pdf.note"), in.VerificationNote)
+	d.row(tr.T("pack.pdf.reported"), stationTime(in.CreatedAt, st))
+	if in.Description != "" {
+		d.space(3)
+		d.setFont(true, 8.5)
+		d.gray(true)
+		d.text(marginX, contentW, tr.T("pack.pdf.description"))
+		d.gray(false)
+		d.setFont(false, 9.5)
+		d.text(marginX, contentW, in.Description)
+	}
+	d.space(3)
+	d.setFont(true, 8.5)
+	d.gray(true)
+	d.text(marginX, contentW, tr.N("count.files", len(rec.Evidence)))
+	d.gray(false)
+	var thumbs []thumbRef
+	for i, e := range rec.Evidence {
+		name := e.OriginalName
+		if name == "" {
+			name = "—"
+		}
+		d.setFont(false, 9)
+		d.text(marginX, contentW, fmt.Sprintf("%d. %s · %s · %s", i+1, name, e.MIME, tr.N("pack.pdf.bytes", int(e.Size), "Size", groupDigits(e.Size))))
+		d.setFont(false, 7.5)
+		d.text(marginX+12, contentW-12, "SHA-256 "+e.SHA256)
+		d.text(marginX+12, contentW-12, EvidencePath(e))
+		if !thumbable(e.MIME) {
+			continue
+		}
+		if len(thumbs) >= opt.ThumbnailsPerIncident || *budget <= 0 {
+			res.thumbnailsOmitted++
+			continue
+		}
+		sha := e.SHA256
+		jpg, w, h, err := thumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(sha) })
+		if err != nil {
+			continue // not a picture after all: the file is listed with its hash
+		}
+		*budget -= int64(len(jpg))
+		thumbs = append(thumbs, thumbRef{n: i + 1, jpg: jpg, w: w, h: h})
+	}
+	drawThumbs(d, thumbs, res)
+	d.space(4)
+	d.rule()
+}
+
+type thumbRef struct {
+	n    int
+	jpg  []byte
+	w, h int
+}
+
+// drawThumbs lays thumbnails out in rows, each numbered like the file list.
+func drawThumbs(d *pdfDoc, thumbs []thumbRef, res *reportResult) {
+	const box, gap = 118.0, 8.0
+	x := marginX
+	for _, t := range thumbs {
+		if x+box > pageW-marginX {
+			x = marginX
+			d.y += box + 14
+		}
+		if x == marginX {
+			d.ensure(box + 14)
+		}
+		s := box / float64(max(t.w, t.h))
+		w, h := float64(t.w)*s, float64(t.h)*s
+		holder, err := gopdf.ImageHolderByBytes(t.jpg)
+		if err == nil {
+			err = d.pdf.ImageByHolder(holder, x, d.y+2, &gopdf.Rect{W: w, H: h})
+		}
+		if err != nil {
+			res.thumbnailsOmitted++
+			continue
+		}
+		res.thumbnails++
+		d.setFont(false, 7.5)
+		d.pdf.SetXY(x, d.y+box+3)
+		_ = d.pdf.Cell(nil, strconv.Itoa(t.n))
+		x += box + gap
+	}
+	if len(thumbs) > 0 {
+		d.y += box + 14
+	}
+}
