@@ -18,6 +18,9 @@ type rule struct {
 	// api marks JSON routes: errors as JSON, Bearer tokens accepted, CSRF not needed
 	// for token-authenticated calls.
 	api bool
+	// mfaStep marks the routes a session may use before its second factor is done
+	// (entering the code, enrolling, signing out).
+	mfaStep bool
 }
 
 var (
@@ -27,6 +30,7 @@ var (
 	filers      = rule{roles: []report.Role{report.RoleObserver, report.RoleCoordinator}}
 	staff       = rule{roles: []report.Role{report.RoleCoordinator, report.RoleAdmin}}
 	admins      = rule{roles: []report.Role{report.RoleAdmin}}
+	mfaStep     = rule{roles: signedIn.roles, mfaStep: true}
 	apiSignedIn = rule{roles: signedIn.roles, api: true}
 	apiFilers   = rule{roles: filers.roles, api: true}
 	apiStaff    = rule{roles: staff.roles, api: true}
@@ -65,11 +69,19 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(localPath(c.Request().URL.RequestURI())))
 			}
-			if st.needsMFA() && !st.mfaRoute {
-				if r.api {
-					return apiError(c, http.StatusUnauthorized, "mfa_required", "two-factor sign-in is not complete", nil)
+			if !st.bearer && !r.mfaStep {
+				if st.needsMFA() {
+					if r.api {
+						return apiError(c, http.StatusUnauthorized, "mfa_required", "two-factor sign-in is not complete", nil)
+					}
+					return c.Redirect(http.StatusSeeOther, "/login/2fa")
 				}
-				return c.Redirect(http.StatusSeeOther, "/login/2fa")
+				if mfaRequired(st.user) {
+					if r.api {
+						return apiError(c, http.StatusForbidden, "mfa_enrolment_required", "administrators must turn on two-factor sign-in first", nil)
+					}
+					return c.Redirect(http.StatusSeeOther, "/account/2fa")
+				}
 			}
 			if !r.allows(st.user) {
 				return s.forbidden(c)

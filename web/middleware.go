@@ -32,17 +32,16 @@ const (
 // reqState is what the middleware learns about a request. Handlers and templates
 // read it through state(c) and page(ctx).
 type reqState struct {
-	id       string
-	user     *report.User
-	session  *storage.Session
-	bearer   bool
-	csrf     string
-	lang     string
-	loc      *i18n.Localizer
-	path     string
-	flash    string
-	api      bool
-	mfaRoute bool
+	id      string
+	user    *report.User
+	session *storage.Session
+	bearer  bool
+	csrf    string
+	lang    string
+	loc     *i18n.Localizer
+	path    string
+	flash   string
+	api     bool
 }
 
 func (st *reqState) needsMFA() bool {

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// Two-factor sign-in (TOTP, RFC 6238) for coordinators and admins; required for admins.
+
+// mfaRequired reports whether u must enrol before doing anything else.
+func mfaRequired(u *report.User) bool { return u.Role == report.RoleAdmin && u.TOTPSecret == "" }
+
+type mfaForm struct {
+	Secret string
+	URL    string
+	Error  string
+	Forced bool
+}
+
+func (s *Server) mfaEnrolPage(c echo.Context) error {
+	u := state(c).user
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Observer", AccountName: u.Login, Period: 30, Digits: otp.DigitsSix})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, mfaEnrolPage(mfaForm{Secret: key.Secret(), URL: key.URL(), Forced: mfaRequired(u)}))
+}
+
+func (s *Server) mfaEnrol(c echo.Context) error {
+	st := state(c)
+	secret := strings.TrimSpace(c.FormValue("secret"))
+	code := strings.TrimSpace(c.FormValue("code"))
+	if secret == "" || !totp.Validate(code, secret) {
+		key, _ := otp.NewKeyFromURL("otpauth://totp/Observer:" + st.user.Login + "?secret=" + secret + "&issuer=Observer")
+		url := ""
+		if key != nil {
+			url = key.URL()
+		}
+		return s.render(c, http.StatusUnprocessableEntity, mfaEnrolPage(mfaForm{Secret: secret, URL: url, Error: "mfa.wrong_code", Forced: mfaRequired(st.user)}))
+	}
+	ctx := c.Request().Context()
+	if err := s.store.SetTOTPSecret(ctx, st.user.ID, secret, *st.user); err != nil {
+		return err
+	}
+	if st.session != nil {
+		if err := s.store.MarkSessionMFA(ctx, st.session.ID, *st.user); err != nil {
+			return err
+		}
+	}
+	s.flash(c, "mfa.enabled")
+	return seeOther(c, "/")
+}
+
+func (s *Server) mfaLoginPage(c echo.Context) error {
+	if !state(c).needsMFA() {
+		return seeOther(c, "/")
+	}
+	return s.render(c, http.StatusOK, mfaLoginPage(""))
+}
+
+func (s *Server) mfaLogin(c echo.Context) error {
+	st := state(c)
+	if !st.needsMFA() {
+		return seeOther(c, "/")
+	}
+	ip := c.RealIP()
+	if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
+		return s.render(c, http.StatusTooManyRequests, mfaLoginPage("auth.throttled"))
+	}
+	ok, err := totp.ValidateCustom(strings.TrimSpace(c.FormValue("code")), st.user.TOTPSecret, time.Now(),
+		totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil || !ok {
+		s.throttle.fail(st.user.Login, ip)
+		s.auditLoginFailure(c, st.user.Login)
+		return s.render(c, http.StatusUnauthorized, mfaLoginPage("mfa.wrong_code"))
+	}
+	s.throttle.succeed(st.user.Login)
+	if err := s.store.MarkSessionMFA(c.Request().Context(), st.session.ID, *st.user); err != nil {
+		return err
+	}
+	return seeOther(c, "/")
+}
+
+// sessionsPage lets an admin see and end live sessions (a lost phone, a leaked password).
+func (s *Server) sessionsPage(c echo.Context) error {
+	list, err := s.store.LiveSessions(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, sessionsPage(list))
+}
+
+func (s *Server) revokeSession(c echo.Context) error {
+	st := state(c)
+	if err := s.store.RevokeSession(c.Request().Context(), c.FormValue("id"), *st.user); err != nil {
+		return err
+	}
+	s.flash(c, "sessions.revoked")
+	return seeOther(c, "/sessions")
+}

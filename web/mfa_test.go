@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+var secretRe = regexp.MustCompile(`data-testid="totp-secret">([A-Z2-7]+)<`)
+
+func TestAdminMustEnrolTOTP(t *testing.T) {
+	h := newHarness(t)
+	h.user(report.RoleAdmin, "chief", "")
+	c := h.client()
+	c.get("/login")
+	c.post("/login", url.Values{"login": {"chief"}, "password": {testPassword}})
+	// Anything but enrolment sends the admin to enrol.
+	resp, _ := c.get("/sessions")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account/2fa" {
+		t.Fatalf("admin without TOTP: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body := c.get("/account/2fa")
+	m := secretRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no secret shown: %s", body)
+	}
+	resp, _ = c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {"000000"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong code accepted: %d", resp.StatusCode)
+	}
+	code, _ := totp.GenerateCode(m[1], time.Now())
+	resp, _ = c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {code}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enrol: %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/sessions"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after enrolment: %d", resp.StatusCode)
+	}
+
+	// A new sign-in now needs the code.
+	c2 := h.client()
+	c2.get("/login")
+	c2.post("/login", url.Values{"login": {"chief"}, "password": {testPassword}})
+	resp, _ = c2.get("/sessions")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login/2fa" {
+		t.Fatalf("second factor not asked: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	c2.get("/login/2fa")
+	resp, _ = c2.post("/login/2fa", url.Values{"code": {"123456"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong second factor: %d", resp.StatusCode)
+	}
+	code, _ = totp.GenerateCode(m[1], time.Now())
+	resp, _ = c2.post("/login/2fa", url.Values{"code": {code}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second factor: %d", resp.StatusCode)
+	}
+	resp, body = c2.get("/sessions")
+	if resp.StatusCode != http.StatusOK || strings.Count(body, `action="/sessions/revoke"`) != 2 {
+		t.Fatalf("sessions page: %d", resp.StatusCode)
+	}
+
+	// The admin ends the first browser's session: it is signed out.
+	sessions, _ := h.store.LiveSessions(context.Background())
+	var first string
+	for _, si := range sessions {
+		first = si.ID // oldest last (newest first)
+	}
+	resp, _ = c2.post("/sessions/revoke", url.Values{"id": {first}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	resp, _ = c.get("/sessions")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("revoked session still works: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestObserverCannotRevokeSessions(t *testing.T) {
+	h := newHarness(t)
+	h.user(report.RoleObserver, "obs1", "")
+	c := h.client()
+	c.get("/login")
+	c.post("/login", url.Values{"login": {"obs1"}, "password": {testPassword}})
+	if resp, _ := c.get("/sessions"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("observer on /sessions: %d", resp.StatusCode)
+	}
+}
