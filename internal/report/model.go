@@ -195,6 +195,9 @@ type Observation struct {
 	State        ObservationState
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Incidents seen during the visit, saved in the same write as the form (on
+	// creation only: later ones are filed with ObservationID).
+	Incidents []Incident
 }
 
 // Incident is one irregularity.

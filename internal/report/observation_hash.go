@@ -1,0 +1,105 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Content hashes make submissions idempotent (formats.md): a client_id sent again
+// with the same content is the same submission; with other content, a conflict.
+// The hash covers what the submitter said, never what the server adds (ids of the
+// record itself, times of saving, who saved it), and is the same however the
+// content was spelled: times in UTC, answers and votes by code, empty as absent.
+
+type observationContent struct {
+	Station    int64             `json:"station"`
+	Phase      Phase             `json:"phase"`
+	Observer   int64             `json:"observer"`
+	ArrivedAt  string            `json:"arrived_at"`
+	LeftAt     string            `json:"left_at"`
+	Assessment Assessment        `json:"assessment"`
+	Answers    map[string]Answer `json:"answers"`
+	Protocol   *Protocol         `json:"protocol"`
+	Notes      string            `json:"notes"`
+	State      ObservationState  `json:"state"`
+	Incidents  []string          `json:"incidents"`
+}
+
+type incidentContent struct {
+	Station     int64  `json:"station"`
+	Phase       Phase  `json:"phase"`
+	Category    string `json:"category"`
+	OccurredAt  string `json:"occurred_at"`
+	Witnessed   bool   `json:"witnessed"`
+	Description string `json:"description"`
+	Observation int64  `json:"observation"`
+	Observer    int64  `json:"observer"`
+}
+
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v) // plain structs, maps of strings and numbers: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func canonTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// NormalizeProtocol returns nil for a protocol with nothing recorded, so an empty
+// protocol and no protocol are the same content.
+func NormalizeProtocol(p *Protocol) *Protocol {
+	if p == nil {
+		return nil
+	}
+	for _, f := range ProtocolFigures {
+		if p.Figure(f) != nil {
+			return p
+		}
+	}
+	if len(p.Votes) > 0 {
+		return p
+	}
+	return nil
+}
+
+// ObservationContentHash is the hash of an observation as submitted, with the
+// incidents it was submitted with (each hashed without its observation id, which
+// does not exist before the first save).
+func ObservationContentHash(o Observation) string {
+	answers := make(map[string]Answer, len(o.Answers))
+	for k, v := range o.Answers {
+		if v != "" {
+			answers[k] = v
+		}
+	}
+	c := observationContent{
+		Station: o.StationID, Phase: o.Phase, Observer: o.ObserverID,
+		ArrivedAt: canonTime(o.ArrivedAt), LeftAt: canonTime(o.LeftAt),
+		Assessment: o.Assessment, Answers: answers, Protocol: NormalizeProtocol(o.Protocol),
+		Notes: o.Notes, State: o.State, Incidents: []string{},
+	}
+	incs := append([]Incident(nil), o.Incidents...)
+	sort.Slice(incs, func(i, j int) bool { return incs[i].ClientID < incs[j].ClientID })
+	for _, in := range incs {
+		in.ObservationID = 0
+		c.Incidents = append(c.Incidents, in.ClientID+":"+IncidentContentHash(in))
+	}
+	return hashJSON(c)
+}
+
+// IncidentContentHash is the hash of an incident as submitted.
+func IncidentContentHash(in Incident) string {
+	occurred := in.OccurredAt
+	return hashJSON(incidentContent{
+		Station: in.StationID, Phase: in.Phase, Category: in.Category,
+		OccurredAt: canonTime(&occurred), Witnessed: in.Witnessed, Description: in.Description,
+		Observation: in.ObservationID, Observer: in.ObserverID,
+	})
+}
