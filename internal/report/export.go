@@ -23,6 +23,12 @@ var IncidentColumns = []string{
 // observers' contact details.
 var ContactColumns = []string{"observer_name", "observer_phone"}
 
+// Export formats of incidents.
+const (
+	FormatCSV  = "csv"
+	FormatJSON = "json"
+)
+
 // UTF8BOM starts every CSV written for people, so that Excel reads Cyrillic right.
 const UTF8BOM = "\ufeff"
 

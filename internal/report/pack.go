@@ -59,8 +59,8 @@ type PackOptions struct {
 	Stats any
 	// Key signs SHA256SUMS.
 	Key ed25519.PrivateKey
-	// ExportEntryID is the audit entry recording this export, included in audit.jsonl.
-	ExportEntryID int64
+	// AuditEntryIDs are the audit entries recording this export, included in audit.jsonl.
+	AuditEntryIDs []int64
 	// CategoryName names custom categories (see ExportOptions).
 	CategoryName func(code string) string
 	// MaxThumbnailBytes bounds the photo thumbnails the PDF holds (default 24 MiB);
@@ -83,6 +83,27 @@ type PackSummary struct {
 	// Bytes is the size of the ZIP written.
 	Bytes       int64
 	Fingerprint string
+}
+
+// PackPreview tells a coordinator what a pack will hold before it is made.
+type PackPreview struct {
+	Incidents     int
+	EvidenceFiles int
+	EvidenceBytes int64
+	Observations  int
+	// EstimatedBytes is roughly how large the ZIP will be: the evidence, stored as it
+	// is, plus an allowance for the report, the tables and the photo thumbnails.
+	EstimatedBytes int64
+}
+
+// EstimatePackBytes fills in EstimatedBytes from the counts.
+func (p *PackPreview) EstimatePackBytes(photos int) {
+	thumbs := int64(photos) * 25 << 10
+	if thumbs > 24<<20 {
+		thumbs = 24 << 20
+	}
+	p.EstimatedBytes = p.EvidenceBytes + thumbs + int64(p.Incidents)*3<<10 +
+		int64(p.EvidenceFiles)*300 + int64(p.Observations)*400 + 200<<10
 }
 
 // Names of the fixed files of a pack.
@@ -193,7 +214,7 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	cw := &countingWriter{w: w}
 	p := &packZip{zw: zip.NewWriter(cw), at: opt.CreatedAt}
 	contacts := newContactCache(src, opt.IncludeContacts)
-	sel := newAuditSelection(opt.ExportEntryID)
+	sel := newAuditSelection(opt.AuditEntryIDs)
 
 	if err := p.bytesEntry(PackReadme, true, packReadme(opt, sum.Fingerprint)); err != nil {
 		return sum, err

@@ -20,7 +20,7 @@ const (
 )
 
 type auditSelection struct {
-	exportID     int64
+	exports      map[int64]bool
 	incidents    map[int64]bool
 	observations map[int64]bool
 	// evidence keys: the evidence row id, its SHA-256, and "<incident>/<sha256>",
@@ -28,8 +28,12 @@ type auditSelection struct {
 	evidence map[string]bool
 }
 
-func newAuditSelection(exportID int64) *auditSelection {
-	return &auditSelection{exportID: exportID, incidents: map[int64]bool{}, observations: map[int64]bool{}, evidence: map[string]bool{}}
+func newAuditSelection(exportIDs []int64) *auditSelection {
+	s := &auditSelection{exports: map[int64]bool{}, incidents: map[int64]bool{}, observations: map[int64]bool{}, evidence: map[string]bool{}}
+	for _, id := range exportIDs {
+		s.exports[id] = true
+	}
+	return s
 }
 
 func (s *auditSelection) addEvidence(e Evidence) {
@@ -39,7 +43,7 @@ func (s *auditSelection) addEvidence(e Evidence) {
 }
 
 func (s *auditSelection) has(e AuditEntry) bool {
-	if s.exportID != 0 && e.ID == s.exportID {
+	if s.exports[e.ID] {
 		return true
 	}
 	switch e.Entity {

@@ -1,0 +1,222 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// Snapshot is one consistent, read-only view of the database for an export that
+// reads it several times (the evidence pack reads the incidents for the report, the
+// CSV, the JSON and the evidence): one SQLite read transaction, so writes committed
+// meanwhile are not seen and every reading agrees. It implements report.PackSource.
+// Writers are not blocked; Close it promptly all the same, as the WAL cannot be
+// checkpointed past an open snapshot.
+type Snapshot struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// Snapshot opens a read snapshot.
+func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
+	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to open a read snapshot: %w", err)
+	}
+	// A deferred transaction takes its snapshot at its first read: read now, so the
+	// snapshot is of this moment and not of the first incident query.
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: unable to open a read snapshot: %w", err)
+	}
+	return &Snapshot{s: s, tx: tx}, nil
+}
+
+// Close ends the snapshot.
+func (p *Snapshot) Close() error { return p.tx.Rollback() }
+
+// EachIncident streams the incidents matching f, oldest first (a report reads in
+// the order things happened to be filed). Paging fields of f are ignored.
+func (p *Snapshot) EachIncident(ctx context.Context, f report.IncidentFilter, fn func(report.Incident) error) error {
+	f.BeforeID, f.Limit = 0, 0
+	where, args := incidentWhere(f)
+	rows, err := p.tx.QueryContext(ctx, "SELECT "+incidentColumns+" "+incidentJoins+where+" ORDER BY i.id", args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to list incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return fmt.Errorf("store: unable to read an incident: %w", err)
+		}
+		if err := fn(in); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to list incidents: %w", err)
+	}
+	return nil
+}
+
+// EvidenceOf lists an incident's files, oldest first, as of the snapshot.
+func (p *Snapshot) EvidenceOf(ctx context.Context, incidentID int64) ([]report.Evidence, error) {
+	rows, err := p.tx.QueryContext(ctx, `SELECT id, incident_id, sha256, size, mime, original_name, COALESCE(uploaded_by, 0), created_at
+		FROM evidence WHERE incident_id = ? ORDER BY id`, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list evidence of incident %d: %w", incidentID, err)
+	}
+	defer rows.Close()
+	var out []report.Evidence
+	for rows.Next() {
+		var e report.Evidence
+		var created string
+		if err := rows.Scan(&e.ID, &e.IncidentID, &e.SHA256, &e.Size, &e.MIME, &e.OriginalName, &e.UploadedBy, &created); err != nil {
+			return nil, fmt.Errorf("store: unable to read evidence: %w", err)
+		}
+		e.CreatedAt = parseTime(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// OpenBlob opens an evidence file. Blobs are content-addressed and never change, so
+// they need no snapshot.
+func (p *Snapshot) OpenBlob(sha string) (io.ReadCloser, error) { return p.s.OpenBlob(sha) }
+
+// ObserverContact opens an observer's sealed contact details (personal data: the
+// caller asked for them and audit-logs it).
+func (p *Snapshot) ObserverContact(ctx context.Context, observerID int64) (report.ObserverContact, error) {
+	return p.s.ObserverContact(ctx, observerID)
+}
+
+const observationColumns = `ob.id, ob.election_id, ob.client_id, ob.station_id, ob.phase, COALESCE(ob.observer_id, 0),
+	COALESCE(o.code, ''), COALESCE(ob.user_id, 0), ob.arrived_at, ob.left_at, ob.assessment, ob.answers, ob.protocol,
+	ob.notes, ob.state, ob.created_at, ob.updated_at,
+	s.code, s.name, s.address, s.timezone, s.region_id, r.code, r.name, COALESCE(s.district_id, 0),
+	COALESCE(d.code, ''), COALESCE(d.name, '')`
+
+const observationJoins = `FROM observations ob
+	JOIN stations s ON s.id = ob.station_id
+	JOIN regions r ON r.id = s.region_id
+	LEFT JOIN districts d ON d.id = s.district_id
+	LEFT JOIN observers o ON o.id = ob.observer_id`
+
+func scanObservation(sc scanner) (report.Observation, error) {
+	var ob report.Observation
+	var arrived, left sql.NullString
+	var created, updated, answers string
+	var protocol sql.NullString
+	err := sc.Scan(&ob.ID, &ob.ElectionID, &ob.ClientID, &ob.StationID, &ob.Phase, &ob.ObserverID,
+		&ob.ObserverCode, &ob.UserID, &arrived, &left, &ob.Assessment, &answers, &protocol,
+		&ob.Notes, &ob.State, &created, &updated,
+		&ob.Station.Code, &ob.Station.Name, &ob.Station.Address, &ob.Station.Timezone, &ob.Station.RegionID,
+		&ob.Station.RegionCode, &ob.Station.RegionName, &ob.Station.DistrictID, &ob.Station.DistrictCode, &ob.Station.DistrictName)
+	if err != nil {
+		return ob, err
+	}
+	ob.ArrivedAt, ob.LeftAt = parseTimePtr(arrived), parseTimePtr(left)
+	ob.CreatedAt, ob.UpdatedAt = parseTime(created), parseTime(updated)
+	ob.Station.ID, ob.Station.ElectionID = ob.StationID, ob.ElectionID
+	if err := json.Unmarshal([]byte(answers), &ob.Answers); err != nil {
+		return ob, fmt.Errorf("observation %d has unreadable answers: %w", ob.ID, err)
+	}
+	if protocol.Valid && protocol.String != "" && protocol.String != "null" {
+		ob.Protocol = &report.Protocol{}
+		if err := json.Unmarshal([]byte(protocol.String), ob.Protocol); err != nil {
+			return ob, fmt.Errorf("observation %d has an unreadable protocol: %w", ob.ID, err)
+		}
+	}
+	return ob, nil
+}
+
+// EachObservation streams the submitted observations in f's election, region,
+// district, station, phase and time window (on arrival, else submission: the
+// statistics' rule), oldest first. Category, status and incident ids of f do not
+// narrow observations: those are the denominators the statistics are drawn from.
+func (p *Snapshot) EachObservation(ctx context.Context, f report.IncidentFilter, fn func(report.Observation) error) error {
+	where, args := observationWhere(f)
+	q := "SELECT " + observationColumns + " " + observationJoins + where
+	rows, err := p.tx.QueryContext(ctx, q+" ORDER BY ob.id", args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to list observations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		ob, err := scanObservation(rows)
+		if err != nil {
+			return fmt.Errorf("store: unable to read an observation: %w", err)
+		}
+		if err := fn(ob); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to list observations: %w", err)
+	}
+	return nil
+}
+
+// observationWhere selects the observations in an incident filter's scope.
+func observationWhere(f report.IncidentFilter) (string, []any) {
+	q := " WHERE ob.election_id = ? AND ob.state = 'submitted'"
+	args := []any{f.ElectionID}
+	add := func(cond string, v any) { q += " AND " + cond; args = append(args, v) }
+	if f.RegionID != 0 {
+		add("ob.region_id = ?", f.RegionID)
+	}
+	if f.DistrictID != 0 {
+		add("ob.district_id = ?", f.DistrictID)
+	}
+	if f.StationID != 0 {
+		add("ob.station_id = ?", f.StationID)
+	}
+	if f.LimitRegionCode != "" {
+		add("r.code = ?", f.LimitRegionCode)
+	}
+	if f.Phase != "" {
+		add("ob.phase = ?", string(f.Phase))
+	}
+	if f.Window.From != nil {
+		add("COALESCE(ob.arrived_at, ob.created_at) >= ?", fmtTime(*f.Window.From))
+	}
+	if f.Window.To != nil {
+		add("COALESCE(ob.arrived_at, ob.created_at) < ?", fmtTime(*f.Window.To))
+	}
+	return q, args
+}
+
+// EachAuditEntry streams, in id order, the audit entries that can concern the
+// election's incidents, evidence and observations: those recorded for the
+// election and those about such entities.
+func (p *Snapshot) EachAuditEntry(ctx context.Context, electionID int64, fn func(report.AuditEntry) error) error {
+	rows, err := p.tx.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, entity, entity_id, election_id, before, after, prev_hash, hash
+		FROM audit_log WHERE election_id = ? OR entity IN (?, ?, ?) ORDER BY id`,
+		electionID, report.EntityIncident, report.EntityEvidence, report.EntityObservation)
+	if err != nil {
+		return fmt.Errorf("store: unable to read the audit log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e report.AuditEntry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.ElectionID,
+			&e.Before, &e.After, &e.PrevHash, &e.Hash); err != nil {
+			return fmt.Errorf("store: unable to read an audit entry: %w", err)
+		}
+		e.At = parseTime(at)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to read the audit log: %w", err)
+	}
+	return nil
+}
