@@ -49,7 +49,8 @@ func routeKey(method, path string) string { return method + " " + path }
 // handle registers a route with its access rule.
 func (s *Server) handle(method, path string, r rule, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	s.rules[routeKey(method, path)] = r
-	mw = append([]echo.MiddlewareFunc{s.enforce(r)}, mw...)
+	// Size first (nothing reads an oversized body), then CSRF, then the role.
+	mw = append([]echo.MiddlewareFunc{s.limitBody, s.csrf, s.enforce(r)}, mw...)
 	s.e.Add(method, path, h, mw...)
 }
 
@@ -88,6 +89,16 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// csrf checks the form token of state-changing browser requests (see checkCSRF).
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.checkCSRF(c, state(c)); err != nil {
+			return err
+		}
+		return next(c)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
@@ -116,10 +117,21 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 			st.flash = f.Value
 			s.clearCookie(c, flashCookie)
 		}
-		if err := s.checkCSRF(c, st); err != nil {
-			return err
-		}
 		return next(c)
+	}
+}
+
+// limitBody caps request bodies before anything reads them: 2 MB for forms and JSON,
+// and for multipart uploads the per-incident evidence cap plus room for the fields
+// (each file is then held to the per-file limit by the upload handler).
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	small := middleware.BodyLimit("2M")(next)
+	large := middleware.BodyLimit(fmt.Sprintf("%dB", s.cfg.MaxIncidentBytes+(8<<20)))(next)
+	return func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			return large(c)
+		}
+		return small(c)
 	}
 }
 

@@ -15,8 +15,7 @@ func (s *Server) routes() {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(s.base)
-	// Bodies are small except uploads, which routes raise for themselves.
-	e.Use(middleware.BodyLimit("2M"))
+	// Body limits and CSRF are per route (s.handle), so that no route can miss them.
 
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
 	s.handle(http.MethodGet, "/healthz", anyone, s.healthz)

@@ -30,6 +30,9 @@ type Config struct {
 	MaxIncidentBytes int64
 	// SmallN is the statistics small-n threshold.
 	SmallN int
+	// HeaderTimeout bounds how long a client may take to send its request headers
+	// (slow-header attacks hold connections open); default 10 s.
+	HeaderTimeout time.Duration
 }
 
 // Server holds the dependencies of every handler.
@@ -52,6 +55,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.SmallN <= 0 {
 		cfg.SmallN = 30
+	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = 10 * time.Second
 	}
 	s := &Server{cfg: cfg, store: store, log: log, rules: map[string]rule{}, throttle: newThrottle()}
 	e := echo.New()
@@ -97,7 +103,7 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(net.Addr)) err
 		Handler: s.e,
 		// Slow clients may not hold connections open: headers must arrive quickly; bodies
 		// (photos over a weak link) get longer.
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.HeaderTimeout,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
