@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// EvidenceLimits bound uploads. Zero means no limit.
+type EvidenceLimits struct {
+	MaxFileBytes     int64 // one file
+	MaxIncidentBytes int64 // all of one incident's files together
+}
+
+// EvidenceSizeError refuses a file over a limit; errors.Is(err, ErrTooLarge) holds.
+type EvidenceSizeError struct {
+	Name  string
+	Limit int64
+	// PerIncident: the file would take the incident's files over Limit together
+	// (else the file alone is over Limit).
+	PerIncident bool
+}
+
+func (e *EvidenceSizeError) Error() string {
+	if e.PerIncident {
+		return fmt.Sprintf("%q was not attached: the files of one incident may take %s together, and this one would go over", e.Name, HumanBytes(e.Limit))
+	}
+	return fmt.Sprintf("%q was not attached: a file may be at most %s", e.Name, HumanBytes(e.Limit))
+}
+
+func (e *EvidenceSizeError) Unwrap() error { return ErrTooLarge }
+
+// HumanBytes writes a size for people: "50 MB", "1.5 GB", "700 KB".
+func HumanBytes(n int64) string {
+	units := []string{"bytes", "KB", "MB", "GB", "TB"}
+	v, u := float64(n), 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	if u == 0 || v >= 10 || v == float64(int64(v)) {
+		return fmt.Sprintf("%d %s", int64(v+0.5), units[u])
+	}
+	return fmt.Sprintf("%.1f %s", v, units[u])
+}
+
+const evidenceColumns = `id, incident_id, sha256, size, mime, original_name, COALESCE(uploaded_by, 0), created_at`
+
+func scanEvidence(sc scanner) (report.Evidence, error) {
+	var e report.Evidence
+	var created string
+	err := sc.Scan(&e.ID, &e.IncidentID, &e.SHA256, &e.Size, &e.MIME, &e.OriginalName, &e.UploadedBy, &created)
+	e.CreatedAt = parseTime(created)
+	return e, err
+}
+
+// AddEvidence attaches a file to an incident. The type is decided from the first
+// bytes of the content, before anything is stored: a refused type returns a
+// *report.EvidenceTypeError, a file over a limit an *EvidenceSizeError (ErrTooLarge),
+// and neither leaves a file behind. The upload is streamed to disk, never held in
+// memory. The same bytes again on the same incident return the existing record with
+// created false. Files are never overwritten or deleted.
+func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, originalName string, uploader report.User, limits EvidenceLimits) (ev report.Evidence, created bool, err error) {
+	name := report.SanitizeName(originalName)
+	in, err := s.Incident(ctx, incidentID)
+	if err != nil {
+		return ev, false, err
+	}
+	head := make([]byte, report.EvidenceSniffLen)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return ev, false, fmt.Errorf("store: unable to receive %q: %w", name, err)
+	}
+	head = head[:n]
+	mimeType, _, ok := report.DetectEvidenceType(head)
+	if !ok {
+		return ev, false, &report.EvidenceTypeError{Name: name, MIME: mimeType}
+	}
+	maxFile := limits.MaxFileBytes
+	if maxFile <= 0 {
+		maxFile = 1 << 62
+	}
+	blob, err := s.stageBlob(io.MultiReader(bytes.NewReader(head), r), maxFile)
+	if errors.Is(err, ErrTooLarge) {
+		return ev, false, &EvidenceSizeError{Name: name, Limit: limits.MaxFileBytes}
+	}
+	if err != nil {
+		return ev, false, err
+	}
+	defer blob.discard()
+	err = s.Write(ctx, func(tx *Tx) error {
+		created = false
+		got, err := scanEvidence(tx.QueryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
+		if err == nil {
+			ev = got
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: unable to look for the same file on incident %d: %w", incidentID, err)
+		}
+		if limits.MaxIncidentBytes > 0 {
+			var used int64
+			if err := tx.QueryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
+				return fmt.Errorf("store: unable to add up the files of incident %d: %w", incidentID, err)
+			}
+			if used+blob.size > limits.MaxIncidentBytes {
+				return &EvidenceSizeError{Name: name, Limit: limits.MaxIncidentBytes, PerIncident: true}
+			}
+		}
+		// Kept inside the commit, under the single writer: no other upload can decide
+		// about the same bytes meanwhile, and a refusal above leaves no blob.
+		if err := blob.keep(); err != nil {
+			return err
+		}
+		ev = report.Evidence{IncidentID: incidentID, SHA256: blob.sha, Size: blob.size, MIME: mimeType,
+			OriginalName: name, UploadedBy: uploader.ID, CreatedAt: tx.Now()}
+		res, err := tx.Exec(`INSERT INTO evidence(incident_id, sha256, size, mime, original_name, uploaded_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, incidentID, ev.SHA256, ev.Size, ev.MIME, ev.OriginalName, sql.NullInt64{Int64: uploader.ID, Valid: uploader.ID != 0}, fmtTime(ev.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: unable to record evidence for incident %d: %w", incidentID, err)
+		}
+		ev.ID, _ = res.LastInsertId()
+		after, _ := json.Marshal(map[string]any{"incident_id": incidentID, "sha256": ev.SHA256, "size": ev.Size,
+			"mime": ev.MIME, "original_name": ev.OriginalName})
+		if err := tx.Audit(report.AuditEntry{ActorID: uploader.ID, Actor: actorName(uploader), Action: report.AuditEvidence,
+			Entity: report.EntityEvidence, EntityID: fmt.Sprintf("%d/%s", incidentID, ev.SHA256), ElectionID: in.ElectionID,
+			After: string(after)}); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return report.Evidence{}, false, err
+	}
+	return ev, created, nil
+}
+
+// IncidentEvidence returns the file with this SHA-256 among the incident's evidence,
+// with report.ErrNotFound when the incident has no such file.
+func (s *Store) IncidentEvidence(ctx context.Context, incidentID int64, sha string) (report.Evidence, error) {
+	e, err := scanEvidence(s.ro.QueryRowContext(ctx, "SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, sha))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, report.ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: unable to read evidence %s of incident %d: %w", sha, incidentID, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,74 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// previewSlots bounds how many photos are decoded at once: one large photo takes
+// a few hundred megabytes while it is scaled.
+var previewSlots = make(chan struct{}, 2)
+
+// EvidencePreview returns the path of the metadata-free preview of a photo and its
+// MIME type, making it on first use. Previews are derived files, cached under
+// <data>/previews by SHA-256 and not evidence: they can be deleted at any time.
+// It returns report.ErrNoPreview for files that have none (video, HEIC, damaged).
+func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, mimeType string, err error) {
+	if !validSHA(ev.SHA256) {
+		return "", "", fmt.Errorf("store: %q is not a SHA-256", ev.SHA256)
+	}
+	if !report.Previewable(ev.MIME) {
+		return "", "", report.ErrNoPreview
+	}
+	mimeType = report.PreviewType(ev.MIME)
+	ext := ".jpg"
+	if mimeType == "image/png" {
+		ext = ".png"
+	}
+	path = filepath.Join(s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+ext)
+	if _, err := os.Stat(path); err == nil {
+		return path, mimeType, nil
+	}
+	select {
+	case previewSlots <- struct{}{}:
+		defer func() { <-previewSlots }()
+	case <-ctx.Done():
+		return "", "", ctx.Err()
+	}
+	// Another request may have made it while this one waited.
+	if _, err := os.Stat(path); err == nil {
+		return path, mimeType, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("store: unable to check a preview: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", "", fmt.Errorf("store: unable to create a folder for previews: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".preview-*")
+	if err != nil {
+		return "", "", fmt.Errorf("store: unable to make a preview: %w", err)
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	open := func() (io.ReadCloser, error) { return s.OpenBlob(ev.SHA256) }
+	err = report.MakePreview(open, ev.MIME, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if errors.Is(err, report.ErrNoPreview) {
+			return "", "", err
+		}
+		return "", "", fmt.Errorf("store: unable to make a preview of %s: %w", ev.SHA256, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return "", "", fmt.Errorf("store: unable to keep a preview: %w", err)
+	}
+	return path, mimeType, nil
+}

@@ -1,0 +1,215 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+var noLimits = EvidenceLimits{MaxFileBytes: 50 << 20, MaxIncidentBytes: 200 << 20}
+
+func countEvidence(t *testing.T, s *Store, incident int64) int {
+	t.Helper()
+	var n int
+	if err := s.ro.QueryRow("SELECT COUNT(*) FROM evidence WHERE incident_id = ?", incident).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAddEvidenceKeepsOriginalAndIsIdempotent(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	up := f.coordinator("aigerim")
+	inc := f.incident("A")
+	photo := testPhoto(t, 64, 48, "GPS 43.2383N 76.9454E")
+
+	ev, created, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(photo), `C:\Users\Айгерим\DCIM\IMG_0001.jpg`, up, noLimits)
+	if err != nil || !created {
+		t.Fatalf("first upload: created=%v err=%v", created, err)
+	}
+	if ev.MIME != "image/jpeg" || ev.Size != int64(len(photo)) || ev.OriginalName != "IMG_0001.jpg" || ev.UploadedBy != up.ID || ev.ID == 0 {
+		t.Fatalf("recorded %+v", ev)
+	}
+	kept, err := os.ReadFile(f.s.BlobPath(ev.SHA256))
+	if err != nil || !bytes.Equal(kept, photo) {
+		t.Fatalf("the kept file differs from the upload (err %v)", err)
+	}
+	if fi, _ := os.Stat(f.s.BlobPath(ev.SHA256)); fi.Mode().Perm()&0o222 != 0 {
+		t.Errorf("kept file is writable: %v", fi.Mode())
+	}
+
+	again, created, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(photo), "other-name.jpg", up, noLimits)
+	if err != nil || created || again.ID != ev.ID || again.OriginalName != "IMG_0001.jpg" {
+		t.Fatalf("same file again: %+v created=%v err=%v", again, created, err)
+	}
+	if n := countEvidence(t, f.s, inc); n != 1 {
+		t.Fatalf("%d records after the same file twice", n)
+	}
+
+	// The same bytes on another incident: a record of its own, one blob.
+	other := f.incident("A")
+	if _, created, err := f.s.AddEvidence(ctx, other, bytes.NewReader(photo), "x.jpg", up, noLimits); err != nil || !created {
+		t.Fatalf("same file on another incident: created=%v err=%v", created, err)
+	}
+	if files := blobFiles(t, f.s); len(files) != 1 {
+		t.Fatalf("blob files: %v", files)
+	}
+	in, _ := f.s.Incident(ctx, inc)
+	if in.EvidenceCount != 1 {
+		t.Errorf("evidence count %d", in.EvidenceCount)
+	}
+
+	var n int
+	f.s.ro.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND entity = ? AND entity_id = ?`,
+		report.AuditEvidence, report.EntityEvidence, "1/"+ev.SHA256).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d audit entries for the upload, want 1", n)
+	}
+	if _, err := f.s.VerifyAuditChain(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestAddEvidenceRefusesDisguisedExecutable(t *testing.T) {
+	f := newReviewFixture(t)
+	inc := f.incident("A")
+	for name, body := range map[string][]byte{
+		"photo.jpg": append([]byte("\x7fELF\x02\x01\x01\x00"), bytes.Repeat([]byte{0}, 9000)...),
+		"video.mp4": append([]byte("MZ\x90\x00\x03\x00\x00\x00"), bytes.Repeat([]byte{1}, 100)...),
+		"doc.pdf":   []byte("PK\x03\x04 a zip archive"),
+		"empty.jpg": nil,
+	} {
+		_, _, err := f.s.AddEvidence(context.Background(), inc, bytes.NewReader(body), name, report.User{}, noLimits)
+		var te *report.EvidenceTypeError
+		if !errors.As(err, &te) || te.Name != name {
+			t.Fatalf("%s: err %v, want an EvidenceTypeError naming it", name, err)
+		}
+		if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "photos, videos") {
+			t.Errorf("message does not say what went wrong: %q", err)
+		}
+	}
+	if n := countEvidence(t, f.s, inc); n != 0 {
+		t.Fatalf("%d evidence records after refusals", n)
+	}
+	if files := blobFiles(t, f.s); len(files) != 0 {
+		t.Fatalf("refused files left on disk: %v", files)
+	}
+}
+
+func TestAddEvidenceLimits(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	inc := f.incident("A")
+	limits := EvidenceLimits{MaxFileBytes: 20_000, MaxIncidentBytes: 30_000}
+	pdf := func(n int, fill byte) []byte {
+		return append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{fill}, n-9)...)
+	}
+
+	_, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(pdf(20_001, 'a')), "big.pdf", report.User{}, limits)
+	var se *EvidenceSizeError
+	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &se) || se.PerIncident || se.Limit != 20_000 || !strings.Contains(err.Error(), "big.pdf") {
+		t.Fatalf("over the file limit: %v", err)
+	}
+	first := pdf(20_000, 'b')
+	if _, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(first), "first.pdf", report.User{}, limits); err != nil {
+		t.Fatalf("a file at the limit: %v", err)
+	}
+	_, _, err = f.s.AddEvidence(ctx, inc, bytes.NewReader(pdf(10_001, 'c')), "second.pdf", report.User{}, limits)
+	if !errors.As(err, &se) || !se.PerIncident || se.Limit != 30_000 || !strings.Contains(err.Error(), "second.pdf") {
+		t.Fatalf("over the incident limit: %v", err)
+	}
+	// The same file again is not new bytes: still answered, at the limit.
+	if _, created, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(first), "first.pdf", report.User{}, limits); err != nil || created {
+		t.Fatalf("repeat at the limit: created=%v err=%v", created, err)
+	}
+	if _, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(pdf(10_000, 'd')), "third.pdf", report.User{}, limits); err != nil {
+		t.Fatalf("a file that just fits: %v", err)
+	}
+	if n := countEvidence(t, f.s, inc); n != 2 {
+		t.Fatalf("%d records, want 2", n)
+	}
+	if files := blobFiles(t, f.s); len(files) != 2 {
+		t.Fatalf("refused files left on disk: %v", files)
+	}
+}
+
+func TestAddEvidenceUnknownIncident(t *testing.T) {
+	f := newReviewFixture(t)
+	_, _, err := f.s.AddEvidence(context.Background(), 999, bytes.NewReader(testPhoto(t, 8, 8, "x")), "a.jpg", report.User{}, noLimits)
+	if !errors.Is(err, report.ErrNotFound) {
+		t.Fatalf("err %v, want ErrNotFound", err)
+	}
+}
+
+// videoStream is a large MP4-looking upload generated on the fly.
+type videoStream struct{ left int }
+
+func (v *videoStream) Read(p []byte) (int, error) {
+	if v.left == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), v.left)
+	for i := range p[:n] {
+		p[i] = byte(v.left - i)
+	}
+	v.left -= n
+	return n, nil
+}
+
+func TestAddEvidenceStreams(t *testing.T) {
+	f := newReviewFixture(t)
+	inc := f.incident("A")
+	const size = 64 << 20
+	r := io.MultiReader(bytes.NewReader([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")), &videoStream{left: size})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ev, _, err := f.s.AddEvidence(context.Background(), inc, r, "VID_0001.mp4", report.User{}, EvidenceLimits{MaxFileBytes: 100 << 20})
+	runtime.ReadMemStats(&after)
+	if err != nil || ev.MIME != "video/mp4" {
+		t.Fatalf("upload: %+v %v", ev, err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("a %d MB upload allocated %d MB: it is being held in memory", size>>20, grew>>20)
+	}
+}
+
+func TestEvidencePreviewHasNoMetadata(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	inc := f.incident("A")
+	photo := testPhoto(t, 300, 200, "GPS-SECRET-43.2383N")
+	ev, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(photo), "p.jpg", report.User{}, noLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, mt, err := f.s.EvidencePreview(ctx, ev)
+	if err != nil || mt != "image/jpeg" {
+		t.Fatalf("preview: %s %v", mt, err)
+	}
+	p, _ := os.ReadFile(path)
+	if len(p) == 0 || bytes.Contains(p, []byte("Exif")) || bytes.Contains(p, []byte("GPS-SECRET")) {
+		t.Fatal("the preview carries the original's metadata")
+	}
+	if !bytes.Contains(photo, []byte("GPS-SECRET")) {
+		t.Fatal("test photo has no GPS block")
+	}
+	if orig, _ := os.ReadFile(f.s.BlobPath(ev.SHA256)); !bytes.Equal(orig, photo) {
+		t.Fatal("the original changed")
+	}
+	// Cached: the second call returns the same file.
+	if path2, _, err := f.s.EvidencePreview(ctx, ev); err != nil || path2 != path {
+		t.Fatalf("second preview: %s %v", path2, err)
+	}
+	if _, _, err := f.s.EvidencePreview(ctx, report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}); !errors.Is(err, report.ErrNoPreview) {
+		t.Fatalf("video preview: %v", err)
+	}
+}
