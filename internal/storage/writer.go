@@ -182,9 +182,8 @@ func (w *writer) commit(batch []writeReq) {
 		}
 		return
 	}
-	for i, r := range batch {
-		r.errc <- errs[i]
-	}
+	// Listeners hear of the commit before any writer is answered, so a client that
+	// reads after its write returns sees statistics that include it.
 	if len(st.touched) > 0 {
 		seen := make(map[int64]bool, len(st.touched))
 		var stations []int64
@@ -200,6 +199,9 @@ func (w *writer) commit(batch []writeReq) {
 		for _, f := range fs {
 			f(stations)
 		}
+	}
+	for i, r := range batch {
+		r.errc <- errs[i]
 	}
 }
 
