@@ -44,6 +44,7 @@ const (
 	CodeBadClientID     = "bad_client_id"
 	CodeDuplicate       = "duplicate"
 	CodeBadState        = "bad_state"
+	CodeConflict        = "conflict"
 )
 
 var codeMessages = map[string]string{
@@ -73,6 +74,7 @@ var codeMessages = map[string]string{
 	CodeBadClientID:     "must be 1 to 64 printable characters",
 	CodeDuplicate:       "is given twice",
 	CodeBadState:        "must be draft or submitted",
+	CodeConflict:        "was used before with other content (the earlier record is kept)",
 }
 
 // FieldError says what is wrong with one field. Field uses the names of the JSON

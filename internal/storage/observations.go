@@ -1,0 +1,295 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// SaveObservation files an observation with the incidents seen during the visit, in
+// one write. It is idempotent by (election, client_id): the same content again gives
+// the existing id and created false; other content gives report.ErrConflict. Bad
+// input is a report.FieldErrors. An observation with an ID is an edit
+// (UpdateObservation).
+func (s *Store) SaveObservation(ctx context.Context, o report.Observation, actor report.User) (id int64, created bool, err error) {
+	if o.ID != 0 {
+		_, err := s.UpdateObservation(ctx, o, actor)
+		return o.ID, false, err
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		w, err := newRecordWriter(tx, o.ElectionID, actor)
+		if err != nil {
+			return err
+		}
+		id, created, err = w.saveObservation(o)
+		return err
+	})
+	return id, created, err
+}
+
+// saveObservation creates one observation (and its incidents) inside a write.
+func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error) {
+	fe, err := w.prepareObservation(&o)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(fe) > 0 {
+		return 0, false, fe
+	}
+	hash := report.ObservationContentHash(o)
+	var id int64
+	var stored string
+	err = w.tx.QueryRow("SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?",
+		o.ElectionID, o.ClientID).Scan(&id, &stored)
+	switch {
+	case err == nil && stored == hash:
+		return id, false, nil
+	case err == nil:
+		return id, false, &ConflictError{Field: "client_id"}
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, false, fmt.Errorf("store: unable to look up observation %q: %w", o.ClientID, err)
+	}
+	// The incidents are new with the form: a client_id already used is a conflict,
+	// found before anything is written.
+	for i, in := range o.Incidents {
+		var n int
+		if err := w.tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?",
+			o.ElectionID, in.ClientID).Scan(&n); err != nil {
+			return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
+		}
+		if n > 0 {
+			return 0, false, &ConflictError{Field: fmt.Sprintf("incidents[%d].client_id", i)}
+		}
+	}
+	answers, protocol := observationJSON(o)
+	now := fmtTime(w.tx.Now())
+	res, err := w.tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
+		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
+		string(o.Phase), nullID(o.ObserverID), nullID(o.UserID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
+		string(o.Assessment), answers, protocol, o.Notes, string(o.State), now, now)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
+	}
+	id, _ = res.LastInsertId()
+	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAudit(o)); err != nil {
+		return 0, false, err
+	}
+	w.tx.Touch(o.StationID)
+	for _, in := range o.Incidents {
+		in.ObservationID = id
+		if _, _, err := w.insertIncident(in); err != nil {
+			return 0, false, err
+		}
+	}
+	return id, true, nil
+}
+
+// prepareObservation resolves and validates a new observation without writing.
+func (w *recordWriter) prepareObservation(o *report.Observation) (report.FieldErrors, error) {
+	fe, err := w.owner(&o.UserID, &o.ObserverID, &o.ObserverCode)
+	if err != nil {
+		return nil, err
+	}
+	rfe, err := w.resolveObservation(o)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(fe, rfe...), report.ValidateObservation(*o, w.rules)...), nil
+}
+
+// UpdateObservation saves an edit of an observation: a draft completed or
+// submitted, or a correction, until one of its incidents is verified (then
+// report.ErrLocked). Who filed it, where and for which phase do not change, and a
+// submitted form does not go back to draft. It reports whether anything changed.
+func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, actor report.User) (changed bool, err error) {
+	err = s.Write(ctx, func(tx *Tx) error {
+		old, err := observationTx(tx, o.ID)
+		if err != nil {
+			return err
+		}
+		locked, err := observationLocked(tx, o.ID)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return report.ErrLocked
+		}
+		w, err := newRecordWriter(tx, old.ElectionID, actor)
+		if err != nil {
+			return err
+		}
+		o.ElectionID, o.ClientID, o.Phase = old.ElectionID, old.ClientID, old.Phase
+		o.UserID, o.ObserverID, o.ObserverCode = old.UserID, old.ObserverID, old.ObserverCode
+		o.Incidents = nil
+		if old.State == report.StateSubmitted {
+			o.State = report.StateSubmitted
+		}
+		if o.StationID == 0 && o.Station.Code == "" {
+			o.StationID = old.StationID
+		}
+		fe, err := w.resolveObservation(&o)
+		if err != nil {
+			return err
+		}
+		fe = append(fe, report.ValidateObservation(o, w.rules)...)
+		if len(fe) > 0 {
+			return fe
+		}
+		hash := report.ObservationContentHash(o)
+		var stored string
+		if err := tx.QueryRow("SELECT content_hash FROM observations WHERE id = ?", o.ID).Scan(&stored); err != nil {
+			return fmt.Errorf("store: unable to read observation %d: %w", o.ID, err)
+		}
+		if stored == hash {
+			return nil
+		}
+		answers, protocol := observationJSON(o)
+		if _, err := tx.Exec(`UPDATE observations SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?,
+			arrived_at = ?, left_at = ?, assessment = ?, answers = ?, protocol = ?, notes = ?, state = ?, updated_at = ?
+			WHERE id = ?`,
+			hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
+			string(o.Assessment), answers, protocol, o.Notes, string(o.State), fmtTime(tx.Now()), o.ID); err != nil {
+			return fmt.Errorf("store: unable to update observation %d: %w", o.ID, err)
+		}
+		if err := w.audit(report.AuditUpdate, "observation", o.ID, o.ElectionID, observationAudit(old), observationAudit(o)); err != nil {
+			return err
+		}
+		// Its incidents follow it to a corrected station.
+		if o.StationID != old.StationID {
+			if _, err := tx.Exec("UPDATE incidents SET station_id = ?, region_id = ?, district_id = ? WHERE observation_id = ?",
+				o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID), o.ID); err != nil {
+				return fmt.Errorf("store: unable to move the incidents of observation %d: %w", o.ID, err)
+			}
+		}
+		tx.Touch(old.StationID)
+		tx.Touch(o.StationID)
+		changed = true
+		return nil
+	})
+	return changed, err
+}
+
+// ConflictError is report.ErrConflict with the field whose client_id was reused.
+type ConflictError struct{ Field string }
+
+func (e *ConflictError) Error() string { return e.Field + ": " + report.ErrConflict.Error() }
+
+func (e *ConflictError) Unwrap() error { return report.ErrConflict }
+
+func observationLocked(tx *Tx, id int64) (bool, error) {
+	var n int
+	if err := tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE observation_id = ? AND status = ?", id, string(report.StatusVerified)).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: unable to read the incidents of observation %d: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// Observation returns one observation with its station.
+func (s *Store) Observation(ctx context.Context, id int64) (report.Observation, error) {
+	ob, err := scanObservation(s.ro.QueryRowContext(ctx, "SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ob, report.ErrNotFound
+	}
+	if err != nil {
+		return ob, fmt.Errorf("store: unable to read observation %d: %w", id, err)
+	}
+	return ob, nil
+}
+
+func observationTx(tx *Tx, id int64) (report.Observation, error) {
+	ob, err := scanObservation(tx.QueryRow("SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ob, report.ErrNotFound
+	}
+	if err != nil {
+		return ob, fmt.Errorf("store: unable to read observation %d: %w", id, err)
+	}
+	return ob, nil
+}
+
+// MyObservations lists the observations a user filed in an election, newest first.
+func (s *Store) MyObservations(ctx context.Context, userID, electionID int64) ([]report.Observation, error) {
+	rows, err := s.ro.QueryContext(ctx, "SELECT "+observationColumns+" "+observationJoins+
+		" WHERE ob.user_id = ? AND ob.election_id = ? ORDER BY ob.id DESC", userID, electionID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list observations: %w", err)
+	}
+	defer rows.Close()
+	var out []report.Observation
+	for rows.Next() {
+		ob, err := scanObservation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read an observation: %w", err)
+		}
+		out = append(out, ob)
+	}
+	return out, rows.Err()
+}
+
+// IncidentsOfObservation lists the incidents filed with an observation, oldest first.
+func (s *Store) IncidentsOfObservation(ctx context.Context, observationID int64) ([]report.Incident, error) {
+	rows, err := s.ro.QueryContext(ctx, "SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.observation_id = ? ORDER BY i.id", observationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list the incidents of observation %d: %w", observationID, err)
+	}
+	defer rows.Close()
+	var out []report.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read an incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+func observationJSON(o report.Observation) (answers string, protocol any) {
+	a := map[string]report.Answer{}
+	for k, v := range o.Answers {
+		if v != "" {
+			a[k] = v
+		}
+	}
+	b, _ := json.Marshal(a) // strings only: cannot fail
+	if p := report.NormalizeProtocol(o.Protocol); p != nil {
+		pb, _ := json.Marshal(p)
+		protocol = string(pb)
+	}
+	return string(b), protocol
+}
+
+// observationAudit is what the audit log keeps of an observation: its content, with
+// the pseudonymous observer code and never a name.
+func observationAudit(o report.Observation) string {
+	answers, protocol := observationJSON(o)
+	v := map[string]any{
+		"client_id": o.ClientID, "station_id": o.StationID, "station": o.Station.Code, "phase": o.Phase,
+		"observer": o.ObserverCode, "arrived_at": fmtTimePtr(o.ArrivedAt), "left_at": fmtTimePtr(o.LeftAt),
+		"assessment": o.Assessment, "answers": json.RawMessage(answers), "notes": o.Notes, "state": o.State,
+	}
+	if protocol != nil {
+		v["protocol"] = json.RawMessage(protocol.(string))
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func (w *recordWriter) audit(action, entity string, id, electionID int64, before, after string) error {
+	return w.tx.Audit(report.AuditEntry{ActorID: w.actor.ID, Actor: actorName(w.actor), Action: action, Entity: entity,
+		EntityID: strconv.FormatInt(id, 10), ElectionID: electionID, Before: before, After: after})
+}

@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// recordWriter saves observations and incidents inside one write: it reads the
+// election's checklists and categories once and remembers the stations and
+// observers it has resolved, so a batch of a thousand forms costs a few reads, not
+// thousands.
+type recordWriter struct {
+	tx        *Tx // nil when only checking (see checkObservations)
+	q         rowQuerier
+	actor     report.User
+	election  int64
+	rules     report.Rules
+	byCode    map[string]report.Station
+	byID      map[int64]report.Station
+	observers map[string]int64
+	codes     map[int64]string
+}
+
+// rowQuerier is a write's Tx or a read-only snapshot.
+type rowQuerier interface {
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+// snapshotQuerier reads from a read-only transaction.
+type snapshotQuerier struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (s snapshotQuerier) QueryRow(query string, args ...any) *sql.Row {
+	return s.tx.QueryRowContext(s.ctx, query, args...)
+}
+
+func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter, error) {
+	w, err := newResolver(tx.ctx, tx, tx.tx, electionID, actor, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	w.tx = tx
+	return w, nil
+}
+
+func newResolver(ctx context.Context, q rowQuerier, schemaDB querier, electionID int64, actor report.User, now time.Time) (*recordWriter, error) {
+	if electionID == 0 {
+		return nil, errors.New("store: a record needs its election")
+	}
+	schema, err := statsSchema(ctx, schemaDB, electionID)
+	if err != nil {
+		return nil, err
+	}
+	return &recordWriter{q: q, actor: actor, election: electionID, rules: report.NewRules(schema, now),
+		byCode: map[string]report.Station{}, byID: map[int64]report.Station{},
+		observers: map[string]int64{}, codes: map[int64]string{}}, nil
+}
+
+// station resolves a station of the writer's election by id, else by code.
+func (w *recordWriter) station(id int64, code string) (report.Station, bool, error) {
+	if id != 0 {
+		if st, ok := w.byID[id]; ok {
+			return st, true, nil
+		}
+		st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
+		if errors.Is(err, report.ErrNotFound) || (err == nil && st.ElectionID != w.election) {
+			return st, false, nil
+		}
+		if err != nil {
+			return st, false, err
+		}
+		w.byID[id], w.byCode[st.Code] = st, st
+		return st, true, nil
+	}
+	if code == "" {
+		return report.Station{}, false, nil
+	}
+	if st, ok := w.byCode[code]; ok {
+		return st, true, nil
+	}
+	st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+
+		" WHERE s.election_id = ? AND s.code = ?", w.election, code), code)
+	if errors.Is(err, report.ErrNotFound) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, err
+	}
+	w.byID[st.ID], w.byCode[code] = st, st
+	return st, true, nil
+}
+
+// observer resolves a pseudonymous observer code to its id (0 when unknown).
+func (w *recordWriter) observer(code string) (int64, error) {
+	if id, ok := w.observers[code]; ok {
+		return id, nil
+	}
+	var id int64
+	err := w.q.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
+	}
+	w.observers[code], w.codes[id] = id, code
+	return id, nil
+}
+
+func (w *recordWriter) observerCode(id int64) (string, error) {
+	if c, ok := w.codes[id]; ok {
+		return c, nil
+	}
+	var code string
+	if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
+		return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
+	}
+	w.observers[code], w.codes[id] = id, code
+	return code, nil
+}
+
+// owner fills in who files a new record. An observer always files as themselves;
+// others (a coordinator typing in a paper form, an import) name the observer by code.
+func (w *recordWriter) owner(userID, observerID *int64, observerCode *string) (report.FieldErrors, error) {
+	var fe report.FieldErrors
+	if *userID == 0 {
+		*userID = w.actor.ID
+	}
+	if w.actor.Role == report.RoleObserver {
+		own, err := w.observerCode(w.actor.ObserverID)
+		if err != nil {
+			return nil, err
+		}
+		if *observerCode != "" && *observerCode != own {
+			fe = append(fe, report.FieldError{Field: "observer", Code: report.CodeUnknownObserver})
+		}
+		*observerID, *observerCode = w.actor.ObserverID, own
+		return fe, nil
+	}
+	switch {
+	case *observerID == 0 && *observerCode != "":
+		id, err := w.observer(*observerCode)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			fe = append(fe, report.FieldError{Field: "observer", Code: report.CodeUnknownObserver})
+		}
+		*observerID = id
+	case *observerID != 0 && *observerCode == "":
+		code, err := w.observerCode(*observerID)
+		if err != nil {
+			return nil, err
+		}
+		*observerCode = code
+	}
+	return fe, nil
+}
+
+// resolveObservation fills in the station (and the incidents' station, phase and
+// filer) of an observation; what it cannot resolve comes back as field errors.
+func (w *recordWriter) resolveObservation(o *report.Observation) (report.FieldErrors, error) {
+	var fe report.FieldErrors
+	o.ElectionID = w.election
+	st, ok, err := w.station(o.StationID, o.Station.Code)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !ok && o.StationID == 0 && o.Station.Code == "":
+		fe = append(fe, report.FieldError{Field: "station", Code: report.CodeRequired})
+	case !ok:
+		fe = append(fe, report.FieldError{Field: "station", Code: report.CodeUnknownStation})
+	default:
+		o.StationID, o.Station = st.ID, st
+	}
+	for i := range o.Incidents {
+		in := &o.Incidents[i]
+		in.ElectionID, in.StationID, in.Station = w.election, o.StationID, o.Station
+		in.ObserverID, in.ObserverCode, in.UserID = o.ObserverID, o.ObserverCode, o.UserID
+		if in.Phase == "" {
+			in.Phase = o.Phase
+		}
+		if in.Status == "" {
+			in.Status = report.StatusNew
+		}
+	}
+	return fe, nil
+}
