@@ -1,0 +1,375 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// TallySource reads what statistics are computed from (storage.Store is one).
+type TallySource interface {
+	StationsMeta(ctx context.Context, electionID int64) ([]StationMeta, error)
+	StatsSchema(ctx context.Context, electionID int64) (StatsSchema, error)
+	// StationTallies returns the tallies of the given stations (nil: all stations
+	// with data), each Finished; a station without data may be absent.
+	StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *TimeWindow) (map[int64]*StationTally, error)
+}
+
+// StatsCache keeps every station's tally of an election in memory, with the sums
+// for each district, region and the country, so a dashboard gets its document
+// without reading the database. It loads an election on its first request;
+// Invalidate (registered with Store.OnCommit) marks stations dirty, and the next
+// request re-reads only those and swaps their contribution into the sums.
+// Scopes with a time window are computed from the database every time.
+//
+// Adding stations, renaming regions or changing an election's custom questions or
+// categories must be followed by InvalidateElection. (Writes that Touch a station
+// the cache has never seen make it re-read the station list on its own.)
+type StatsCache struct {
+	src TallySource
+
+	mu        sync.Mutex // guards the fields below and each election's pending state
+	elections map[int64]*cachedElection
+	owner     map[int64]*cachedElection // station → its loaded election
+	orphans   map[int64]struct{}        // dirty stations no loaded election has (yet)
+}
+
+// maxOrphans bounds the memory of stations dirtied in elections nobody has asked for.
+const maxOrphans = 1 << 16
+
+type cachedElection struct {
+	id int64
+
+	// Guarded by StatsCache.mu: what changed since the last refresh.
+	dirty     map[int64]struct{}
+	checkMeta bool
+	reload    bool
+
+	mu       sync.Mutex // serialises loading, refreshing and reading the sums
+	loaded   bool
+	meta     []StationMeta
+	schema   StatsSchema
+	h        *hierarchy
+	stations map[int64]*StationTally
+}
+
+// NewStatsCache returns an empty cache reading from src.
+func NewStatsCache(src TallySource) *StatsCache {
+	return &StatsCache{
+		src:       src,
+		elections: map[int64]*cachedElection{},
+		owner:     map[int64]*cachedElection{},
+		orphans:   map[int64]struct{}{},
+	}
+}
+
+// Invalidate marks stations whose data changed. It only records them, so it is
+// cheap enough to run in the writer's commit path.
+func (c *StatsCache) Invalidate(stations []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range stations {
+		if e := c.owner[id]; e != nil {
+			e.dirty[id] = struct{}{}
+			continue
+		}
+		if len(c.orphans) >= maxOrphans {
+			clear(c.orphans)
+			for _, e := range c.elections {
+				e.reload = true
+			}
+		}
+		c.orphans[id] = struct{}{}
+		for _, e := range c.elections {
+			e.checkMeta = true
+		}
+	}
+}
+
+// InvalidateElection drops everything cached for an election: the next request
+// loads it again.
+func (c *StatsCache) InvalidateElection(electionID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.elections[electionID]; e != nil {
+		e.reload = true
+	}
+}
+
+// Document returns the statistics document of the query.
+func (c *StatsCache) Document(ctx context.Context, q StatsQuery) (*StatsDocument, error) {
+	if q.Window != nil {
+		return c.computeFresh(ctx, q)
+	}
+	e := c.election(q.ElectionID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := c.refresh(ctx, e); err != nil {
+		return nil, err
+	}
+	sc, err := e.h.idx.resolve(q)
+	if err != nil {
+		return nil, err
+	}
+	parent, children := e.h.rows(sc, e.stations)
+	return buildDocument(q, e.schema, sc, parent, children), nil
+}
+
+func (c *StatsCache) election(id int64) *cachedElection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.elections[id]
+	if e == nil {
+		e = &cachedElection{id: id, dirty: map[int64]struct{}{}}
+		c.elections[id] = e
+	}
+	return e
+}
+
+// computeFresh computes a document straight from the source, for time windows.
+func (c *StatsCache) computeFresh(ctx context.Context, q StatsQuery) (*StatsDocument, error) {
+	meta, err := c.src.StationsMeta(ctx, q.ElectionID)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := c.src.StatsSchema(ctx, q.ElectionID)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := newStationIndex(meta).resolve(q)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if sc.level != LevelCountry {
+		ids = []int64{}
+		for _, m := range meta {
+			if sc.contains(m) {
+				ids = append(ids, m.ID)
+			}
+		}
+	}
+	tallies, err := c.src.StationTallies(ctx, q.ElectionID, ids, q.Window)
+	if err != nil {
+		return nil, err
+	}
+	return Compute(q, schema, meta, tallies)
+}
+
+// refresh brings e up to date; e.mu is held. Pending marks are taken before the
+// source is read, so a commit that lands during the read marks its stations again
+// and the next refresh re-reads them: a change can be read twice, never lost.
+func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
+	c.mu.Lock()
+	if e.reload {
+		e.loaded, e.reload = false, false
+	}
+	if !e.loaded {
+		clear(e.dirty)
+		e.checkMeta = false
+	}
+	c.mu.Unlock()
+
+	if !e.loaded {
+		if err := c.load(ctx, e); err != nil {
+			return err
+		}
+	}
+
+	c.mu.Lock()
+	ids := make([]int64, 0, len(e.dirty))
+	for id := range e.dirty {
+		ids = append(ids, id)
+	}
+	clear(e.dirty)
+	checkMeta := e.checkMeta
+	e.checkMeta = false
+	c.mu.Unlock()
+
+	if checkMeta {
+		added, err := c.reloadMeta(ctx, e)
+		if err != nil {
+			c.putBack(e, ids, true)
+			return err
+		}
+		ids = append(ids, added...)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	fresh, err := c.src.StationTallies(ctx, e.id, ids, nil)
+	if err != nil {
+		c.putBack(e, ids, false)
+		return fmt.Errorf("report: unable to refresh statistics: %w", err)
+	}
+	for _, id := range ids {
+		m, ok := e.h.idx.byID[id]
+		if !ok {
+			continue
+		}
+		t := fresh[id]
+		if t == nil {
+			t = &StationTally{}
+		}
+		e.h.swap(m, e.stations[id], t)
+		e.stations[id] = t
+	}
+	return nil
+}
+
+func (c *StatsCache) putBack(e *cachedElection, ids []int64, checkMeta bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		e.dirty[id] = struct{}{}
+	}
+	e.checkMeta = e.checkMeta || checkMeta
+}
+
+// load reads a whole election; e.mu is held.
+func (c *StatsCache) load(ctx context.Context, e *cachedElection) error {
+	meta, err := c.src.StationsMeta(ctx, e.id)
+	if err != nil {
+		return err
+	}
+	schema, err := c.src.StatsSchema(ctx, e.id)
+	if err != nil {
+		return err
+	}
+	tallies, err := c.src.StationTallies(ctx, e.id, nil, nil)
+	if err != nil {
+		return err
+	}
+	e.meta, e.schema, e.stations = meta, schema, tallies
+	e.h = newHierarchy(meta, tallies)
+	e.loaded = true
+	c.adopt(e, meta)
+	return nil
+}
+
+// reloadMeta re-reads the station list; it returns stations new to the election,
+// whose tallies must be read. e.mu is held.
+func (c *StatsCache) reloadMeta(ctx context.Context, e *cachedElection) ([]int64, error) {
+	meta, err := c.src.StationsMeta(ctx, e.id)
+	if err != nil {
+		return nil, err
+	}
+	var added []int64
+	changed := len(meta) != len(e.meta)
+	for i, m := range meta {
+		if _, ok := e.h.idx.byID[m.ID]; !ok {
+			added = append(added, m.ID)
+		}
+		changed = changed || m != e.meta[i]
+	}
+	if changed {
+		e.meta = meta
+		e.h = newHierarchy(meta, e.stations)
+	}
+	c.adopt(e, meta)
+	return added, nil
+}
+
+// adopt records e as the owner of its stations and claims their orphan marks,
+// which may have been made while e was being read.
+func (c *StatsCache) adopt(e *cachedElection, meta []StationMeta) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range meta {
+		c.owner[m.ID] = e
+		if _, ok := c.orphans[m.ID]; ok {
+			delete(c.orphans, m.ID)
+			e.dirty[m.ID] = struct{}{}
+		}
+	}
+}
+
+// hierarchy holds the sums of one election by region and district.
+type hierarchy struct {
+	idx         *stationIndex
+	total       *tallyRow
+	regions     []*tallyRow // sorted by code
+	regionByID  map[int64]*tallyRow
+	districts   map[groupKey]*tallyRow
+	districtsOf map[int64][]*tallyRow      // by region, sorted by code
+	stationsOf  map[groupKey][]StationMeta // by district, sorted by code
+}
+
+func newHierarchy(meta []StationMeta, tallies map[int64]*StationTally) *hierarchy {
+	h := &hierarchy{
+		idx:         newStationIndex(meta),
+		total:       &tallyRow{level: LevelCountry, tally: &StationTally{}},
+		regionByID:  map[int64]*tallyRow{},
+		districts:   map[groupKey]*tallyRow{},
+		districtsOf: map[int64][]*tallyRow{},
+		stationsOf:  map[groupKey][]StationMeta{},
+	}
+	for _, m := range meta {
+		r := h.regionByID[m.RegionID]
+		if r == nil {
+			r = &tallyRow{level: LevelRegion, code: m.RegionCode, name: m.RegionName, tally: &StationTally{}}
+			h.regionByID[m.RegionID] = r
+			h.regions = append(h.regions, r)
+		}
+		dk := groupKey{region: m.RegionID, district: m.DistrictID}
+		d := h.districts[dk]
+		if d == nil {
+			d = &tallyRow{level: LevelDistrict, code: m.DistrictCode, name: m.DistrictName, tally: &StationTally{}}
+			h.districts[dk] = d
+			h.districtsOf[m.RegionID] = append(h.districtsOf[m.RegionID], d)
+		}
+		h.stationsOf[dk] = append(h.stationsOf[dk], m)
+		for _, row := range []*tallyRow{h.total, r, d} {
+			row.stationsTotal++
+			row.tally.Add(tallies[m.ID])
+		}
+	}
+	sortRowPtrs(h.regions)
+	for _, ds := range h.districtsOf {
+		sortRowPtrs(ds)
+	}
+	return h
+}
+
+func sortRowPtrs(rows []*tallyRow) {
+	sort.Slice(rows, func(i, j int) bool { return codeLess(rows[i].code, rows[j].code) })
+}
+
+// swap replaces a station's contribution to the sums.
+func (h *hierarchy) swap(m StationMeta, old, cur *StationTally) {
+	for _, row := range []*tallyRow{h.total, h.regionByID[m.RegionID], h.districts[groupKey{region: m.RegionID, district: m.DistrictID}]} {
+		row.tally.Sub(old)
+		row.tally.Add(cur)
+	}
+}
+
+// rows returns the parent row of the scope and its breakdown.
+func (h *hierarchy) rows(sc resolvedScope, stations map[int64]*StationTally) (tallyRow, []tallyRow) {
+	var parent tallyRow
+	var children []tallyRow
+	switch sc.level {
+	case LevelCountry:
+		parent = *h.total
+		for _, r := range h.regions {
+			children = append(children, *r)
+		}
+	case LevelRegion:
+		parent = *h.regionByID[sc.regionID]
+		for _, d := range h.districtsOf[sc.regionID] {
+			children = append(children, *d)
+		}
+	default:
+		dk := groupKey{region: sc.regionID, district: sc.districtID}
+		parent = *h.districts[dk]
+		for _, m := range h.stationsOf[dk] {
+			t := stations[m.ID]
+			if t == nil {
+				t = &StationTally{}
+			}
+			children = append(children, tallyRow{level: LevelStation, code: m.Code, name: m.Name, tally: t, stationsTotal: 1})
+		}
+		sortRows(children)
+	}
+	return parent, children
+}
