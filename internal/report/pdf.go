@@ -22,7 +22,7 @@ const (
 	marginTop = 50.0
 	bottomY   = pageH - 60
 	contentW  = pageW - 2*marginX
-	labelW    = 120.0
+	labelW    = 135.0
 )
 
 const (
@@ -189,44 +189,56 @@ func (d *pdfDoc) para(s string, bold bool, size float64) {
 	d.text(marginX, contentW, s)
 }
 
-// row writes "label  value", the value wrapped beside the label.
+// row writes "label  value", each wrapped in its column.
 func (d *pdfDoc) row(label, value string) {
 	if value == "" {
 		return
 	}
+	d.setFont(true, 8.5)
+	labels := d.wrap(label, labelW-8)
 	d.setFont(false, 9.5)
-	lines := d.wrap(value, contentW-labelW)
-	for i, l := range lines {
-		d.ensure(d.lineH())
-		if i == 0 {
+	values := d.wrap(value, contentW-labelW)
+	h := d.lineH()
+	for i := 0; i < max(len(labels), len(values)); i++ {
+		d.ensure(h)
+		if i < len(labels) {
 			d.setFont(true, 8.5)
 			d.gray(true)
 			d.pdf.SetXY(marginX, d.y+0.8)
-			_ = d.pdf.Cell(nil, label)
+			_ = d.pdf.Cell(nil, labels[i])
 			d.gray(false)
 			d.setFont(false, 9.5)
 		}
-		d.pdf.SetXY(marginX+labelW, d.y)
-		_ = d.pdf.Cell(nil, l)
-		d.y += d.lineH()
+		if i < len(values) {
+			d.pdf.SetXY(marginX+labelW, d.y)
+			_ = d.pdf.Cell(nil, values[i])
+		}
+		d.y += h
 	}
 }
 
-// cells writes one table row: the first cell wraps in its width, the others are
-// short and right-aligned in theirs.
+// cells writes one table row, each cell wrapped in its width: the first
+// left-aligned, the others (figures) right-aligned.
 func (d *pdfDoc) cells(widths []float64, vals []string, bold bool) {
 	d.setFont(bold, 8.5)
-	lines := d.wrap(vals[0], widths[0]-6)
-	h := float64(len(lines)) * d.lineH()
-	d.ensure(h)
-	for i, l := range lines {
-		d.pdf.SetXY(marginX, d.y+float64(i)*d.lineH())
-		_ = d.pdf.Cell(nil, l)
+	lines := make([][]string, len(vals))
+	n := 0
+	for i, v := range vals {
+		lines[i] = d.wrap(v, widths[i]-6)
+		n = max(n, len(lines[i]))
 	}
-	x := marginX + widths[0]
-	for i := 1; i < len(vals) && i < len(widths); i++ {
-		d.pdf.SetXY(x, d.y)
-		_ = d.pdf.CellWithOption(&gopdf.Rect{W: widths[i], H: d.lineH()}, vals[i], gopdf.CellOption{Align: gopdf.Right | gopdf.Top})
+	h := float64(n) * d.lineH()
+	d.ensure(h)
+	x := marginX
+	for i := range vals {
+		for j, l := range lines[i] {
+			d.pdf.SetXY(x, d.y+float64(j)*d.lineH())
+			if i == 0 {
+				_ = d.pdf.Cell(nil, l)
+			} else {
+				_ = d.pdf.CellWithOption(&gopdf.Rect{W: widths[i], H: d.lineH()}, l, gopdf.CellOption{Align: gopdf.Right | gopdf.Top})
+			}
+		}
 		x += widths[i]
 	}
 	d.y += h + 1.5

@@ -129,7 +129,7 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 			d.text(marginX, contentW, tr.T("pack.pdf.negative", "Share", shareText(tr, a.Negative, a.N, a.SmallN), "N", a.N))
 		}
 		d.space(4)
-		widths := []float64{contentW - 150, 75, 75}
+		widths := []float64{contentW - 170, 85, 85}
 		if len(ph.Questions) > 0 {
 			d.cells(widths, []string{tr.T("pack.pdf.col.question"), tr.T("pack.pdf.col.yes"), tr.T("pack.pdf.col.n")}, true)
 			for _, q := range ordered(ph.Questions, qOrder) {
@@ -142,7 +142,7 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 			d.space(4)
 		}
 		if incidents > 0 {
-			cw := []float64{contentW - 225, 75, 75, 75}
+			cw := []float64{contentW - 255, 85, 85, 85}
 			d.cells(cw, []string{tr.T("pack.pdf.col.category"), tr.T("pack.pdf.col.incidents"), tr.T("pack.pdf.col.stations"), tr.T("pack.pdf.col.share_obs")}, true)
 			for _, c := range ordered(ph.Categories, cOrder) {
 				v := ph.Categories[c]
