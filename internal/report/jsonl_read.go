@@ -42,6 +42,9 @@ func (fe FieldErrors) AtLine(line int) LineErrors {
 type NumberedObservation struct {
 	Line        int
 	Observation Observation
+	// Errors are the line's decoding errors: the observation holds what could be
+	// read, so the rest of the line can still be checked and every problem listed.
+	Errors FieldErrors
 }
 
 // ObservationImport says what an import did.
@@ -53,8 +56,9 @@ type ObservationImport struct {
 }
 
 // ReadObservationLines reads an observations JSON Lines file: every line is decoded
-// and every problem listed. Blank lines are skipped; a UTF-8 byte-order mark is
-// allowed. err is for reading failures only.
+// and every problem listed (the records of lines with errors are returned too,
+// carrying them). Blank lines are skipped; a UTF-8 byte-order mark is allowed. err
+// is for reading failures only.
 func ReadObservationLines(r io.Reader) ([]NumberedObservation, LineErrors, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var out []NumberedObservation
@@ -70,14 +74,13 @@ func ReadObservationLines(r io.Reader) ([]NumberedObservation, LineErrors, error
 		}
 		switch {
 		case tooLong:
-			errs = append(errs, LineError{Line: n, FieldError: FieldError{Field: "line", Code: CodeTooLong, Param: fmt.Sprint(MaxLineBytes)}})
+			fe := FieldErrors{{Field: "line", Code: CodeTooLong, Param: fmt.Sprint(MaxLineBytes)}}
+			errs = append(errs, fe.AtLine(n)...)
+			out = append(out, NumberedObservation{Line: n, Errors: fe})
 		case len(bytes.TrimSpace(line)) > 0:
 			o, fe := DecodeObservationLine(line)
-			if fe != nil {
-				errs = append(errs, fe.AtLine(n)...)
-			} else {
-				out = append(out, NumberedObservation{Line: n, Observation: o})
-			}
+			errs = append(errs, fe.AtLine(n)...)
+			out = append(out, NumberedObservation{Line: n, Observation: o, Errors: fe})
 		}
 		if err == io.EOF {
 			return out, errs, nil

@@ -27,26 +27,39 @@ func (s *Store) CheckObservations(ctx context.Context, electionID int64, recs []
 	}
 	var errs report.LineErrors
 	for _, rec := range recs {
+		if rec.Errors.Has("line") {
+			continue // nothing could be read
+		}
 		o := rec.Observation
 		fe, err := w.prepareObservation(&o)
 		if err != nil {
 			return nil, err
 		}
-		errs = append(errs, fe.AtLine(rec.Line)...)
+		for _, e := range fe {
+			// A field that could not be decoded is reported once, by the decoder.
+			if !rec.Errors.Has(e.Field) {
+				errs = append(errs, report.LineError{Line: rec.Line, FieldError: e})
+			}
+		}
 	}
 	return errs, nil
 }
 
-// ImportObservations checks every record first and, if any is wrong, returns
-// report.LineErrors and writes nothing. Otherwise it saves them (idempotently: a
+// ImportObservations checks every record first and, if any is wrong (including
+// the decoding errors records carry), returns report.LineErrors and writes nothing. Otherwise it saves them (idempotently: a
 // line seen before is unchanged, a client_id reused with other content is rejected).
 // source names the file in the audit log.
 func (s *Store) ImportObservations(ctx context.Context, electionID int64, recs []report.NumberedObservation, source string, actor report.User) (report.ObservationImport, error) {
 	var res report.ObservationImport
-	errs, err := s.CheckObservations(ctx, electionID, recs, actor)
+	var errs report.LineErrors
+	for _, rec := range recs {
+		errs = append(errs, rec.Errors.AtLine(rec.Line)...)
+	}
+	more, err := s.CheckObservations(ctx, electionID, recs, actor)
 	if err != nil {
 		return res, err
 	}
+	errs = append(errs, more...)
 	if len(errs) > 0 {
 		return res, errs
 	}
