@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(s.base)
+	e.Use(s.compress())
 	// Body limits and CSRF are per route (s.handle), so that no route can miss them.
 
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
@@ -35,6 +36,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/setup/:token", anyone, s.acceptInvite)
 	s.handle(http.MethodGet, "/invite/:token", anyone, s.invitePage)
 	s.handle(http.MethodPost, "/invite/:token", anyone, s.acceptInvite)
+	s.offlineRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

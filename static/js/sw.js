@@ -1,0 +1,143 @@
+// Service worker: keeps the observer's own pages and the static files on the phone,
+// so the forms open with a weak signal or none. Served at /sw.js (root scope).
+// Submissions are not handled here: static/js/offline.js queues them in IndexedDB.
+"use strict";
+
+var VERSION = "observer-v1";
+var STATIC = VERSION + "-static";
+var PAGES = VERSION + "-pages";
+
+var PRECACHE = ["/static/css/app.css", "/static/js/app.js", "/static/js/offline.js", "/static/img/icon.svg"];
+
+// Only the observer's own forms and list are kept: never the coordinators' pages,
+// the API, or anyone else's records.
+var PAGE_PATHS = [/^\/my$/, /^\/observations\/new$/, /^\/incidents\/new$/, /^\/offline$/];
+
+// How long a page load waits for the network before showing the saved copy (the
+// network answer still refreshes the copy when it comes).
+var NETWORK_WAIT_MS = 6000;
+
+function cacheablePage(url) {
+  return url.origin === self.location.origin && PAGE_PATHS.some(function (re) { return re.test(url.pathname); });
+}
+
+// A response worth keeping: a real 200 page for exactly the URL asked, not a
+// redirect to the sign-in page.
+function keepable(resp, url) {
+  return resp && resp.ok && resp.status === 200 && resp.type === "basic" && !resp.redirected &&
+    new URL(resp.url).pathname === url.pathname;
+}
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(STATIC).then(function (c) {
+    return c.addAll(PRECACHE);
+  }).then(function () {
+    return caches.open(PAGES).then(function (c) {
+      return fetch("/offline", { credentials: "same-origin" }).then(function (r) {
+        if (r.ok) return c.put("/offline", r);
+      }).catch(function () {});
+    });
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.indexOf(VERSION) !== 0; }).map(function (k) {
+      return caches.delete(k);
+    }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function staleWhileRevalidate(event, cacheName) {
+  var req = event.request;
+  return caches.open(cacheName).then(function (cache) {
+    return cache.match(req).then(function (hit) {
+      var fresh = fetch(req).then(function (resp) {
+        if (resp.ok && resp.type === "basic") cache.put(req, resp.clone());
+        return resp;
+      });
+      if (hit) {
+        event.waitUntil(fresh.catch(function () {}));
+        return hit;
+      }
+      return fresh;
+    });
+  });
+}
+
+function fallbackPage(url) {
+  return caches.open(PAGES).then(function (cache) {
+    return cache.match(url.href).then(function (hit) {
+      // /incidents/new?category=x not saved: the same form without the preset will do.
+      return hit || cache.match(url.origin + url.pathname, { ignoreSearch: true });
+    }).then(function (hit) {
+      return hit || cache.match("/offline");
+    });
+  }).then(function (hit) {
+    return hit || new Response("offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  });
+}
+
+function networkFirst(event, url) {
+  var req = event.request;
+  var network = fetch(req).then(function (resp) {
+    if (keepable(resp, url)) {
+      var copy = resp.clone();
+      event.waitUntil(caches.open(PAGES).then(function (c) { return c.put(url.href, copy); }));
+    }
+    return resp;
+  });
+  event.waitUntil(network.catch(function () {}));
+  return new Promise(function (resolve) {
+    var done = false;
+    function settle(r) { if (!done) { done = true; resolve(r); } }
+    var timer = setTimeout(function () {
+      caches.open(PAGES).then(function (c) { return c.match(url.href); }).then(function (hit) {
+        if (hit) settle(hit);
+      });
+    }, NETWORK_WAIT_MS);
+    network.then(function (resp) {
+      clearTimeout(timer);
+      settle(resp);
+    }, function () {
+      clearTimeout(timer);
+      fallbackPage(url).then(settle);
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var req = event.request;
+  if (req.method !== "GET") return;
+  var url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/offline/strings") {
+    event.respondWith(staleWhileRevalidate(event, STATIC));
+    return;
+  }
+  if (req.mode !== "navigate") return;
+  if (cacheablePage(url)) {
+    event.respondWith(networkFirst(event, url));
+    return;
+  }
+  event.respondWith(fetch(req).catch(function () { return fallbackPage(url); }));
+});
+
+// Messages from offline.js: "warm" keeps the observer's forms ready before the
+// signal goes; "forget" drops the saved pages when someone signs out.
+self.addEventListener("message", function (event) {
+  var msg = event.data || {};
+  if (msg.type === "warm" && Array.isArray(msg.urls)) {
+    event.waitUntil(caches.open(PAGES).then(function (cache) {
+      return Promise.all(msg.urls.map(function (u) {
+        var url = new URL(u, self.location.origin);
+        if (!cacheablePage(url)) return null;
+        return fetch(url.href, { credentials: "same-origin" }).then(function (resp) {
+          if (keepable(resp, url)) return cache.put(url.href, resp);
+        }).catch(function () {});
+      }));
+    }));
+  } else if (msg.type === "forget") {
+    event.waitUntil(caches.delete(PAGES));
+  }
+});
