@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, "/invite/:token", anyone, s.invitePage)
 	s.handle(http.MethodPost, "/invite/:token", anyone, s.acceptInvite)
 	s.offlineRoutes()
+	s.statsRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

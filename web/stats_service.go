@@ -1,0 +1,172 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// statsService answers everything statistical: the JSON document, the dashboard
+// and its downloads. It holds the process's one statistics cache and the
+// incident timeline, both kept current by the store's commits.
+type statsService struct {
+	s        *Server
+	cache    *report.StatsCache
+	timeline *timelineCache
+	now      func() time.Time
+}
+
+// statsRoutes registers the statistics routes (called once from routes).
+func (s *Server) statsRoutes() {
+	svc := newStatsService(s)
+	s.handle(http.MethodGet, "/api/v1/elections/:code/stats", apiStaff, svc.apiStats)
+	s.handle(http.MethodGet, "/dashboard", staff, svc.dashboard)
+	s.handle(http.MethodGet, "/dashboard/export.csv", staff, svc.exportCSV)
+	s.handle(http.MethodGet, "/dashboard/export.xlsx", staff, svc.exportXLSX)
+}
+
+func newStatsService(s *Server) *statsService {
+	svc := &statsService{s: s, cache: report.NewStatsCache(s.store), timeline: newTimelineCache(s.store), now: s.store.Now}
+	s.store.OnCommit(svc.cache.Invalidate)
+	s.store.OnCommit(svc.timeline.Invalidate)
+	return svc
+}
+
+// statsScope is what a request asks statistics for: the same parameters on the
+// API, the dashboard and its downloads.
+type statsScope struct {
+	Region, District string
+	Status           report.StatusFilter
+	// From and To are as given (for links and the form); Window is them parsed.
+	From, To string
+	Window   *report.TimeWindow
+}
+
+// scopeError is bad input in one parameter.
+type scopeError struct{ field, msg string }
+
+func (e *scopeError) Error() string { return e.field + ": " + e.msg }
+
+// errScopeForbidden is a coordinator asking for a region outside theirs.
+var errScopeForbidden = errors.New("region outside the coordinator's scope")
+
+// parseScope reads the scope parameters and applies the user's limits: a
+// coordinator limited to a region gets that region whatever they leave out, and a
+// refusal when they name another. Times are RFC 3339, or a form's local
+// "YYYY-MM-DDTHH:MM" in the election's time zone.
+func parseScope(q url.Values, u *report.User, loc *time.Location) (statsScope, error) {
+	sc := statsScope{Region: strings.TrimSpace(q.Get("region")), District: strings.TrimSpace(q.Get("district")),
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
+	switch q.Get("status") {
+	case "", "all", "new,verified":
+		sc.Status = report.FilterNewVerified
+	case "verified":
+		sc.Status = report.FilterVerified
+	default:
+		return sc, &scopeError{"status", "use verified, or leave it out for new and verified"}
+	}
+	if u != nil && u.Role == report.RoleCoordinator && u.RegionCode != "" {
+		if sc.Region == "" {
+			sc.Region = u.RegionCode
+		}
+	}
+	if u == nil || (sc.Region != "" && !canSeeRegion(u, sc.Region)) {
+		return sc, errScopeForbidden
+	}
+	var w report.TimeWindow
+	for _, p := range []struct {
+		field, val string
+		dst        **time.Time
+	}{{"from", sc.From, &w.From}, {"to", sc.To, &w.To}} {
+		if p.val == "" {
+			continue
+		}
+		t, err := parseWhen(p.val, loc)
+		if err != nil {
+			return sc, &scopeError{p.field, "use a time like 2026-03-15T08:00 or 2026-03-15T08:00:00+05:00"}
+		}
+		*p.dst = &t
+	}
+	if w.From != nil && w.To != nil && !w.To.After(*w.From) {
+		return sc, &scopeError{"to", "must be after from"}
+	}
+	if w.From != nil || w.To != nil {
+		sc.Window = &w
+	}
+	return sc, nil
+}
+
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unreadable time %q", s)
+}
+
+// query is the engine's query for the scope.
+func (sc statsScope) query(el report.Election, smallN int) report.StatsQuery {
+	return report.StatsQuery{ElectionID: el.ID, Election: el.Code, Region: sc.Region, District: sc.District,
+		Status: sc.Status, Window: sc.Window, SmallNThreshold: smallN}
+}
+
+// values is the scope as query parameters, for links that keep it.
+func (sc statsScope) values() url.Values {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("region", sc.Region)
+	set("district", sc.District)
+	if sc.Status == report.FilterVerified {
+		v.Set("status", "verified")
+	}
+	set("from", sc.From)
+	set("to", sc.To)
+	return v
+}
+
+// document returns the statistics document of a scope.
+func (svc *statsService) document(ctx context.Context, el report.Election, sc statsScope) (*report.StatsDocument, error) {
+	return svc.cache.Document(ctx, sc.query(el, svc.s.cfg.SmallN))
+}
+
+// scopeFor reads the request's scope for election el, with the election's time zone.
+func (svc *statsService) scopeFor(c echo.Context, el report.Election) (statsScope, *electionPlaces, error) {
+	places, err := svc.timeline.places(c.Request().Context(), el.ID)
+	if err != nil {
+		return statsScope{}, nil, err
+	}
+	sc, err := parseScope(c.QueryParams(), state(c).user, places.loc)
+	return sc, places, err
+}
+
+// scopeHTTPError turns a scope or document error into the page's error.
+func scopeHTTPError(err error) error {
+	var se *scopeError
+	switch {
+	case errors.As(err, &se):
+		return echo.NewHTTPError(http.StatusBadRequest, se.Error())
+	case errors.Is(err, errScopeForbidden):
+		return echo.NewHTTPError(http.StatusForbidden)
+	case errors.Is(err, report.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound, "no such region or district in this election")
+	case errors.Is(err, report.ErrScope):
+		return echo.NewHTTPError(http.StatusBadRequest, "the district code is in several regions: give the region too")
+	}
+	return err
+}
