@@ -166,7 +166,7 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 		if r == nil {
 			t.Fatalf("no csv row %s", key)
 		}
-		if got := r[4:4+len(want)]; strings.Join(got, ",") != strings.Join(want, ",") {
+		if got := r[4 : 4+len(want)]; strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: csv %v, want %v", key, got, want)
 		}
 	}
