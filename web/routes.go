@@ -38,6 +38,9 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/invite/:token", anyone, s.acceptInvite)
 	s.offlineRoutes()
 	s.statsRoutes()
+	s.stationsRoutes()
+	s.recordingRoutes()
+	s.reviewRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

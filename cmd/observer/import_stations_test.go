@@ -85,3 +85,23 @@ func TestImportStationsCommand(t *testing.T) {
 		t.Errorf("derived codes %q, %q", s.RegionCode, s.DistrictCode)
 	}
 }
+
+func TestDemoCommandBuildsAndReuses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	code, stdout, stderr := cli(t, "--db", db, "demo", "--stations", "300", "--build-only")
+	if code != 0 || !strings.Contains(stdout, "with 300 polling stations and 10 observers") ||
+		!strings.Contains(stdout, "coordinator-almaty") || !strings.Contains(stdout, "region almaty") {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = cli(t, "--db", db, "demo", "--stations", "50", "--build-only")
+	if code != 0 || !strings.Contains(stdout, "Reusing") || !strings.Contains(stdout, "300 polling stations") {
+		t.Fatalf("second demo: exit %d\n%s", code, stdout)
+	}
+	// A database with real elections is refused.
+	real := filepath.Join(t.TempDir(), "real.db")
+	cli(t, "--db", real, "election", "add", "--code", "kz-2026", "--name", "Real", "--date", "2026-03-15")
+	code, _, stderr = cli(t, "--db", real, "demo", "--stations", "20", "--build-only")
+	if code != 1 || !strings.Contains(stderr, "holds other elections") {
+		t.Fatalf("demo into real data: exit %d, %s", code, stderr)
+	}
+}

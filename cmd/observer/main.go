@@ -33,6 +33,7 @@ func register(c command) { commands[c.name] = c }
 // env is what every command gets.
 type env struct {
 	dbPath string
+	dbSet  bool // --db was given (the demo uses its own file otherwise)
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -72,7 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	e := &env{dbPath: *db, stdin: stdin, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+		dbSet: flagSet(global, "db"),
+		log:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	if err := cmd.run(ctx, e, cargs); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -86,6 +88,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // exitCode ends a command with a status and no further message (it printed its own).

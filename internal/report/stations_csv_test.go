@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/observerkz/observer/web/i18n"
 )
 
 const goodStations = "code,name,region,district,address,registered_voters,timezone,lat,lon\n" +
@@ -219,4 +221,25 @@ func FuzzParseStations(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The command line's English (csvEnglish) and the catalogue's must say the same, and
+// every message must exist in the catalogue for the pages.
+func TestCSVMessagesMatchCatalogue(t *testing.T) {
+	en := i18n.New("en")
+	for key, text := range CSVMessages() {
+		if !i18n.Has(key) {
+			t.Errorf("%s is not in the catalogue", key)
+			continue
+		}
+		args := []any{"Line", 3, "Column", "code", "Message", "m", "Detail", "d", "MB", 64, "N", 2, "Known", "k",
+			"Got", 2, "Want", 3, "Max", 9, "Limit", 90, "Code", "X", "First", 2, "Name", "N", "Zone", "Z"}
+		if got, want := en.T(key, args...), (english{}).T(key, args...); got != want {
+			t.Errorf("%s: catalogue says %q, the command line %q (source %q)", key, got, want, text)
+		}
+	}
+	e := CSVError{Line: 4, Column: "code", Key: "stations.csv_duplicate_code", Args: []any{"Code", "071-023", "First", 2}}
+	if got := e.Text(i18n.New("ru")); got != "строка 4, столбец code: код 071-023 уже есть в строке 2" {
+		t.Errorf("Russian: %q", got)
+	}
 }

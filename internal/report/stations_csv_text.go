@@ -35,5 +35,4 @@ var csvEnglish = map[string]string{
 	"stations.csv_email":              "not an e-mail address",
 	"stations.csv_station_twice":      "the station {{.Code}} is listed twice",
 	"stations.csv_unknown_station":    "no station with code {{.Code}} in this election",
-	"stations.csv_observer_elsewhere": "the observer {{.Code}} belongs to another region",
 }
