@@ -39,8 +39,6 @@ func (s *Server) routes() {
 	s.offlineRoutes()
 	s.statsRoutes()
 	s.stationsRoutes()
-	s.recordingRoutes()
-	s.reviewRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only
