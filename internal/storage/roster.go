@@ -36,7 +36,7 @@ func (s *Store) Roster(ctx context.Context, f RosterFilter) ([]RosterEntry, erro
 		f.Limit = 100
 	}
 	q := `SELECT o.id, o.code, o.region_code,
-		COALESCE((SELECT group_concat(st.code, ' ' ORDER BY st.code) FROM assignments a JOIN stations st ON st.id = a.station_id
+		COALESCE((SELECT group_concat(st.code, ' ' ORDER BY st.code) FROM assignments a CROSS JOIN stations st ON st.id = a.station_id
 			WHERE a.observer_id = o.id AND st.election_id = ?), ''),
 		COALESCE((SELECT login FROM users u WHERE u.observer_id = o.id ORDER BY u.id LIMIT 1), ''),
 		EXISTS (SELECT 1 FROM observer_contacts c WHERE c.observer_id = o.id)
@@ -98,7 +98,7 @@ func (s *Store) RevealContact(ctx context.Context, observerID int64, el report.E
 // SetAssignments makes the observer's assignments in one election exactly stationIDs
 // (other elections' assignments stay). It reports whether anything changed.
 func SetAssignments(tx *Tx, observerID, electionID int64, stationIDs []int64, actor report.User) (bool, error) {
-	rows, err := tx.Query(`SELECT a.station_id FROM assignments a JOIN stations s ON s.id = a.station_id
+	rows, err := tx.Query(`SELECT a.station_id FROM assignments a CROSS JOIN stations s ON s.id = a.station_id
 		WHERE a.observer_id = ? AND s.election_id = ? ORDER BY a.station_id`, observerID, electionID)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to read assignments: %w", err)

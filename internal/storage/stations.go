@@ -88,9 +88,18 @@ func StationByCodeTx(tx *Tx, electionID int64, code string) (report.Station, err
 
 // AssignedStations lists the stations of an election an observer is assigned to, by code.
 func (s *Store) AssignedStations(ctx context.Context, observerID, electionID int64) ([]report.Station, error) {
-	return queryStations(ctx, s.ro, "SELECT "+stationColumns+" "+stationJoins+
-		" JOIN assignments a ON a.station_id = s.id WHERE a.observer_id = ? AND s.election_id = ? ORDER BY s.code",
-		observerID, electionID)
+	// CROSS JOIN keeps SQLite from walking the election's stations to find a handful:
+	// an observer's assignments come first, by the assignments' primary key.
+	return queryStations(ctx, s.ro, "SELECT "+stationColumns+` FROM assignments a
+		CROSS JOIN stations s ON s.id = a.station_id
+		JOIN regions r ON r.id = s.region_id
+		LEFT JOIN districts d ON d.id = s.district_id
+		WHERE a.observer_id = ? AND s.election_id = ? ORDER BY s.code`, observerID, electionID)
+}
+
+// ElectionStations lists every station of an election by code.
+func (s *Store) ElectionStations(ctx context.Context, electionID int64) ([]report.Station, error) {
+	return queryStations(ctx, s.ro, "SELECT "+stationColumns+" "+stationJoins+" WHERE s.election_id = ? ORDER BY s.code", electionID)
 }
 
 // SearchStations finds stations for the picker: codes starting with q first, then
