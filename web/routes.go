@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.offlineRoutes()
 	s.statsRoutes()
 	s.stationsRoutes()
+	s.recordingRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

@@ -1,0 +1,321 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
+)
+
+// The recording API: the same submissions as the forms, in the JSON Lines shape of
+// formats.md, idempotent by client_id; and the incident list with the pages' scope.
+
+func (s *Server) apiRecordingRoutes() {
+	s.handle(http.MethodPost, "/api/v1/elections/:code/observations", apiFilers, s.apiPostObservation)
+	s.handle(http.MethodPost, "/api/v1/elections/:code/incidents", apiFilers, s.apiPostIncident)
+	s.handle(http.MethodGet, "/api/v1/elections/:code/incidents", apiSignedIn, s.apiListIncidents)
+	s.handle(http.MethodGet, "/api/v1/incidents/:id", apiSignedIn, s.apiGetIncident)
+}
+
+// readJSONBody reads a body of at most report.MaxLineBytes.
+func readJSONBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, report.MaxLineBytes+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, apiError(c, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than the server accepts", nil)
+		}
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "unreadable body")
+	}
+	if len(b) > report.MaxLineBytes {
+		return nil, apiError(c, http.StatusRequestEntityTooLarge, "too_large",
+			fmt.Sprintf("one submission may be at most %d bytes", report.MaxLineBytes), nil)
+	}
+	return b, nil
+}
+
+// savedJSON answers a submission: 201 for a new record, 200 for one seen before.
+func savedJSON(c echo.Context, id int64, created bool) error {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, map[string]int64{"id": id})
+}
+
+// saveErrorJSON answers a failed submission; it returns err unchanged for errors
+// that are not the caller's (server errors).
+func saveErrorJSON(c echo.Context, err error) error {
+	var fe report.FieldErrors
+	var ce *storage.ConflictError
+	switch {
+	case errors.As(err, &fe):
+		return apiError(c, http.StatusBadRequest, "invalid", "the submission has errors: see fields", fe.Map())
+	case errors.As(err, &ce):
+		return apiError(c, http.StatusConflict, "conflict", "this client_id was used before with other content; the earlier record is kept",
+			map[string]string{ce.Field: report.FieldError{Code: report.CodeConflict}.Message()})
+	case errors.Is(err, report.ErrConflict):
+		return apiError(c, http.StatusConflict, "conflict", "this client_id was used before with other content; the earlier record is kept", nil)
+	}
+	return err
+}
+
+func (s *Server) apiPostObservation(c echo.Context) error {
+	el, err := s.electionFromPath(c)
+	if err != nil {
+		return err
+	}
+	body, err := readJSONBody(c)
+	if err != nil || body == nil {
+		return err
+	}
+	o, fe := report.DecodeObservationLine(body)
+	if fe != nil {
+		return saveErrorJSON(c, fe)
+	}
+	o.ElectionID = el.ID
+	id, created, err := s.store.SaveObservation(c.Request().Context(), o, *state(c).user)
+	if err != nil {
+		return saveErrorJSON(c, err)
+	}
+	return savedJSON(c, id, created)
+}
+
+func (s *Server) apiPostIncident(c echo.Context) error {
+	el, err := s.electionFromPath(c)
+	if err != nil {
+		return err
+	}
+	body, err := readJSONBody(c)
+	if err != nil || body == nil {
+		return err
+	}
+	in, fe := report.DecodeIncidentJSON(body)
+	if fe != nil {
+		return saveErrorJSON(c, fe)
+	}
+	in.ElectionID = el.ID
+	id, created, err := s.store.SaveIncident(c.Request().Context(), in, *state(c).user)
+	if err != nil {
+		return saveErrorJSON(c, err)
+	}
+	return savedJSON(c, id, created)
+}
+
+// apiPageSize bounds the incident list's pages.
+const (
+	apiPageSize    = 50
+	apiMaxPageSize = 500
+)
+
+// incidentFilterFromQuery reads the list's filters: region, district (within the
+// region), station (codes), phase, category, status (comma-separated), witnessed,
+// from and to (RFC 3339), before (the id to page back from), limit.
+func (s *Server) incidentFilterFromQuery(c echo.Context, el report.Election) (report.IncidentFilter, map[string]string, error) {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	f := report.IncidentFilter{ElectionID: el.ID, Limit: apiPageSize}
+	bad := map[string]string{}
+	if v := q.Get("region"); v != "" {
+		r, err := s.store.RegionByCode(ctx, el.ID, v)
+		switch {
+		case errors.Is(err, report.ErrNotFound):
+			bad["region"] = "is not a region of this election"
+		case err != nil:
+			return f, nil, err
+		default:
+			f.RegionID = r.ID
+			if d := q.Get("district"); d != "" {
+				ds, err := s.store.Districts(ctx, r.ID)
+				if err != nil {
+					return f, nil, err
+				}
+				for _, dd := range ds {
+					if dd.Code == d {
+						f.DistrictID = dd.ID
+					}
+				}
+				if f.DistrictID == 0 {
+					bad["district"] = "is not a district of this region"
+				}
+			}
+		}
+	} else if q.Get("district") != "" {
+		bad["district"] = "needs its region"
+	}
+	if v := q.Get("station"); v != "" {
+		st, err := s.store.StationByCode(ctx, el.ID, v)
+		switch {
+		case errors.Is(err, report.ErrNotFound):
+			bad["station"] = "is not a polling station of this election"
+		case err != nil:
+			return f, nil, err
+		default:
+			f.StationID = st.ID
+		}
+	}
+	if v := q.Get("phase"); v != "" {
+		if f.Phase = report.Phase(v); !report.ValidPhase(f.Phase) {
+			bad["phase"] = "is not a phase"
+		}
+	}
+	f.Category = q.Get("category")
+	for _, v := range q["status"] {
+		for _, st := range strings.Split(v, ",") {
+			if st = strings.TrimSpace(st); st == "" {
+				continue
+			}
+			if !report.ValidStatus(report.Status(st)) {
+				bad["status"] = "must be new, verified or rejected"
+			}
+			f.Statuses = append(f.Statuses, report.Status(st))
+		}
+	}
+	if v := q.Get("witnessed"); v != "" {
+		w, err := strconv.ParseBool(v)
+		if err != nil {
+			bad["witnessed"] = "must be true or false"
+		}
+		f.Witnessed = &w
+	}
+	for _, k := range []string{"from", "to"} {
+		if v := q.Get(k); v != "" {
+			tm, ok := report.ParseTime(v)
+			if !ok {
+				bad[k] = "is not an RFC 3339 time with an offset"
+				continue
+			}
+			if k == "from" {
+				f.Window.From = &tm
+			} else {
+				f.Window.To = &tm
+			}
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			bad["before"] = "must be an incident id"
+		}
+		f.BeforeID = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > apiMaxPageSize {
+			bad["limit"] = fmt.Sprintf("must be 1 to %d", apiMaxPageSize)
+		}
+		f.Limit = n
+	}
+	// Scope: observers see what they filed; a region-limited coordinator their region.
+	u := state(c).user
+	switch {
+	case u.Role == report.RoleObserver:
+		f.UserID = u.ID
+	case u.Role == report.RoleCoordinator && u.RegionCode != "":
+		f.LimitRegionCode = u.RegionCode
+	}
+	return f, bad, nil
+}
+
+// incidentListJSON is one page of the list, newest first; next is the URL of the
+// following page (absent on the last).
+type incidentListJSON struct {
+	Incidents []report.IncidentJSON `json:"incidents"`
+	Next      *string               `json:"next"`
+}
+
+func (s *Server) apiListIncidents(c echo.Context) error {
+	el, err := s.electionFromPath(c)
+	if err != nil {
+		return err
+	}
+	f, bad, err := s.incidentFilterFromQuery(c, el)
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return apiError(c, http.StatusBadRequest, "invalid", "the filters have errors: see fields", bad)
+	}
+	limit := f.Limit
+	f.Limit = limit + 1 // one more tells whether there is a next page
+	incs, err := s.store.Incidents(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := incidentListJSON{Incidents: []report.IncidentJSON{}}
+	opt := report.ExportOptions{Election: el, Tr: state(c).loc}
+	for i, in := range incs {
+		if i == limit {
+			q := c.QueryParams()
+			next := url.Values{}
+			for k, v := range q {
+				next[k] = v
+			}
+			next.Set("before", strconv.FormatInt(incs[limit-1].ID, 10))
+			u := c.Request().URL.Path + "?" + next.Encode()
+			out.Next = &u
+			break
+		}
+		j := report.IncidentJSONOf(report.IncidentRecord{Incident: in}, opt)
+		j.Evidence, j.EvidenceSHA256 = in.EvidenceCount, nil
+		out.Incidents = append(out.Incidents, j)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
+
+// evidenceJSON is one file of an incident.
+type evidenceJSON struct {
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+	MIME      string `json:"mime"`
+	Name      string `json:"name"`
+	CreatedAt string `json:"created_at"`
+}
+
+type incidentDetailJSON struct {
+	report.IncidentJSON
+	Files []evidenceJSON `json:"files"`
+}
+
+func (s *Server) apiGetIncident(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	in, err := s.store.Incident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !canSeeIncident(state(c).user, in) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	el, err := s.store.Election(ctx, in.ElectionID)
+	if err != nil {
+		return err
+	}
+	evs, err := s.store.EvidenceOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	out := incidentDetailJSON{
+		IncidentJSON: report.IncidentJSONOf(report.IncidentRecord{Incident: in, Evidence: evs}, report.ExportOptions{Election: el, Tr: state(c).loc}),
+		Files:        []evidenceJSON{},
+	}
+	for _, ev := range evs {
+		out.Files = append(out.Files, evidenceJSON{SHA256: ev.SHA256, Size: ev.Size, MIME: ev.MIME, Name: ev.OriginalName,
+			CreatedAt: ev.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
