@@ -7,7 +7,10 @@ var VERSION = "observer-v1";
 var STATIC = VERSION + "-static";
 var PAGES = VERSION + "-pages";
 
-var PRECACHE = ["/static/css/app.css", "/static/js/app.js", "/static/js/offline.js", "/static/img/icon.svg"];
+// Each file on its own: one missing file must not stop the worker from installing.
+var PRECACHE = ["/static/css/app.css", "/static/js/app.js", "/static/js/offline.js", "/static/js/offline_ui.js",
+  "/static/js/station_picker.js",
+  "/static/img/icon.svg"];
 
 // Only the observer's own forms and list are kept: never the coordinators' pages,
 // the API, or anyone else's records.
@@ -30,7 +33,7 @@ function keepable(resp, url) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (c) {
-    return c.addAll(PRECACHE);
+    return Promise.all(PRECACHE.map(function (u) { return c.add(u).catch(function () {}); }));
   }).then(function () {
     return caches.open(PAGES).then(function (c) {
       return fetch("/offline", { credentials: "same-origin" }).then(function (r) {

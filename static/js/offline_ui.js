@@ -1,0 +1,211 @@
+// What the observer sees of the offline queue (static/js/offline.js): a badge in
+// the header of every page, the list of saved submissions on /my and /offline, the
+// "make photos smaller" choice next to file fields, and a refused submission
+// reopened in its form to correct.
+(function () {
+  "use strict";
+  var box = window.observerOutbox;
+  if (!box) return;
+  var doc = document, T = box.T, lang = doc.documentElement.lang || "en";
+  var LS = window.localStorage;
+  var KEEP_SENT_MS = 3 * 24 * 3600 * 1000;
+
+  function el(tag, cls, text) {
+    var e = doc.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function clock(ms) {
+    try { return new Date(ms).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }); } catch (e) { return new Date(ms).toTimeString().slice(0, 5); }
+  }
+  function pending(r) { return r.status !== "sent" && r.status !== "failed"; }
+
+  // ---- "make photos smaller before sending", remembered on the phone
+  function shrinkChoice(form) {
+    form.querySelectorAll("input[type=file]").forEach(function (input, i) {
+      if (input.parentNode.querySelector(".offline-shrink")) return;
+      var wrap = el("div", "offline-shrink");
+      var check = el("input");
+      check.type = "checkbox";
+      check.id = "offline-shrink-" + i;
+      check.checked = LS.getItem("observer.shrink") === "1";
+      check.addEventListener("change", function () { LS.setItem("observer.shrink", check.checked ? "1" : "0"); });
+      var label = el("label");
+      label.htmlFor = check.id;
+      label.appendChild(el("span", "", T("offline.shrink")));
+      label.appendChild(el("span", "hint", T("offline.shrink_hint")));
+      wrap.appendChild(check);
+      wrap.appendChild(label);
+      input.insertAdjacentElement("afterend", wrap);
+    });
+  }
+
+  // ---- a refused submission, back in its form with the server's reason
+  function restore(form, rec) {
+    rec.fields.forEach(function (f) {
+      form.querySelectorAll('[name="' + f[0] + '"]').forEach(function (input) {
+        if (input.type === "radio" || input.type === "checkbox") input.checked = input.value === f[1];
+        else if (input.type !== "file" && input.type !== "submit" && input.name !== "csrf" && input.tagName !== "BUTTON") input.value = f[1];
+      });
+    });
+    if (window.DataTransfer) {
+      var byField = {};
+      rec.files.forEach(function (f) {
+        if (f.blob) (byField[f.field] = byField[f.field] || []).push(new File([f.blob], f.name, { type: f.type }));
+      });
+      Object.keys(byField).forEach(function (name) {
+        var input = form.querySelector('input[type=file][name="' + name + '"]');
+        if (!input) return;
+        var dt = new DataTransfer();
+        byField[name].forEach(function (f) { dt.items.add(f); });
+        try { input.files = dt.files; } catch (e) { /* an older browser: pick the files again */ }
+      });
+    }
+    if (rec.code === 409) {
+      // The server holds something else under this id: the corrected form is new.
+      form.querySelector('input[name="client_id"]').value = box.newID();
+      form.setAttribute("data-offline-replaces", rec.id);
+    }
+    form.dispatchEvent(new Event("change", { bubbles: true }));
+    var n = box.noteFor(form);
+    n.textContent = rec.error;
+    n.classList.add("error");
+    form.insertBefore(n, form.firstChild);
+  }
+
+  // ---- the badge and the one-time message after a redirect
+  var badge = null;
+  var header = doc.querySelector("header.top");
+  if (header) {
+    badge = el("a", "offline-badge");
+    badge.hidden = true;
+    badge.href = doc.querySelector('header a[href="/my"]') ? "/my#offline-queue" : "/offline";
+    header.insertBefore(badge, header.querySelector(".langs"));
+  }
+  var main = doc.querySelector("main");
+  function oneTimeNote() {
+    var note = sessionStorage.getItem("observer.note");
+    if (!main || !note) return;
+    sessionStorage.removeItem("observer.note");
+    var live = el("div", "flash " + (note === "offline.queued" ? "warn" : "ok"), T(note));
+    live.setAttribute("role", "status");
+    main.insertBefore(live, main.firstChild);
+  }
+
+  // ---- the panel: on /my when anything was saved on the phone, always on /offline
+  function panelHost(recs) {
+    var host = doc.querySelector("[data-offline-queue]");
+    if (host || location.pathname !== "/my" || !recs.length || !main) return host;
+    host = el("section", "offline-queue");
+    host.id = "offline-queue";
+    host.setAttribute("data-offline-queue", "");
+    host.setAttribute("aria-labelledby", "offline-queue-title");
+    var h = el("h2", "", T("offline.panel.title"));
+    h.id = "offline-queue-title";
+    host.appendChild(h);
+    var h1 = main.querySelector("h1");
+    if (h1) h1.insertAdjacentElement("afterend", host); else main.appendChild(host);
+    return host;
+  }
+  function button(label, act, cls) {
+    var b = el("button", cls || "", label);
+    b.type = "button";
+    b.setAttribute("data-offline-act", act);
+    return b;
+  }
+  function item(r) {
+    var li = el("li", "offline-item");
+    li.setAttribute("data-status", r.status);
+    li.setAttribute("data-client-id", r.id);
+    var head = el("div", "offline-item-head");
+    head.appendChild(el("strong", "", r.title || T("offline.kind." + r.kind)));
+    head.appendChild(el("span", "badge offline-" + r.status, T("offline.status." + r.status)));
+    li.appendChild(head);
+    var bits = [T("offline.kind." + r.kind)];
+    if (r.station) bits.push(r.station);
+    if (r.category) bits.push(r.category);
+    bits.push(r.sent ? T("offline.sent_at", { Time: clock(r.sent) }) : T("offline.saved_at", { Time: clock(r.created) }));
+    if (r.files.length) bits.push(T("offline.files", { Count: r.files.length }));
+    if (pending(r) && r.attempts) bits.push(T("offline.attempts", { Count: r.attempts }));
+    if (r.status === "waiting" && r.next > Date.now()) bits.push(T("offline.next_try", { Time: clock(r.next) }));
+    li.appendChild(el("div", "muted", bits.join(" · ")));
+    if (r.error && r.status !== "sent") li.appendChild(el("div", r.status === "failed" ? "field-error" : "muted", r.error));
+    var acts = el("div", "actions");
+    if (r.status === "sent" && r.done) {
+      var open = el("a", "button secondary", T("offline.open"));
+      open.href = r.done;
+      acts.appendChild(open);
+    }
+    if (r.status === "failed" && r.from) {
+      var fix = el("a", "button", T("offline.fix"));
+      fix.href = r.from + (r.from.indexOf("?") >= 0 ? "&" : "?") + "offline_restore=" + encodeURIComponent(r.id);
+      acts.appendChild(fix);
+    }
+    if (pending(r)) acts.appendChild(button(T("offline.retry"), "retry"));
+    if (r.status !== "sent") acts.appendChild(button(T("offline.remove"), "remove", "secondary"));
+    if (acts.children.length) li.appendChild(acts);
+    return li;
+  }
+
+  function refresh() {
+    return box.all().then(function (recs) {
+      var now = Date.now();
+      recs = recs.filter(function (r) {
+        if (r.status === "sent" && now - r.sent > KEEP_SENT_MS) { box.del(r.id); return false; }
+        return true;
+      }).sort(function (a, b) { return b.created - a.created; });
+      var waiting = recs.filter(pending).length;
+      var failed = recs.filter(function (r) { return r.status === "failed"; }).length;
+      if (badge) {
+        var parts = [];
+        if (!navigator.onLine) parts.push(T("offline.badge.offline"));
+        if (waiting) parts.push(T("offline.badge.waiting", { Count: waiting }));
+        if (failed) parts.push(T("offline.badge.failed", { Count: failed }));
+        badge.textContent = parts.join(" · ");
+        badge.hidden = !parts.length;
+        badge.classList.toggle("bad", failed > 0);
+      }
+      var host = panelHost(recs);
+      if (!host) return;
+      var body = host.querySelector(".offline-body") || host.appendChild(el("div", "offline-body"));
+      body.textContent = "";
+      body.appendChild(el("p", "muted", T(waiting ? "offline.panel.help" : "offline.panel.empty")));
+      if (recs.length) {
+        var ul = el("ul", "list");
+        recs.forEach(function (r) { ul.appendChild(item(r)); });
+        body.appendChild(ul);
+      }
+    });
+  }
+  var pendingRefresh = null;
+  function later() {
+    clearTimeout(pendingRefresh);
+    pendingRefresh = setTimeout(refresh, 50);
+  }
+
+  doc.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-offline-act]");
+    var li = b && b.closest("[data-client-id]");
+    if (!li) return;
+    var id = li.getAttribute("data-client-id");
+    if (b.getAttribute("data-offline-act") === "remove") {
+      if (window.confirm(T("offline.remove_confirm"))) box.del(id);
+    } else {
+      b.disabled = true;
+      box.flush(true);
+    }
+  });
+  doc.addEventListener("observer:outbox", later);
+  window.addEventListener("online", later);
+  window.addEventListener("offline", later);
+
+  box.ready.then(function () {
+    oneTimeNote();
+    var forms = Array.prototype.filter.call(doc.forms, box.queueable);
+    forms.forEach(shrinkChoice);
+    var restoreID = new URLSearchParams(location.search).get("offline_restore");
+    if (restoreID && forms.length) box.get(restoreID).then(function (rec) { if (rec) restore(forms[0], rec); });
+    return refresh();
+  }).catch(function () {});
+})();

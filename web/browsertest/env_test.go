@@ -1,0 +1,216 @@
+//go:build browser
+
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
+	"github.com/observerkz/observer/web"
+)
+
+const (
+	password    = "correct horse battery"
+	observer    = "aigerim"
+	coordinator = "daniyar"
+	election    = "kz-2026-test"
+)
+
+// env is a running server on a seeded database, with a switch that makes it
+// unreachable (connections are dropped, as with a lost signal).
+type env struct {
+	t     *testing.T
+	store *storage.Store
+	url   string
+	down  atomic.Bool
+	el    report.Election
+	// stations of the election, by code; the observer is assigned to the first.
+	stations []report.Station
+	obs      report.User
+	coord    report.User
+}
+
+// ServeHTTP drops the connection while the server is "down", so the browser sees a
+// network failure, not an HTTP answer.
+type switchable struct {
+	e *env
+	h http.Handler
+}
+
+func (s switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.e.down.Load() {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	s.h.ServeHTTP(w, r)
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := storage.Open(ctx, storage.Options{Path: filepath.Join(dir, "observer.db"), DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, store: st}
+	e.seed()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv, err := web.New(web.Config{BaseURL: "http://127.0.0.1"}, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 127.0.0.1 is a secure context, so the browser allows the service worker.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: switchable{e, srv.Handler()}, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	e.url = "http://" + ln.Addr().String()
+	t.Cleanup(func() {
+		hs.Close()
+		st.Close()
+	})
+	return e
+}
+
+// seed makes a small election: three stations in two regions, an observer
+// assigned to the first, and a coordinator for the whole country.
+func (e *env) seed() {
+	ctx := context.Background()
+	el, err := e.store.CreateElection(ctx, election, "Test parliamentary election", "2026-03-15", report.User{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.el = el
+	voters := func(n int64) *int64 { return &n }
+	recs := []report.StationRecord{
+		{Code: "071-023", Name: "School No. 23", Region: "Almaty", RegionCode: "ALM", District: "Bostandyk", DistrictCode: "ALM-BOS",
+			Address: "12 Abay Ave", RegisteredVoters: voters(1840), Timezone: "Asia/Almaty"},
+		{Code: "071-024", Name: "Lyceum No. 7", Region: "Almaty", RegionCode: "ALM", District: "Bostandyk", DistrictCode: "ALM-BOS",
+			Address: "3 Satpayev St", RegisteredVoters: voters(2210), Timezone: "Asia/Almaty"},
+		{Code: "011-005", Name: "House of Culture", Region: "Astana", RegionCode: "AST", Address: "5 Kenesary St",
+			RegisteredVoters: voters(1520), Timezone: "Asia/Almaty"},
+	}
+	if _, err := e.store.ImportStations(ctx, el, recs, report.User{}); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range recs {
+		st, err := e.store.StationByCode(ctx, el.ID, r.Code)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.stations = append(e.stations, st)
+	}
+	err = e.store.Write(ctx, func(tx *storage.Tx) error {
+		oid, err := storage.EnsureObserver(tx, "OBS-0142", "ALM", report.User{})
+		if err != nil {
+			return err
+		}
+		if _, err := storage.SetAssignments(tx, oid, el.ID, []int64{e.stations[0].ID}, report.User{}); err != nil {
+			return err
+		}
+		if _, err := storage.CreateUser(tx, storage.NewUser{Login: observer, Password: password, Role: report.RoleObserver, RegionCode: "ALM", ObserverID: oid}, report.User{}); err != nil {
+			return err
+		}
+		_, err = storage.CreateUser(tx, storage.NewUser{Login: coordinator, Password: password, Role: report.RoleCoordinator}, report.User{})
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if e.obs, err = e.store.UserByLogin(ctx, observer); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.coord, err = e.store.UserByLogin(ctx, coordinator); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// browser starts Chromium. Each person gets a tab in a browser context of their
+// own (own cookies, own storage), like two phones.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no browser at %s (apt-get install chromium, or set CHROMIUM): %v", path, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return bctx
+}
+
+// artifacts is where screenshots go: .artifacts/browser at the top of the
+// repository, which is git-ignored.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("BROWSER_ARTIFACTS")
+	if dir == "" {
+		wd, _ := os.Getwd()
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				dir = filepath.Join(d, ".artifacts", "browser")
+				break
+			}
+			if filepath.Dir(d) == d {
+				dir = filepath.Join(wd, ".artifacts", "browser")
+				break
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func must(t *testing.T, err error, what string, args ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
+	}
+}
