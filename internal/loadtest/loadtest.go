@@ -1,0 +1,199 @@
+// Package loadtest is Observer's own load benchmark and crash test: it builds the
+// server, starts it as a separate process on 127.0.0.1 with a fresh database, and
+// drives the closing-time burst of election day against it — observers filing
+// counting forms, incidents and photos through the API and the HTML forms while
+// coordinators refresh dashboards — measuring throughput and latency against two
+// floors (a bare one-INSERT-per-request server with and without fsync), and, in crash
+// mode, killing the server with SIGKILL at random moments and checking afterwards
+// that every acknowledged submission is in the database, complete and once.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is one run.
+type Config struct {
+	Clients       int
+	Duration      time.Duration // the election-day mix
+	FloorDuration time.Duration // each floor, and the submit-only phase
+	Stations      int
+	Observers     int // observer accounts (default 2 per client)
+	Crashes       int // crash mode: this many kill -9 during the mix (no floors)
+	Floors        bool
+	Seed          uint64
+	Dir           string   // work folder (default: a new temporary one, removed after)
+	Bins          Binaries // pre-built programs (default: go build into the work folder)
+	Out           io.Writer
+}
+
+func (c *Config) defaults() {
+	c.Clients = max(c.Clients, 1)
+	if c.Duration <= 0 {
+		c.Duration = 30 * time.Second
+	}
+	if c.FloorDuration <= 0 {
+		c.FloorDuration = min(c.Duration, 10*time.Second)
+	}
+	if c.Stations <= 0 {
+		c.Stations = 2000
+	}
+	if c.Observers <= 0 {
+		c.Observers = max(2*c.Clients, 8)
+	}
+	if c.Seed == 0 {
+		c.Seed = uint64(time.Now().UnixNano())
+	}
+	if c.Out == nil {
+		c.Out = io.Discard
+	}
+}
+
+// Result is what a run measured and found.
+type Result struct {
+	FloorNormal, FloorFull KindStats
+	Submit                 KindStats // durable counting forms alone, same loop and clients as the floors
+	SubmitMemory           Memory
+	Mix                    Summary
+	MixSubmit, MixReads    KindStats
+	Memory                 Memory // the server's peak during the mix
+	Crash                  CrashReport
+	Verify                 VerifyReport
+}
+
+// Errors is every failed request of the run.
+func (r Result) Errors() int {
+	return r.Mix.Errors + r.FloorNormal.Errors + r.FloorFull.Errors + r.Submit.Errors + r.Crash.DrainErrors
+}
+
+// Run does one run and prints its report to cfg.Out as it goes.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	cfg.defaults()
+	var res Result
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "observer-loadtest-")
+		if err != nil {
+			return res, fmt.Errorf("loadtest: unable to make a work folder: %w", err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	out := cfg.Out
+	fmt.Fprintf(out, "work folder %s; seed %d\n", dir, cfg.Seed)
+	if cfg.Crashes > 0 || !cfg.Floors {
+		cfg.Bins.Floor = "-" // not needed
+	}
+	bins, err := Build(ctx, dir, cfg.Bins)
+	if err != nil {
+		return res, err
+	}
+	if cfg.Floors && cfg.Crashes == 0 {
+		for _, f := range []struct {
+			sync string
+			into *KindStats
+		}{{"NORMAL", &res.FloorNormal}, {"FULL", &res.FloorFull}} {
+			if *f.into, err = runFloor(ctx, cfg, bins.Floor, dir, f.sync); err != nil {
+				return res, err
+			}
+			fmt.Fprintf(out, "floor synchronous=%-6s %8.1f inserts/s  p50 %s  p99 %s  errors %d\n",
+				f.sync, f.into.PerSec, ms(f.into.P50), ms(f.into.P99), f.into.Errors)
+		}
+	}
+	srv, err := newServer(ctx, cfg, bins.Observer, dir)
+	if err != nil {
+		return res, err
+	}
+	defer srv.stop()
+	fmt.Fprintf(out, "fixture: %d stations, %d observers, %d coordinators; server pid %d at %s\n",
+		len(srv.fx.Stations), len(srv.fx.Observers), len(srv.fx.Coordinators), srv.proc.PID(), srv.proc.Base)
+	ledger := NewLedger()
+	if cfg.Crashes == 0 {
+		if res.Submit, res.SubmitMemory, err = runSubmitOnly(ctx, cfg, srv, ledger); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(out, "durable counting forms alone: %8.1f/s  p50 %s  p99 %s  errors %d  (server RSS peak %s)\n",
+			res.Submit.PerSec, ms(res.Submit.P50), ms(res.Submit.P99), res.Submit.Errors, mb(res.SubmitMemory.HWM))
+	}
+	if err := runMix(ctx, cfg, srv, ledger, &res); err != nil {
+		return res, err
+	}
+	if err := srv.stop(); err != nil {
+		return res, err
+	}
+	res.Verify, err = Verify(ctx, srv.db, srv.data, ledger)
+	if err != nil {
+		return res, err
+	}
+	printResult(out, cfg, res)
+	return res, nil
+}
+
+// Check says what of the run's targets were missed (nil: all met).
+func (r Result) Check(crash bool) error {
+	var errs []error
+	if n := r.Errors(); n > 0 {
+		errs = append(errs, fmt.Errorf("%d requests failed", n))
+	}
+	if !r.Verify.OK() {
+		errs = append(errs, fmt.Errorf("verification failed: %d missing, %d incomplete, %d duplicates, audit %q, integrity %q",
+			r.Verify.Missing, r.Verify.Incomplete, r.Verify.Duplicates, r.Verify.AuditError, r.Verify.Integrity))
+	}
+	if crash && r.Crash.Crashes < r.Crash.Planned {
+		errs = append(errs, fmt.Errorf("only %d of %d crashes happened", r.Crash.Crashes, r.Crash.Planned))
+	}
+	return errors.Join(errs...)
+}
+
+// server is the observer process of a run and its fixture.
+type server struct {
+	bin, dir, db, data, addr string
+	fx                       Fixture
+	proc                     *Process
+	starts                   int
+}
+
+func newServer(ctx context.Context, cfg Config, bin, dir string) (*server, error) {
+	s := &server{bin: bin, dir: dir, db: filepath.Join(dir, "observer.db"), data: filepath.Join(dir, "observer-data")}
+	var err error
+	s.fx, err = Setup(ctx, SetupOptions{DB: s.db, DataDir: s.data, Stations: cfg.Stations, Observers: cfg.Observers,
+		Coordinators: coordinatorClients(cfg.Clients)})
+	if err != nil {
+		return nil, err
+	}
+	if s.addr, err = FreeAddr(); err != nil {
+		return nil, err
+	}
+	return s, s.start(ctx)
+}
+
+func (s *server) start(ctx context.Context) error {
+	s.starts++
+	p, err := Start(ctx, s.bin, []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data,
+		"--insecure-cookies", "--base-url", "http://" + s.addr}, s.addr, filepath.Join(s.dir, "server.log"))
+	if err != nil {
+		return err
+	}
+	s.proc = p
+	return nil
+}
+
+func (s *server) stop() error {
+	if s.proc == nil {
+		return nil
+	}
+	p := s.proc
+	s.proc = nil
+	return p.Stop()
+}
+
+func coordinatorClients(clients int) int { return max(1, clients/8) }
+
+// formClients is how many observer clients use the HTML forms rather than the API.
+func formClients(clients int) int { return clients / 4 }

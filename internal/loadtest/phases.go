@@ -1,0 +1,201 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// runFloor measures the bare server at one synchronous level.
+func runFloor(ctx context.Context, cfg Config, bin, dir, sync string) (KindStats, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return KindStats{}, err
+	}
+	p, err := Start(ctx, bin, []string{"--db", filepath.Join(dir, "floor-"+strings.ToLower(sync)+".db"), "--sync", sync, "--addr", addr},
+		addr, filepath.Join(dir, "floor.log"))
+	if err != nil {
+		return KindStats{}, err
+	}
+	defer p.Stop()
+	var fx Fixture
+	for _, r := range stationRecords(cfg.Stations) {
+		fx.Stations = append(fx.Stations, r.Code)
+	}
+	ph := newPhase(p.Base, cfg.Clients, fx, nil)
+	workers := make([]worker, cfg.Clients)
+	for i := range workers {
+		workers[i] = &floorClient{p: ph, name: fmt.Sprintf("floor-%s-%d", sync, i), rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
+	}
+	if err := measure(ctx, ph, workers, cfg.FloorDuration); err != nil {
+		return KindStats{}, err
+	}
+	sum := ph.rec.Summary()
+	ks := sum.Kind(KindFloor)
+	ks.Errors = sum.Errors
+	return ks, nil
+}
+
+// measure drives the workers for d and stops the clock.
+func measure(ctx context.Context, ph *phase, workers []worker, d time.Duration) error {
+	mctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	go func() { <-mctx.Done(); ph.gate.release() }()
+	ph.rec = NewRecorder()
+	err := drive(mctx, workers)
+	ph.rec.Stop()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// runSubmitOnly measures durable counting forms alone, with the floors' client loop.
+func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger) (KindStats, Memory, error) {
+	ph := newPhase(srv.proc.Base, cfg.Clients, srv.fx, ledger)
+	var obs []*observer
+	workers := make([]worker, cfg.Clients)
+	for i := range workers {
+		o := newObserver(ph, srv.fx.Observers[i%len(srv.fx.Observers)], fmt.Sprintf("s%d", i), cfg.Seed+uint64(i)*7919)
+		obs = append(obs, o)
+		workers[i] = &apiObserver{observer: o, onlyForms: true}
+	}
+	stopMem := sampleMemory(srv.proc)
+	err := measure(ctx, ph, workers, cfg.FloorDuration)
+	mem := stopMem()
+	if err != nil {
+		return KindStats{}, mem, err
+	}
+	sum := ph.rec.Summary()
+	ks := sum.Kind(KindAPIObservation)
+	ks.Errors = sum.Errors + drain(ctx, ph, obs)
+	return ks, mem, nil
+}
+
+// runMix drives the election-day mix, and in crash mode kills the server meanwhile.
+func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *Result) error {
+	ph := newPhase(srv.proc.Base, cfg.Clients, srv.fx, ledger)
+	nc, nf := coordinatorClients(cfg.Clients), formClients(cfg.Clients)
+	if !formsAvailable {
+		nf = 0
+	}
+	var workers []worker
+	var obs []*observer
+	for i := range nc {
+		c := &coordinator{p: ph, acc: srv.fx.Coordinators[i%len(srv.fx.Coordinators)], browser: ph.sessionClient(),
+			rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i)))}
+		if err := ph.login(ctx, c.browser, c.acc); err != nil {
+			return err
+		}
+		workers = append(workers, c)
+	}
+	for i := range cfg.Clients - nc {
+		o := newObserver(ph, srv.fx.Observers[i%len(srv.fx.Observers)], fmt.Sprintf("m%d", i), cfg.Seed+uint64(i)*104729)
+		obs = append(obs, o)
+		if i < nf {
+			fw, err := newFormObserver(ctx, o)
+			if err != nil {
+				return err
+			}
+			workers = append(workers, fw)
+			continue
+		}
+		workers = append(workers, &apiObserver{observer: o})
+	}
+	fmt.Fprintf(cfg.Out, "mix: %d clients for %s: %d coordinators (dashboard, stats, incident lists), %d observers on the HTML forms, %d on the API\n",
+		len(workers), cfg.Duration, nc, nf, len(workers)-nc-nf)
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stopMem func() Memory
+	var wg sync.WaitGroup
+	if cfg.Crashes > 0 {
+		res.Crash.Planned = cfg.Crashes
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crashLoop(mctx, cancel, cfg, srv, ph, &res.Crash)
+		}()
+	} else {
+		stopMem = sampleMemory(srv.proc)
+	}
+	err := measure(mctx, ph, workers, cfg.Duration)
+	cancel()
+	wg.Wait()
+	if stopMem != nil {
+		res.Memory = stopMem()
+	}
+	if res.Crash.Err != nil {
+		return res.Crash.Err
+	}
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	res.Mix = ph.rec.Summary()
+	res.MixSubmit = res.Mix.Merge("durable submissions", ph.rec, submitKinds...)
+	res.MixReads = res.Mix.Merge("coordinator reads", ph.rec, readKinds...)
+	res.Crash.DrainErrors = drain(ctx, ph, obs)
+	return nil
+}
+
+// drain sends every interrupted submission again until it is acknowledged, so that
+// each submission a client ever made ends up acknowledged and can be checked. It
+// returns how many calls failed.
+func drain(ctx context.Context, ph *phase, obs []*observer) int {
+	ph.rec = NewRecorder()
+	for _, o := range obs {
+		for _, s := range o.retries() {
+			o.queue = nil
+			for attempt := 0; attempt < 5; attempt++ {
+				gen, base, err := ph.gate.enter(ctx)
+				if err != nil {
+					return ph.rec.Summary().Errors + 1
+				}
+				o.submit(ctx, gen, base, s)
+				if len(o.queue) == 0 {
+					break
+				}
+				o.queue = nil
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		o.queue = nil
+	}
+	return ph.rec.Summary().Errors
+}
+
+// sampleMemory polls the server's VmRSS and VmHWM until the returned func is called,
+// which gives the peak.
+func sampleMemory(p *Process) func() Memory {
+	var mu sync.Mutex
+	var peak Memory
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if m, err := p.Memory(); err == nil {
+				mu.Lock()
+				peak.RSS, peak.HWM = max(peak.RSS, m.RSS), max(peak.HWM, m.HWM)
+				mu.Unlock()
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() Memory {
+		close(done)
+		<-stopped
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}

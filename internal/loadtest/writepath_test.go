@@ -1,0 +1,73 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
+)
+
+// BenchmarkWritePath measures the durable write path without HTTP: counting forms
+// saved with Store.SaveObservation from 64 goroutines, as the API handlers call it.
+// Profile it with
+//
+//	go test ./internal/loadtest -run '^$' -bench WritePath -cpuprofile cpu.out
+//	go tool pprof -top internal/loadtest.test cpu.out
+func BenchmarkWritePath(b *testing.B) {
+	for _, sync := range []string{"FULL", "NORMAL"} {
+		b.Run("synchronous="+sync, func(b *testing.B) { benchmarkWritePath(b, sync) })
+	}
+}
+
+func benchmarkWritePath(b *testing.B, sync string) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, data := filepath.Join(dir, "observer.db"), filepath.Join(dir, "data")
+	fx, err := Setup(ctx, SetupOptions{DB: db, DataDir: data, Stations: 2000, Observers: 8, Coordinators: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := storage.Open(ctx, storage.Options{Path: db, DataDir: data, Synchronous: sync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	el, err := st.ElectionByCode(ctx, fx.Election)
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := make([]report.User, len(fx.Observers))
+	for i, a := range fx.Observers {
+		if users[i], err = st.UserByLogin(ctx, a.Login); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n atomic.Int64
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0))) // 64 goroutines in all, like 64 clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		g := n.Add(1)
+		rnd := rand.New(rand.NewPCG(uint64(g), 1))
+		for pb.Next() {
+			i := int(n.Add(1))
+			acc := fx.Observers[i%len(fx.Observers)]
+			form := newCountingForm(rnd, fmt.Sprintf("bench-%d", i), acc.Stations[i%len(acc.Stations)])
+			o, fe := report.DecodeObservationLine(mustJSON(form))
+			if fe != nil {
+				b.Error(fe)
+				return
+			}
+			o.ElectionID = el.ID
+			if _, created, err := st.SaveObservation(ctx, o, users[i%len(users)]); err != nil || !created {
+				b.Errorf("save: created %v, %v", created, err)
+				return
+			}
+		}
+	})
+}
