@@ -261,3 +261,16 @@ func num(ctx context.Context, n int) string {
 	}
 	return s
 }
+
+// splitCategories separates the categories with something to show from those
+// with nothing in scope, which the page folds away.
+func splitCategories(figs []statFigure) (seen, quiet []statFigure) {
+	for _, f := range figs {
+		if f.Incidents > 0 || f.K > 0 {
+			seen = append(seen, f)
+		} else {
+			quiet = append(quiet, f)
+		}
+	}
+	return seen, quiet
+}

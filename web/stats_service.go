@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,9 @@ type statsService struct {
 	cache    *report.StatsCache
 	timeline *timelineCache
 	now      func() time.Time
+
+	mu     sync.Mutex
+	warmed map[int64]bool
 }
 
 // statsRoutes registers the statistics routes (called once from routes).
@@ -34,7 +38,8 @@ func (s *Server) statsRoutes() {
 }
 
 func newStatsService(s *Server) *statsService {
-	svc := &statsService{s: s, cache: report.NewStatsCache(s.store), timeline: newTimelineCache(s.store), now: s.store.Now}
+	svc := &statsService{s: s, cache: report.NewStatsCache(s.store), timeline: newTimelineCache(s.store), now: s.store.Now,
+		warmed: map[int64]bool{}}
 	s.store.OnCommit(svc.cache.Invalidate)
 	s.store.OnCommit(svc.timeline.Invalidate)
 	return svc
@@ -145,8 +150,27 @@ func (svc *statsService) document(ctx context.Context, el report.Election, sc st
 	return svc.cache.Document(ctx, sc.query(el, svc.s.cfg.SmallN))
 }
 
+// warm starts loading the statistics cache of an election the first time it is
+// asked for, while the caller loads the timeline: on a cold start each reads the
+// whole election, and on two cores they need not wait for each other.
+func (svc *statsService) warm(ctx context.Context, el report.Election) {
+	svc.mu.Lock()
+	first := !svc.warmed[el.ID]
+	svc.warmed[el.ID] = true
+	svc.mu.Unlock()
+	if !first {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		// The request that started it reports any error when it asks for its own document.
+		_, _ = svc.cache.Document(ctx, report.StatsQuery{ElectionID: el.ID, Election: el.Code})
+	}()
+}
+
 // scopeFor reads the request's scope for election el, with the election's time zone.
 func (svc *statsService) scopeFor(c echo.Context, el report.Election) (statsScope, *electionPlaces, error) {
+	svc.warm(c.Request().Context(), el)
 	places, err := svc.timeline.places(c.Request().Context(), el.ID)
 	if err != nil {
 		return statsScope{}, nil, err

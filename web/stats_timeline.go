@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"time"
 
@@ -20,94 +19,7 @@ import (
 type timelineSource interface {
 	StationsMeta(ctx context.Context, electionID int64) ([]report.StationMeta, error)
 	ElectionLocation(ctx context.Context, electionID int64) (*time.Location, error)
-	IncidentHours(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) ([]storage.IncidentHour, error)
-}
-
-// hourKey is one cell of the timeline: a category and status in one UTC hour (Unix seconds).
-type hourKey struct {
-	category string
-	status   report.Status
-	hour     int64
-}
-
-type hourCounts map[hourKey]int
-
-func (h hourCounts) add(o hourCounts, sign int) {
-	for k, n := range o {
-		if v := h[k] + sign*n; v != 0 {
-			h[k] = v
-		} else {
-			delete(h, k)
-		}
-	}
-}
-
-// hourCount is one cell, copied out of the cache.
-type hourCount struct {
-	hourKey
-	n int
-}
-
-// place is a region or district for the filter form.
-type place struct {
-	ID         int64
-	Code, Name string
-}
-
-// electionPlaces is an election's station hierarchy and time zone. It is never
-// changed once built: a reload builds a new one.
-type electionPlaces struct {
-	loc         *time.Location
-	byID        map[int64]report.StationMeta
-	regions     []place            // by code
-	districtsOf map[string][]place // by region code, by code
-}
-
-func newElectionPlaces(meta []report.StationMeta, loc *time.Location) *electionPlaces {
-	p := &electionPlaces{loc: loc, byID: make(map[int64]report.StationMeta, len(meta)), districtsOf: map[string][]place{}}
-	seenR, seenD := map[int64]bool{}, map[int64]bool{}
-	for _, m := range meta {
-		p.byID[m.ID] = m
-		if !seenR[m.RegionID] {
-			seenR[m.RegionID] = true
-			p.regions = append(p.regions, place{ID: m.RegionID, Code: m.RegionCode, Name: m.RegionName})
-		}
-		if m.DistrictID != 0 && !seenD[m.DistrictID] {
-			seenD[m.DistrictID] = true
-			p.districtsOf[m.RegionCode] = append(p.districtsOf[m.RegionCode], place{ID: m.DistrictID, Code: m.DistrictCode, Name: m.DistrictName})
-		}
-	}
-	byCode := func(ps []place) { sort.Slice(ps, func(i, j int) bool { return ps[i].Code < ps[j].Code }) }
-	byCode(p.regions)
-	for _, ds := range p.districtsOf {
-		byCode(ds)
-	}
-	return p
-}
-
-// find returns the ids of a region and district code ("" for none); ok is false
-// when a code is unknown.
-func (p *electionPlaces) find(region, district string) (regionID, districtID int64, ok bool) {
-	if region == "" {
-		return 0, 0, district == ""
-	}
-	for _, r := range p.regions {
-		if r.Code == region {
-			regionID = r.ID
-		}
-	}
-	if regionID == 0 {
-		return 0, 0, false
-	}
-	if district == "" {
-		return regionID, 0, true
-	}
-	for _, d := range p.districtsOf[region] {
-		if d.Code == district {
-			return regionID, d.ID, true
-		}
-	}
-	return 0, 0, false
+	EachIncidentHour(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow, fn func(storage.IncidentHour) error) error
 }
 
 type timelineElection struct {
@@ -121,10 +33,11 @@ type timelineElection struct {
 	mu        sync.Mutex // serialises loading, refreshing and reading the sums
 	loaded    bool
 	places    *electionPlaces
-	stations  map[int64]hourCounts
-	total     hourCounts
-	regions   map[int64]hourCounts
-	districts map[int64]hourCounts
+	cats      categoryCodes
+	stations  map[int64][]tlCell
+	total     cellSums
+	regions   map[int64]cellSums
+	districts map[int64]cellSums
 }
 
 // timelineCache holds the incident timeline of every election asked for.
@@ -216,7 +129,7 @@ func (c *timelineCache) counts(ctx context.Context, electionID int64, region, di
 	}
 	out := make([]hourCount, 0, len(sums))
 	for k, n := range sums {
-		out = append(out, hourCount{k, n})
+		out = append(out, hourCount{category: e.cats.codes[k.cat()], status: k.status(), hour: k.hour(), n: int(n)})
 	}
 	return out, p, nil
 }
@@ -232,19 +145,33 @@ func (c *timelineCache) fresh(ctx context.Context, e *timelineElection, regionID
 			}
 		}
 	}
-	rows, err := c.src.IncidentHours(ctx, e.id, ids, window)
+	type cell struct {
+		category string
+		status   report.Status
+		hour     int64
+	}
+	sums := map[cell]int{}
+	err := c.src.EachIncidentHour(ctx, e.id, ids, window, func(r storage.IncidentHour) error {
+		sums[cell{r.Category, r.Status, r.Hour}] += r.N
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	sums := hourCounts{}
-	for _, r := range rows {
-		sums[hourKey{r.Category, r.Status, r.Hour}] += r.N
-	}
 	out := make([]hourCount, 0, len(sums))
 	for k, n := range sums {
-		out = append(out, hourCount{k, n})
+		out = append(out, hourCount{k.category, k.status, k.hour, n})
 	}
 	return out, nil
+}
+
+// read gathers the cells of the given stations (nil: all); e.mu is held.
+func (c *timelineCache) read(ctx context.Context, e *timelineElection, ids []int64) (map[int64][]tlCell, error) {
+	b := &cellBuilder{cats: &e.cats, stations: map[int64][]tlCell{}}
+	if err := c.src.EachIncidentHour(ctx, e.id, ids, nil, b.add); err != nil {
+		return nil, err
+	}
+	return b.done(), nil
 }
 
 // refresh brings e up to date; e.mu is held. Marks are taken before the source is
@@ -287,12 +214,11 @@ func (c *timelineCache) refresh(ctx context.Context, e *timelineElection) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := c.src.IncidentHours(ctx, e.id, ids, nil)
+	fresh, err := c.read(ctx, e, ids)
 	if err != nil {
 		c.putBack(e, ids, false)
 		return err
 	}
-	fresh := groupByStation(rows)
 	for _, id := range ids {
 		m, ok := e.places.byID[id]
 		if !ok {
@@ -317,19 +243,6 @@ func (c *timelineCache) putBack(e *timelineElection, ids []int64, checkMeta bool
 	e.checkMeta = e.checkMeta || checkMeta
 }
 
-func groupByStation(rows []storage.IncidentHour) map[int64]hourCounts {
-	out := map[int64]hourCounts{}
-	for _, r := range rows {
-		h := out[r.StationID]
-		if h == nil {
-			h = hourCounts{}
-			out[r.StationID] = h
-		}
-		h[hourKey{r.Category, r.Status, r.Hour}] += r.N
-	}
-	return out
-}
-
 // load reads a whole election; e.mu is held.
 func (c *timelineCache) load(ctx context.Context, e *timelineElection) error {
 	meta, err := c.src.StationsMeta(ctx, e.id)
@@ -340,12 +253,12 @@ func (c *timelineCache) load(ctx context.Context, e *timelineElection) error {
 	if err != nil {
 		return err
 	}
-	rows, err := c.src.IncidentHours(ctx, e.id, nil, nil)
+	e.cats = categoryCodes{}
+	stations, err := c.read(ctx, e, nil)
 	if err != nil {
 		return err
 	}
-	e.places = newElectionPlaces(meta, loc)
-	e.stations = groupByStation(rows)
+	e.places, e.stations = newElectionPlaces(meta, loc), stations
 	e.rebuildSums()
 	e.loaded = true
 	c.adopt(e, meta)
@@ -371,26 +284,26 @@ func (c *timelineCache) reloadPlaces(ctx context.Context, e *timelineElection) (
 	}
 	e.places = newElectionPlaces(meta, loc)
 	// A station may have moved to another district: the sums are rebuilt from the
-	// stations' own counts, which stay valid.
+	// stations' own cells, which stay valid.
 	e.rebuildSums()
 	c.adopt(e, meta)
 	return added, nil
 }
 
 func (e *timelineElection) rebuildSums() {
-	e.total, e.regions, e.districts = hourCounts{}, map[int64]hourCounts{}, map[int64]hourCounts{}
-	for id, h := range e.stations {
+	e.total, e.regions, e.districts = cellSums{}, map[int64]cellSums{}, map[int64]cellSums{}
+	for id, cells := range e.stations {
 		if m, ok := e.places.byID[id]; ok {
-			e.swap(m, nil, h)
+			e.swap(m, nil, cells)
 		}
 	}
 }
 
 // swap replaces a station's contribution to the sums.
-func (e *timelineElection) swap(m report.StationMeta, old, cur hourCounts) {
-	sums := []hourCounts{e.total, e.sumsOf(e.regions, m.RegionID)}
+func (e *timelineElection) swap(m report.StationMeta, old, cur []tlCell) {
+	sums := []cellSums{e.total, sumsOf(e.regions, m.RegionID)}
 	if m.DistrictID != 0 {
-		sums = append(sums, e.sumsOf(e.districts, m.DistrictID))
+		sums = append(sums, sumsOf(e.districts, m.DistrictID))
 	}
 	for _, s := range sums {
 		s.add(old, -1)
@@ -398,13 +311,13 @@ func (e *timelineElection) swap(m report.StationMeta, old, cur hourCounts) {
 	}
 }
 
-func (e *timelineElection) sumsOf(m map[int64]hourCounts, id int64) hourCounts {
-	h := m[id]
-	if h == nil {
-		h = hourCounts{}
-		m[id] = h
+func sumsOf(m map[int64]cellSums, id int64) cellSums {
+	s := m[id]
+	if s == nil {
+		s = cellSums{}
+		m[id] = s
 	}
-	return h
+	return s
 }
 
 // adopt records e as the owner of its stations and claims their orphan marks.

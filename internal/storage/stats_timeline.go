@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -25,40 +26,58 @@ type IncidentHour struct {
 // timelineChunk bounds the station ids bound into one query.
 const timelineChunk = 500
 
-// IncidentHours counts incidents by station, category, status and UTC hour.
+// EachIncidentHour calls fn with incident counts by station, category, status
+// and UTC hour; the same cell may come in several calls, whose counts add up.
 // Rejected incidents are left out: no statistic counts them. stationIDs nil means
-// every station; window narrows by occurred_at. Without stations and with a window
-// the read walks the incidents_occurred index over the window only, so a narrow
-// window stays cheap however many incidents the day holds; with stations it walks
-// the statistics index (migration 0002), which holds every column it needs.
-func (s *Store) IncidentHours(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) ([]IncidentHour, error) {
+// every station; window narrows by occurred_at.
+//
+// Every incident of an election (the cache's first load) is read from the
+// statistics index that covers the columns needed (migration 0005) and counted
+// here as it streams: asking SQLite to group a million rows would sort them first,
+// twice as slow. A window or a list of stations is small enough to group in SQL;
+// a window over the whole election reads the incidents_occurred index (0003).
+func (s *Store) EachIncidentHour(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow, fn func(IncidentHour) error) error {
 	if stationIDs != nil && len(stationIDs) == 0 {
-		return nil, nil
+		return nil
 	}
 	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("store: unable to start reading the incident timeline: %w", err)
+		return fmt.Errorf("store: unable to start reading the incident timeline: %w", err)
 	}
 	defer tx.Rollback()
-	var out []IncidentHour
+	r := &hourReader{fn: fn, codes: map[string]string{}}
 	if stationIDs == nil {
-		return readIncidentHours(ctx, tx, out, electionID, nil, window)
+		return r.read(ctx, tx, electionID, nil, window)
 	}
 	for start := 0; start < len(stationIDs); start += timelineChunk {
-		chunk := stationIDs[start:min(start+timelineChunk, len(stationIDs))]
-		if out, err = readIncidentHours(ctx, tx, out, electionID, chunk, window); err != nil {
-			return nil, err
+		if err := r.read(ctx, tx, electionID, stationIDs[start:min(start+timelineChunk, len(stationIDs))], window); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
-func readIncidentHours(ctx context.Context, tx *sql.Tx, out []IncidentHour, electionID int64, stations []int64, window *report.TimeWindow) ([]IncidentHour, error) {
+// hourReader merges consecutive rows of the same cell before handing them on.
+type hourReader struct {
+	fn    func(IncidentHour) error
+	codes map[string]string // a million incidents share a few dozen category strings
+	cur   IncidentHour
+	have  bool
+	// The last hour text and its value: rows in index order repeat hours.
+	lastHour []byte
+	lastUnix int64
+}
+
+func (r *hourReader) read(ctx context.Context, tx *sql.Tx, electionID int64, stations []int64, window *report.TimeWindow) error {
 	var b strings.Builder
 	args := []any{electionID}
-	b.WriteString(`SELECT station_id, category, status, substr(occurred_at, 1, 13), COUNT(*) FROM incidents`)
-	if stations == nil && window != nil && (window.From != nil || window.To != nil) {
-		b.WriteString(` INDEXED BY incidents_occurred`)
+	windowed := window != nil && (window.From != nil || window.To != nil)
+	grouped := stations != nil || windowed
+	b.WriteString(`SELECT station_id, category, status, substr(occurred_at, 1, 13), `)
+	if grouped {
+		b.WriteString(`COUNT(*) FROM incidents`)
+	} else {
+		b.WriteString(`1 FROM incidents`)
 	}
 	b.WriteString(` WHERE election_id = ? AND status <> 'rejected'`)
 	if stations != nil {
@@ -67,7 +86,7 @@ func readIncidentHours(ctx context.Context, tx *sql.Tx, out []IncidentHour, elec
 			args = append(args, id)
 		}
 	}
-	if window != nil {
+	if windowed {
 		if window.From != nil {
 			b.WriteString(` AND occurred_at >= ?`)
 			args = append(args, fmtTime(*window.From))
@@ -77,45 +96,67 @@ func readIncidentHours(ctx context.Context, tx *sql.Tx, out []IncidentHour, elec
 			args = append(args, fmtTime(*window.To))
 		}
 	}
-	b.WriteString(` GROUP BY station_id, category, status, substr(occurred_at, 1, 13)`)
+	if grouped {
+		b.WriteString(` GROUP BY station_id, category, status, substr(occurred_at, 1, 13)`)
+	}
 	rows, err := tx.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		return out, fmt.Errorf("store: unable to count incidents by hour: %w", err)
+		return fmt.Errorf("store: unable to count incidents by hour: %w", err)
 	}
 	defer rows.Close()
-	codes := map[string]string{} // a million incidents share a few dozen category strings
 	var (
-		h             IncidentHour
-		status, hour  string
-		category      string
-		lastHourText  string
-		lastHourValue int64
+		station          int64
+		cat, stat, hour  sql.RawBytes
+		n                int
+		statNew, statVer = []byte(report.StatusNew), []byte(report.StatusVerified)
 	)
 	for rows.Next() {
-		if err := rows.Scan(&h.StationID, &category, &status, &hour, &h.N); err != nil {
-			return out, fmt.Errorf("store: unable to read incident counts by hour: %w", err)
+		if err := rows.Scan(&station, &cat, &stat, &hour, &n); err != nil {
+			return fmt.Errorf("store: unable to read incident counts by hour: %w", err)
 		}
-		if c, ok := codes[category]; ok {
-			h.Category = c
-		} else {
-			codes[category] = category
-			h.Category = category
+		code, ok := r.codes[string(cat)]
+		if !ok {
+			code = string(cat)
+			r.codes[code] = code
 		}
-		h.Status = report.Status(status)
-		if hour != lastHourText {
-			t, err := time.Parse("2006-01-02T15", hour)
+		var status report.Status
+		switch {
+		case bytes.Equal(stat, statNew):
+			status = report.StatusNew
+		case bytes.Equal(stat, statVer):
+			status = report.StatusVerified
+		default:
+			status = report.Status(stat)
+		}
+		if !bytes.Equal(hour, r.lastHour) {
+			t, err := time.Parse("2006-01-02T15", string(hour))
 			if err != nil {
-				return out, fmt.Errorf("store: an incident has an unreadable time %q: %w", hour, err)
+				return fmt.Errorf("store: an incident has an unreadable time %q: %w", hour, err)
 			}
-			lastHourText, lastHourValue = hour, t.Unix()
+			r.lastHour, r.lastUnix = append(r.lastHour[:0], hour...), t.Unix()
 		}
-		h.Hour = lastHourValue
-		out = append(out, h)
+		c := r.cur
+		if r.have && c.StationID == station && c.Category == code && c.Status == status && c.Hour == r.lastUnix {
+			r.cur.N += n
+			continue
+		}
+		if err := r.flush(); err != nil {
+			return err
+		}
+		r.cur, r.have = IncidentHour{StationID: station, Category: code, Status: status, Hour: r.lastUnix, N: n}, true
 	}
 	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("store: unable to count incidents by hour: %w", err)
+		return fmt.Errorf("store: unable to count incidents by hour: %w", err)
 	}
-	return out, nil
+	return r.flush()
+}
+
+func (r *hourReader) flush() error {
+	if !r.have {
+		return nil
+	}
+	r.have = false
+	return r.fn(r.cur)
 }
 
 // ElectionLocation is the time zone most of an election's stations keep (UTC when
