@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -80,12 +81,28 @@ func csvSafe(s string) string {
 	return s
 }
 
+var zones sync.Map // zone name → *time.Location
+
+// stationZone is Station.Location, remembered: loading a zone reads and parses the
+// tz database, too slow to do for each of thousands of rows.
+func stationZone(st Station) *time.Location {
+	if st.Timezone == "" {
+		return time.UTC
+	}
+	if l, ok := zones.Load(st.Timezone); ok {
+		return l.(*time.Location)
+	}
+	l := st.Location()
+	zones.Store(st.Timezone, l)
+	return l
+}
+
 // localTime is t in the station's zone, RFC 3339 with the offset.
 func localTime(t time.Time, st Station) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(st.Location()).Format(time.RFC3339)
+	return t.In(stationZone(st)).Format(time.RFC3339)
 }
 
 func localTimePtr(t *time.Time, st Station) string {

@@ -219,13 +219,19 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	if err := p.bytesEntry(PackReadme, true, packReadme(opt, sum.Fingerprint)); err != nil {
 		return sum, err
 	}
-	if _, err := p.entry(PackReport, false, func(w io.Writer) error {
-		r, err := renderReport(ctx, w, src, opt, stats, contacts)
-		sum.Thumbnails, sum.ThumbnailsOmitted = r.thumbnails, r.thumbnailsOmitted
-		return err
-	}); err != nil {
-		return sum, err
-	}
+	// The report is laid out while the tables and the evidence are written (it is
+	// mostly CPU, they are mostly I/O), and written after them.
+	bctx, cancel := context.WithCancel(ctx)
+	var doc *pdfDoc
+	var docRes reportResult
+	var docErr error
+	built := make(chan struct{})
+	go func() {
+		defer close(built)
+		doc, docRes, docErr = buildReport(bctx, src, opt, stats, newContactCache(src, opt.IncludeContacts))
+	}()
+	defer func() { cancel(); <-built }()
+
 	eopt := opt.exportOptions()
 	if _, err := p.entry(PackIncidentsCSV, true, func(w io.Writer) error {
 		c, err := NewIncidentCSV(w, eopt)
@@ -276,6 +282,14 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 		return sum, err
 	}
 	if err := writeEvidence(ctx, p, src, opt, sel, &sum); err != nil {
+		return sum, err
+	}
+	<-built
+	if docErr != nil {
+		return sum, docErr
+	}
+	sum.Thumbnails, sum.ThumbnailsOmitted = docRes.thumbnails, docRes.thumbnailsOmitted
+	if _, err := p.entry(PackReport, false, doc.writeTo); err != nil {
 		return sum, err
 	}
 	if _, err := p.entry(PackAudit, true, func(w io.Writer) error {

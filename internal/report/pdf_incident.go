@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/signintech/gopdf"
@@ -16,14 +17,18 @@ type reportResult struct {
 	thumbnails, thumbnailsOmitted int
 }
 
-// renderReport writes report.pdf: the cover, the summary statistics of the scope,
-// then one section per incident.
-func renderReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptions, stats []byte, contacts *contactCache) (reportResult, error) {
+// buildReport lays out report.pdf: the cover, the summary statistics of the scope,
+// then one section per incident. The document is held until written (gopdf
+// subsets the fonts at the end), so WritePack builds it while it streams the
+// evidence and writes it afterwards.
+func buildReport(ctx context.Context, src PackSource, opt PackOptions, stats []byte, contacts *contactCache) (*pdfDoc, reportResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the incident reader if the layout fails
 	var res reportResult
 	tr := opt.Tr
 	d, err := newPDFDoc(tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
 	if err != nil {
-		return res, err
+		return nil, res, err
 	}
 
 	// Cover. The counts are only known at the end; they are written onto this page then.
@@ -48,25 +53,22 @@ func renderReport(ctx context.Context, w io.Writer, src PackSource, opt PackOpti
 
 	d.newPage()
 	if err := renderStats(d, tr, stats, opt); err != nil {
-		return res, err
+		return nil, res, err
 	}
 
 	d.newPage()
 	d.para(tr.T("pack.pdf.incidents"), true, 15)
 	d.space(6)
 	var nInc, nFiles int
-	budget := opt.MaxThumbnailBytes
-	err = eachRecord(ctx, src, opt.Scope.Filter, contacts, func(rec IncidentRecord) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	var spent atomic.Int64
+	incidents, errc := prepareIncidents(ctx, src, opt, contacts, &spent)
+	for p := range incidents {
 		nInc++
-		nFiles += len(rec.Evidence)
-		incidentSection(d, rec, opt, src, &budget, &res)
-		return nil
-	})
-	if err != nil {
-		return res, err
+		nFiles += len(p.rec.Evidence)
+		incidentSection(d, p, opt, &spent, &res)
+	}
+	if err := <-errc; err != nil {
+		return nil, res, err
 	}
 	if nInc == 0 {
 		d.para(tr.T("pack.pdf.no_incidents"), false, 10)
@@ -74,7 +76,7 @@ func renderReport(ctx context.Context, w io.Writer, src PackSource, opt PackOpti
 
 	// Back to the cover for the counts.
 	if err := d.pdf.SetPage(1); err != nil {
-		return res, fmt.Errorf("report: unable to return to the cover: %w", err)
+		return nil, res, fmt.Errorf("report: unable to return to the cover: %w", err)
 	}
 	d.y = countsY
 	d.setFont(true, 11)
@@ -89,17 +91,21 @@ func renderReport(ctx context.Context, w io.Writer, src PackSource, opt PackOpti
 		_ = d.pdf.Cell(nil, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
 	}
 	if err := d.numberPages(tr, opt.FileName); err != nil {
-		return res, err
+		return nil, res, err
 	}
+	return d, res, nil
+}
+
+func (d *pdfDoc) writeTo(w io.Writer) error {
 	if _, err := d.pdf.WriteTo(w); err != nil {
-		return res, fmt.Errorf("report: unable to write the PDF: %w", err)
+		return fmt.Errorf("report: unable to write the PDF: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // stationTime shows t in the station's own zone, with the offset and zone named.
 func stationTime(t time.Time, st Station) string {
-	loc := st.Location()
+	loc := stationZone(st)
 	lt := t.In(loc)
 	zone := "UTC" + lt.Format("-07:00")
 	if loc != time.UTC {
@@ -120,7 +126,8 @@ func groupDigits(n int64) string {
 	return b.String()
 }
 
-func incidentSection(d *pdfDoc, rec IncidentRecord, opt PackOptions, src PackSource, budget *int64, res *reportResult) {
+func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *atomic.Int64, res *reportResult) {
+	rec := p.rec
 	tr, in, st := opt.Tr, rec.Incident, rec.Incident.Station
 	// Keep a heading with the start of its section.
 	d.ensure(110)
@@ -178,7 +185,6 @@ func incidentSection(d *pdfDoc, rec IncidentRecord, opt PackOptions, src PackSou
 	d.gray(true)
 	d.text(marginX, contentW, tr.N("count.files", len(rec.Evidence)))
 	d.gray(false)
-	var thumbs []thumbRef
 	for i, e := range rec.Evidence {
 		name := e.OriginalName
 		if name == "" {
@@ -189,20 +195,20 @@ func incidentSection(d *pdfDoc, rec IncidentRecord, opt PackOptions, src PackSou
 		d.setFont(false, 7.5)
 		d.text(marginX+12, contentW-12, "SHA-256 "+e.SHA256)
 		d.text(marginX+12, contentW-12, EvidencePath(e))
-		if !thumbable(e.MIME) {
-			continue
-		}
-		if len(thumbs) >= opt.ThumbnailsPerIncident || *budget <= 0 {
+	}
+	res.thumbnailsOmitted += p.skipped
+	var thumbs []thumbRef
+	for _, j := range p.thumbs {
+		<-j.done
+		switch {
+		case j.err != nil:
+			// not a picture after all: the file is listed with its hash
+		case spent.Load() >= opt.MaxThumbnailBytes:
 			res.thumbnailsOmitted++
-			continue
+		default:
+			spent.Add(int64(len(j.ref.jpg)))
+			thumbs = append(thumbs, j.ref)
 		}
-		sha := e.SHA256
-		jpg, w, h, err := thumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(sha) })
-		if err != nil {
-			continue // not a picture after all: the file is listed with its hash
-		}
-		*budget -= int64(len(jpg))
-		thumbs = append(thumbs, thumbRef{n: i + 1, jpg: jpg, w: w, h: h})
 	}
 	drawThumbs(d, thumbs, res)
 	d.space(4)

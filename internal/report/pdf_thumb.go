@@ -13,8 +13,8 @@ import (
 	"io"
 	"strings"
 
-	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
+	"image/draw"
 )
 
 // Photos in the PDF are thumbnails made by decoding the original and encoding a
@@ -65,16 +65,12 @@ func thumbnail(open func() (io.ReadCloser, error)) (jpg []byte, w, h int, err er
 		return nil, 0, 0, errNotPicture
 	}
 	b := src.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	scale := float64(thumbMaxPx) / float64(max(sw, sh))
-	if scale > 1 {
-		scale = 1
-	}
-	tw, th := max(1, int(float64(sw)*scale+0.5)), max(1, int(float64(sh)*scale+0.5))
-	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+	k := (max(b.Dx(), b.Dy()) + thumbMaxPx - 1) / thumbMaxPx
+	small := shrink(src, k)
+	dst := image.NewRGBA(image.Rect(0, 0, small.Bounds().Dx(), small.Bounds().Dy()))
 	// White under transparent PNG and GIF areas: JPEG has no alpha.
 	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.BiLinear.Scale(dst, dst.Bounds(), src, b, draw.Over, nil)
+	draw.Draw(dst, dst.Bounds(), small, small.Bounds().Min, draw.Over)
 	out := orientImage(dst, orient)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: thumbQuality}); err != nil {
@@ -82,6 +78,92 @@ func thumbnail(open func() (io.ReadCloser, error)) (jpg []byte, w, h int, err er
 	}
 	ob := out.Bounds()
 	return buf.Bytes(), ob.Dx(), ob.Dy(), nil
+}
+
+// shrink makes an image k times smaller with a box filter (each pixel the average
+// of a k×k block): as fast as reading the pixels once, without the aliasing of
+// point sampling, and with no large scratch buffers. JPEG (YCbCr, Gray) and PNG
+// (RGBA, NRGBA) pictures take the fast paths.
+func shrink(src image.Image, k int) image.Image {
+	b := src.Bounds()
+	if k <= 1 {
+		return src
+	}
+	dw, dh := (b.Dx()+k-1)/k, (b.Dy()+k-1)/k
+	r := image.Rect(0, 0, dw, dh)
+	switch s := src.(type) {
+	case *image.YCbCr:
+		if b.Min == (image.Point{}) && s.CStride > 0 {
+			d := image.NewYCbCr(r, s.SubsampleRatio)
+			shrinkPlane(d.Y, d.YStride, dw, dh, s.Y, s.YStride, b.Dx(), b.Dy(), k, 1)
+			cw, ch := d.CStride, len(d.Cb)/max(1, d.CStride)
+			scw, sch := s.CStride, len(s.Cb)/s.CStride
+			shrinkPlane(d.Cb, d.CStride, cw, ch, s.Cb, s.CStride, scw, sch, k, 1)
+			shrinkPlane(d.Cr, d.CStride, cw, ch, s.Cr, s.CStride, scw, sch, k, 1)
+			return d
+		}
+	case *image.Gray:
+		if b.Min == (image.Point{}) {
+			d := image.NewGray(r)
+			shrinkPlane(d.Pix, d.Stride, dw, dh, s.Pix, s.Stride, b.Dx(), b.Dy(), k, 1)
+			return d
+		}
+	case *image.RGBA:
+		if b.Min == (image.Point{}) {
+			d := image.NewRGBA(r)
+			shrinkPlane(d.Pix, d.Stride, dw, dh, s.Pix, s.Stride, b.Dx(), b.Dy(), k, 4)
+			return d
+		}
+	case *image.NRGBA:
+		if b.Min == (image.Point{}) {
+			d := image.NewNRGBA(r)
+			shrinkPlane(d.Pix, d.Stride, dw, dh, s.Pix, s.Stride, b.Dx(), b.Dy(), k, 4)
+			return d
+		}
+	}
+	// Any other kind (palettes, 16-bit, CMYK): the same average, pixel by pixel.
+	d := image.NewRGBA(r)
+	for y := 0; y < dh; y++ {
+		for x := 0; x < dw; x++ {
+			var sr, sg, sb, sa, n uint32
+			for yy := b.Min.Y + y*k; yy < min(b.Min.Y+(y+1)*k, b.Max.Y); yy++ {
+				for xx := b.Min.X + x*k; xx < min(b.Min.X+(x+1)*k, b.Max.X); xx++ {
+					cr, cg, cb, ca := src.At(xx, yy).RGBA()
+					sr, sg, sb, sa, n = sr+cr, sg+cg, sb+cb, sa+ca, n+1
+				}
+			}
+			d.SetRGBA(x, y, color.RGBA{uint8(sr / n >> 8), uint8(sg / n >> 8), uint8(sb / n >> 8), uint8(sa / n >> 8)})
+		}
+	}
+	return d
+}
+
+// shrinkPlane box-filters one plane of bytes with ch interleaved channels.
+func shrinkPlane(dst []uint8, dstStride, dw, dh int, src []uint8, srcStride, sw, sh, k, ch int) {
+	sums := make([]int, dw*ch)
+	for y := 0; y < dh; y++ {
+		clear(sums)
+		y0, y1 := y*k, min((y+1)*k, sh)
+		for yy := y0; yy < y1; yy++ {
+			row := src[yy*srcStride : yy*srcStride+sw*ch]
+			for x := 0; x < dw; x++ {
+				x0, x1 := x*k, min((x+1)*k, sw)
+				for c := 0; c < ch; c++ {
+					s := 0
+					for xx := x0; xx < x1; xx++ {
+						s += int(row[xx*ch+c])
+					}
+					sums[x*ch+c] += s
+				}
+			}
+		}
+		for x := 0; x < dw; x++ {
+			n := (y1 - y0) * (min((x+1)*k, sw) - x*k)
+			for c := 0; c < ch; c++ {
+				dst[y*dstStride+x*ch+c] = uint8((sums[x*ch+c] + n/2) / n)
+			}
+		}
+	}
 }
 
 // jpegOrientation reads the EXIF orientation (1 to 8) from the start of a JPEG;

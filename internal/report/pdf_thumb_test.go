@@ -57,8 +57,9 @@ func TestThumbnailStripsMetadataAndTurnsUpright(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w != 240 || h != 360 {
-		t.Fatalf("thumbnail %dx%d, want 240x360 (turned upright, longest side %d)", w, h, thumbMaxPx)
+	// 1200x800 shrinks by 4 (the smallest whole factor that fits 360) and turns.
+	if w != 200 || h != 300 {
+		t.Fatalf("thumbnail %dx%d, want 200x300 (turned upright, longest side at most %d)", w, h, thumbMaxPx)
 	}
 	if bytes.Contains(out, []byte("XYZ-123")) || bytes.Contains(out, []byte("Exif")) {
 		t.Fatal("the thumbnail kept the EXIF block")
@@ -68,7 +69,7 @@ func TestThumbnailStripsMetadataAndTurnsUpright(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Orientation 6 turns the picture right: the left (blue) half ends on top.
-	if r, _, b, _ := dec.At(120, 40).RGBA(); b < r {
+	if r, _, b, _ := dec.At(100, 40).RGBA(); b < r {
 		t.Fatal("the thumbnail was not turned upright")
 	}
 }
@@ -85,6 +86,16 @@ func TestThumbnailRefusesWhatIsNotAPicture(t *testing.T) {
 	binary.BigEndian.PutUint32(bomb[20:], 100000)
 	if _, _, _, err := thumbnail(blobOpener(bomb)); err != errNotPicture {
 		t.Fatalf("an enormous picture gave %v", err)
+	}
+	// The box filter averages: a checkerboard of black and white becomes grey.
+	board := image.NewGray(image.Rect(0, 0, 720, 720))
+	for i := range board.Pix {
+		if (i%720+i/720)%2 == 0 {
+			board.Pix[i] = 255
+		}
+	}
+	if g := shrink(board, 2).(*image.Gray); g.Bounds().Dx() != 360 || g.Pix[0] < 126 || g.Pix[0] > 129 {
+		t.Fatalf("shrunk checkerboard %v, first pixel %d", g.Bounds(), g.Pix[0])
 	}
 	// A small transparent PNG becomes a small JPEG, not scaled up.
 	b.Reset()

@@ -149,7 +149,7 @@ func TestEvidencePack(t *testing.T) {
 	b, sum := makePack(t, f, almatyOptions(t, f, "kk"))
 	files, order := unzip(t, b)
 
-	want := []string{"README.txt", "report.pdf", "incidents.csv", "incidents.json", "observations.csv", "statistics.json"}
+	want := []string{"README.txt", "incidents.csv", "incidents.json", "observations.csv", "statistics.json"}
 	var evNames []string
 	for _, id := range f.incidents {
 		ev, _ := s.EvidenceOf(context.Background(), id)
@@ -157,7 +157,7 @@ func TestEvidencePack(t *testing.T) {
 			evNames = append(evNames, report.EvidencePath(e))
 		}
 	}
-	want = append(append(want, evNames...), "audit.jsonl", "signing-key.pub", "SHA256SUMS", "SHA256SUMS.sig")
+	want = append(append(want, evNames...), "report.pdf", "audit.jsonl", "signing-key.pub", "SHA256SUMS", "SHA256SUMS.sig")
 	if strings.Join(order, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("pack holds\n%s\nwant\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"))
 	}

@@ -1,0 +1,81 @@
+package report
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"sync/atomic"
+)
+
+// The report's photo thumbnails are made ahead of the layout by a few workers:
+// decoding photos is most of the report's work, and the layout itself is one
+// sequence. Incidents reach the layout in order; the queues are short, so memory
+// holds only a few dozen thumbnails at a time.
+
+// preparedIncident is one incident with its thumbnails under way.
+type preparedIncident struct {
+	rec    IncidentRecord
+	thumbs []*thumbJob // for the pictures chosen, in file order
+	// skipped counts pictures not tried: past the per-incident cap or the budget.
+	skipped int
+}
+
+type thumbJob struct {
+	n    int // the file's number in the incident's list
+	sha  string
+	done chan struct{}
+	ref  thumbRef
+	err  error
+}
+
+func (j *thumbJob) run(src PackSource) {
+	defer close(j.done)
+	jpg, w, h, err := thumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(j.sha) })
+	j.ref, j.err = thumbRef{n: j.n, jpg: jpg, w: w, h: h}, err
+}
+
+// prepareIncidents streams the scope's incidents, oldest first, each with its
+// thumbnails being made. The error channel gets one value once the stream ends.
+// spent is what the layout has used of the thumbnail budget so far.
+func prepareIncidents(ctx context.Context, src PackSource, opt PackOptions, contacts *contactCache, spent *atomic.Int64) (<-chan *preparedIncident, <-chan error) {
+	out := make(chan *preparedIncident, 16)
+	errc := make(chan error, 1)
+	work := make(chan *thumbJob, 32)
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		go func() {
+			for j := range work {
+				j.run(src)
+			}
+		}()
+	}
+	go func() {
+		defer close(out)
+		defer close(work)
+		errc <- eachRecord(ctx, src, opt.Scope.Filter, contacts, func(rec IncidentRecord) error {
+			p := &preparedIncident{rec: rec}
+			for i, e := range rec.Evidence {
+				if !thumbable(e.MIME) {
+					continue
+				}
+				if len(p.thumbs) >= opt.ThumbnailsPerIncident || spent.Load() >= opt.MaxThumbnailBytes {
+					p.skipped++
+					continue
+				}
+				j := &thumbJob{n: i + 1, sha: e.SHA256, done: make(chan struct{})}
+				p.thumbs = append(p.thumbs, j)
+				select {
+				case work <- j:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			select {
+			case out <- p:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	return out, errc
+}

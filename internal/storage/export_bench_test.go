@@ -1,0 +1,234 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/web/i18n"
+)
+
+// BenchmarkEvidencePack builds packs of 1,000 incidents with 100 MB of evidence
+// and of 10,000 incidents with 1 GB, and reports for each the throughput (MB/s of
+// evidence), the peak resident memory of the process during the build, and, as the
+// floor, the throughput of only reading the same files. Run it alone:
+//
+//	go test ./internal/storage -run '^$' -bench BenchmarkEvidencePack -benchtime 1x -timeout 30m
+func BenchmarkEvidencePack(b *testing.B) {
+	for _, size := range []struct {
+		incidents int
+		bytes     int64
+	}{{1_000, 100 << 20}, {10_000, 1 << 30}} {
+		b.Run(fmt.Sprintf("incidents=%d/evidence=%dMB", size.incidents, size.bytes>>20), func(b *testing.B) {
+			benchPack(b, size.incidents, size.bytes)
+		})
+	}
+}
+
+func benchPack(b *testing.B, incidents int, total int64) {
+	dir := b.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(dir, "bench.db"), DataDir: filepath.Join(dir, "data"), Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	el, blobs := benchDataset(b, s, incidents, total)
+	b.Logf("data set: %d incidents, %d files, %d MB, made in %s", incidents, len(blobs), total>>20, time.Since(start).Round(time.Millisecond))
+
+	// The floor: reading every evidence file once, as the pack must.
+	start = time.Now()
+	var read int64
+	buf := make([]byte, 1<<20)
+	for _, sha := range blobs {
+		f, err := s.OpenBlob(sha)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
+		f.Close()
+		read += n
+	}
+	baseline := float64(read) / 1e6 / time.Since(start).Seconds()
+
+	doc, err := report.NewStatsCache(s).Document(ctx, report.StatsQuery{ElectionID: el.ID, Election: el.Code})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := report.PackOptions{Election: el, Scope: report.PackScope{Filter: report.IncidentFilter{ElectionID: el.ID}},
+		Tr: i18n.New("ru"), Stats: doc}
+	out := filepath.Join(dir, "pack.zip")
+	b.SetBytes(read)
+	b.ResetTimer()
+	var sum report.PackSummary
+	var peak int64
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		debug.FreeOSMemory()
+		before := rssKB("VmRSS:")
+		resetPeakRSS()
+		f, err := os.Create(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		sum, err = s.WriteEvidencePack(ctx, f, report.User{Login: "bench"}, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		elapsed = time.Since(t0)
+		peak = max(peak, rssKB("VmHWM:")<<10)
+		b.Logf("resident memory before the build %d MB", before>>10)
+	}
+	b.StopTimer()
+	if sum.Incidents != incidents || sum.EvidenceBytes != read {
+		b.Fatalf("pack holds %d incidents and %d bytes of evidence, want %d and %d", sum.Incidents, sum.EvidenceBytes, incidents, read)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+	b.ReportMetric(baseline, "read-only-MB/s")
+	b.Logf("pack: %d MB in %s (%.0f MB/s of evidence; reading alone %.0f MB/s), %d thumbnails (%d omitted), peak RSS %d MB",
+		sum.Bytes>>20, elapsed.Round(time.Millisecond), float64(read)/1e6/elapsed.Seconds(), baseline, sum.Thumbnails, sum.ThumbnailsOmitted, peak>>20)
+}
+
+// benchDataset makes incidents with one evidence file each (random bytes, one in
+// twenty a real JPEG photo), observations, and the audit entries of both. Blobs
+// are written straight into the store's layout: the fixture need not be durable.
+func benchDataset(b *testing.B, s *Store, incidents int, total int64) (report.Election, []string) {
+	ctx := context.Background()
+	el, err := s.CreateElection(ctx, "bench", "Выборы", "2024-03-17", report.User{Login: "admin"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stream := rand.NewChaCha8([32]byte{1})
+	rng := rand.New(stream)
+	per := total / int64(incidents)
+	photos := benchPhotos(b, rng, 20)
+	blobs := make([]string, incidents)
+	sizes := make([]int64, incidents)
+	mimes := make([]string, incidents)
+	data := make([]byte, per)
+	for i := range blobs {
+		content := data
+		mimes[i] = "video/mp4"
+		if i%20 == 0 {
+			content, mimes[i] = photos[(i/20)%len(photos)], "image/jpeg"
+		} else {
+			stream.Read(data)
+		}
+		sum := sha256.Sum256(content)
+		sha := hex.EncodeToString(sum[:])
+		p := s.BlobPath(sha)
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		if err := os.WriteFile(p, content, 0o400); err != nil && !os.IsExist(err) {
+			b.Fatal(err)
+		}
+		blobs[i], sizes[i] = sha, int64(len(content))
+	}
+	const stations = 500
+	const batch = 1000
+	var stationIDs [stations]int64
+	var region int64
+	err = s.Write(ctx, func(tx *Tx) error {
+		region = fxExec(tx, "INSERT INTO regions(election_id, code, name) VALUES (?, 'ALM', 'Алматы')", el.ID)
+		for i := range stationIDs {
+			stationIDs[i] = fxExec(tx, `INSERT INTO stations(election_id, code, name, region_id, address, timezone)
+				VALUES (?, ?, ?, ?, 'Абай даңғылы, 10', 'Asia/Almaty')`, el.ID, fmt.Sprintf("071-%03d", i), fmt.Sprintf("Учаскелік комиссия № %d", i), region)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	desc := strings.Repeat("Бюллетеньдер жәшікке салынды, бақылаушы оны көрді және суретке түсірді. ", 4)
+	for lo := 0; lo < incidents; lo += batch {
+		err := s.Write(ctx, func(tx *Tx) error {
+			now := fmtTime(tx.Now())
+			for i := lo; i < min(lo+batch, incidents); i++ {
+				st := stationIDs[i%stations]
+				id := fxExec(tx, `INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, phase, category,
+					occurred_at, witnessed, description, status, created_at, updated_at)
+					VALUES (?, ?, 'h', ?, ?, 'voting', 'ballot_stuffing', ?, 1, ?, 'new', ?, ?)`,
+					el.ID, "b"+strconv.Itoa(i), st, region, now, desc, now, now)
+				ev := fxExec(tx, `INSERT INTO evidence(incident_id, sha256, size, mime, original_name, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					id, blobs[i], sizes[i], mimes[i], "file"+strconv.Itoa(i), now)
+				if i%5 == 0 {
+					fxExec(tx, `INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, phase, assessment,
+						answers, created_at, updated_at) VALUES (?, ?, 'h', ?, ?, 'voting', 'bad', '{"vote_stuffing_indications":"yes"}', ?, ?)`,
+						el.ID, "o"+strconv.Itoa(i), st, region, now, now)
+				}
+				for _, e := range []report.AuditEntry{
+					{Actor: "obs", Action: report.AuditCreate, Entity: report.EntityIncident, EntityID: strconv.FormatInt(id, 10), ElectionID: el.ID},
+					{Actor: "obs", Action: report.AuditEvidence, Entity: report.EntityEvidence, EntityID: strconv.FormatInt(ev, 10), ElectionID: el.ID},
+				} {
+					if err := tx.Audit(e); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return el, blobs
+}
+
+// benchPhotos makes n distinct photo-like JPEGs of 1600x1200.
+func benchPhotos(b *testing.B, rng *rand.Rand, n int) [][]byte {
+	out := make([][]byte, n)
+	for k := range out {
+		img := image.NewRGBA(image.Rect(0, 0, 1600, 1200))
+		c0 := uint8(rng.IntN(256))
+		for y := 0; y < 1200; y++ {
+			for x := 0; x < 1600; x++ {
+				img.SetRGBA(x, y, color.RGBA{uint8(x/7) + c0, uint8(y / 5), uint8(rng.IntN(40)), 255})
+			}
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+			b.Fatal(err)
+		}
+		out[k] = buf.Bytes()
+	}
+	return out
+}
+
+// resetPeakRSS clears the kernel's resident-memory high-water mark of this process
+// (Linux: writing 5 to clear_refs), so the next peakRSS measures one build alone.
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// rssKB reads a memory line of /proc/self/status (VmHWM: the peak resident memory;
+// VmRSS: the current), in kB (0 when unknown).
+func rssKB(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
