@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	s.statsRoutes()
 	s.stationsRoutes()
 	s.recordingRoutes()
+	s.reviewRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only
