@@ -46,12 +46,32 @@ type cachedElection struct {
 	checkMeta bool
 	reload    bool
 
-	mu       sync.Mutex // serialises loading, refreshing and reading the sums
-	loaded   bool
-	meta     []StationMeta
-	schema   StatsSchema
-	h        *hierarchy
-	stations map[int64]*StationTally
+	mu     sync.Mutex // serialises loading, refreshing and reading the sums
+	loaded bool
+	meta   []StationMeta
+	schema StatsSchema
+	h      *hierarchy
+	// stations holds each station's tally compacted with codes (a station without
+	// data has none).
+	stations map[int64][]byte
+	codes    *codebook
+}
+
+// station returns a station's tally (empty when it has no data).
+func (e *cachedElection) station(id int64) (*StationTally, error) {
+	b := e.stations[id]
+	if len(b) == 0 {
+		return &StationTally{}, nil
+	}
+	return e.codes.expand(b)
+}
+
+func (e *cachedElection) store(id int64, t *StationTally) {
+	if b := e.codes.compact(t); len(b) > 0 {
+		e.stations[id] = b
+	} else {
+		delete(e.stations, id)
+	}
 }
 
 // NewStatsCache returns an empty cache reading from src.
@@ -112,7 +132,10 @@ func (c *StatsCache) Document(ctx context.Context, q StatsQuery) (*StatsDocument
 	if err != nil {
 		return nil, err
 	}
-	parent, children := e.h.rows(sc, e.stations)
+	parent, children, err := e.h.rows(sc, e.station)
+	if err != nil {
+		return nil, err
+	}
 	return buildDocument(q, e.schema, sc, parent, children), nil
 }
 
@@ -208,12 +231,18 @@ func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
 		if !ok {
 			continue
 		}
+		old, err := e.station(id)
+		if err != nil {
+			// The sums can no longer be trusted: start again on the next request.
+			c.InvalidateElection(e.id)
+			return err
+		}
 		t := fresh[id]
 		if t == nil {
 			t = &StationTally{}
 		}
-		e.h.swap(m, e.stations[id], t)
-		e.stations[id] = t
+		e.h.swap(m, old, t)
+		e.store(id, t)
 	}
 	return nil
 }
@@ -241,8 +270,15 @@ func (c *StatsCache) load(ctx context.Context, e *cachedElection) error {
 	if err != nil {
 		return err
 	}
-	e.meta, e.schema, e.stations = meta, schema, tallies
-	e.h = newHierarchy(meta, tallies)
+	h, err := newHierarchy(meta, func(id int64) (*StationTally, error) { return tallies[id], nil })
+	if err != nil {
+		return err
+	}
+	e.meta, e.schema, e.h = meta, schema, h
+	e.stations, e.codes = make(map[int64][]byte, len(tallies)), newCodebook()
+	for id, t := range tallies {
+		e.store(id, t)
+	}
 	e.loaded = true
 	c.adopt(e, meta)
 	return nil
@@ -264,8 +300,11 @@ func (c *StatsCache) reloadMeta(ctx context.Context, e *cachedElection) ([]int64
 		changed = changed || m != e.meta[i]
 	}
 	if changed {
-		e.meta = meta
-		e.h = newHierarchy(meta, e.stations)
+		h, err := newHierarchy(meta, e.station)
+		if err != nil {
+			return nil, err
+		}
+		e.meta, e.h = meta, h
 	}
 	c.adopt(e, meta)
 	return added, nil
@@ -296,7 +335,7 @@ type hierarchy struct {
 	stationsOf  map[groupKey][]StationMeta // by district, sorted by code
 }
 
-func newHierarchy(meta []StationMeta, tallies map[int64]*StationTally) *hierarchy {
+func newHierarchy(meta []StationMeta, tally func(id int64) (*StationTally, error)) (*hierarchy, error) {
 	h := &hierarchy{
 		idx:         newStationIndex(meta),
 		total:       &tallyRow{level: LevelCountry, tally: &StationTally{}},
@@ -320,16 +359,20 @@ func newHierarchy(meta []StationMeta, tallies map[int64]*StationTally) *hierarch
 			h.districtsOf[m.RegionID] = append(h.districtsOf[m.RegionID], d)
 		}
 		h.stationsOf[dk] = append(h.stationsOf[dk], m)
+		t, err := tally(m.ID)
+		if err != nil {
+			return nil, err
+		}
 		for _, row := range []*tallyRow{h.total, r, d} {
 			row.stationsTotal++
-			row.tally.Add(tallies[m.ID])
+			row.tally.Add(t)
 		}
 	}
 	sortRowPtrs(h.regions)
 	for _, ds := range h.districtsOf {
 		sortRowPtrs(ds)
 	}
-	return h
+	return h, nil
 }
 
 func sortRowPtrs(rows []*tallyRow) {
@@ -345,7 +388,7 @@ func (h *hierarchy) swap(m StationMeta, old, cur *StationTally) {
 }
 
 // rows returns the parent row of the scope and its breakdown.
-func (h *hierarchy) rows(sc resolvedScope, stations map[int64]*StationTally) (tallyRow, []tallyRow) {
+func (h *hierarchy) rows(sc resolvedScope, station func(id int64) (*StationTally, error)) (tallyRow, []tallyRow, error) {
 	var parent tallyRow
 	var children []tallyRow
 	switch sc.level {
@@ -363,13 +406,13 @@ func (h *hierarchy) rows(sc resolvedScope, stations map[int64]*StationTally) (ta
 		dk := groupKey{region: sc.regionID, district: sc.districtID}
 		parent = *h.districts[dk]
 		for _, m := range h.stationsOf[dk] {
-			t := stations[m.ID]
-			if t == nil {
-				t = &StationTally{}
+			t, err := station(m.ID)
+			if err != nil {
+				return parent, nil, err
 			}
 			children = append(children, tallyRow{level: LevelStation, code: m.Code, name: m.Name, tally: t, stationsTotal: 1})
 		}
 		sortRows(children)
 	}
-	return parent, children
+	return parent, children, nil
 }

@@ -107,6 +107,12 @@ func (t *StationTally) Phase(p Phase) *PhaseTally {
 // checklist's questions are counted; a follow-up is in play only on forms whose
 // parent (itself in play) was answered with the trigger.
 func (t *StationTally) AddObservation(cl Checklist, a Assessment, answers map[string]Answer, p *Protocol) {
+	t.AddObservationFunc(cl, a, func(code string) Answer { return answers[code] }, p)
+}
+
+// AddObservationFunc is AddObservation with the answers looked up through a
+// function, so a reader can count forms without building a map for each.
+func (t *StationTally) AddObservationFunc(cl Checklist, a Assessment, answer func(code string) Answer, p *Protocol) {
 	pt := t.Phase(cl.Phase)
 	if pt == nil {
 		return
@@ -122,9 +128,9 @@ func (t *StationTally) AddObservation(cl Checklist, a Assessment, answers map[st
 	}
 	for _, q := range cl.Questions {
 		at := pt.Questions[q.Code]
-		ans := answers[q.Code]
+		ans := answer(q.Code)
 		switch {
-		case !inPlay(cl, q, answers, 0):
+		case !inPlay(cl, q, answer, 0):
 			// "na" on a question that was not asked is consistent; yes or no is not.
 			if ans == AnswerYes || ans == AnswerNo {
 				at.Inconsistent++
@@ -164,15 +170,15 @@ func (t *StationTally) AddObservation(cl Checklist, a Assessment, answers map[st
 
 // inPlay reports whether q is asked on a form with these answers. depth guards
 // against a custom checklist whose follow-ups form a loop.
-func inPlay(cl Checklist, q Question, answers map[string]Answer, depth int) bool {
+func inPlay(cl Checklist, q Question, answer func(string) Answer, depth int) bool {
 	if !q.IsFollowUp() {
 		return true
 	}
-	if depth > 8 || answers[q.Parent] != q.Trigger {
+	if depth > 8 || answer(q.Parent) != q.Trigger {
 		return false
 	}
 	if parent, ok := cl.Question(q.Parent); ok {
-		return inPlay(cl, parent, answers, depth+1)
+		return inPlay(cl, parent, answer, depth+1)
 	}
 	return true
 }
