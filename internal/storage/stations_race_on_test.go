@@ -1,0 +1,6 @@
+//go:build race
+
+package storage
+
+// raceEnabled: timing checks are loose under the race detector, which slows code 5–10×.
+const raceEnabled = true
