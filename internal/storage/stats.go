@@ -3,7 +3,12 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"runtime"
+	"sync"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -120,8 +125,54 @@ const stationChunk = 500
 // of an election: stationIDs nil for every station with data (stations without
 // data are then absent), else the given ones (each present, empty when without
 // data). window narrows observations by arrived_at (else created_at) and incidents
-// by occurred_at. All reads of one call see one snapshot of the database.
+// by occurred_at. Each station's rows are read in one snapshot of the database.
+//
+// A whole election is read in parallel, one range of station ids per core: the
+// reading is CPU-bound, and a station never spans two ranges, so each station is
+// still consistent (the cache re-reads any station written meanwhile).
 func (s *Store) StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) (map[int64]*report.StationTally, error) {
+	if stationIDs != nil {
+		return s.readTallies(ctx, electionID, stationSel{ids: stationIDs}, window)
+	}
+	parts := min(runtime.GOMAXPROCS(0), 4)
+	var lo, hi int64
+	if err := s.ro.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM stations WHERE election_id = ?`,
+		electionID).Scan(&lo, &hi); err != nil {
+		return nil, fmt.Errorf("store: unable to read the stations for statistics: %w", err)
+	}
+	if parts < 2 || hi-lo < 1000 {
+		return s.readTallies(ctx, electionID, stationSel{}, window)
+	}
+	sels := make([]stationSel, parts)
+	step := (hi - lo + int64(parts)) / int64(parts)
+	for i := range sels {
+		sels[i] = stationSel{span: true, lo: lo + int64(i)*step, hi: lo + int64(i+1)*step}
+	}
+	// The ends are open, so no row is missed whatever its station id.
+	sels[0].lo, sels[parts-1].hi = math.MinInt64, math.MaxInt64
+	results := make([]map[int64]*report.StationTally, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range sels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.readTallies(ctx, electionID, sels[i], window)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	all := results[0]
+	for _, r := range results[1:] {
+		maps.Copy(all, r)
+	}
+	return all, nil
+}
+
+// readTallies reads the tallies of the selected stations in one read transaction.
+func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSel, window *report.TimeWindow) (map[int64]*report.StationTally, error) {
 	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to start reading statistics: %w", err)
@@ -132,16 +183,16 @@ func (s *Store) StationTallies(ctx context.Context, electionID int64, stationIDs
 		return nil, err
 	}
 	tl := newTallier(schema)
-	if stationIDs == nil {
-		if err := tl.read(ctx, tx, electionID, nil, window); err != nil {
+	if sel.ids == nil {
+		if err := tl.read(ctx, tx, electionID, sel, window); err != nil {
 			return nil, err
 		}
 	} else {
-		for _, id := range stationIDs {
+		for _, id := range sel.ids {
 			tl.station(id)
 		}
-		for start := 0; start < len(stationIDs); start += stationChunk {
-			chunk := stationIDs[start:min(start+stationChunk, len(stationIDs))]
+		for start := 0; start < len(sel.ids); start += stationChunk {
+			chunk := stationSel{ids: sel.ids[start:min(start+stationChunk, len(sel.ids))]}
 			if err := tl.read(ctx, tx, electionID, chunk, window); err != nil {
 				return nil, err
 			}

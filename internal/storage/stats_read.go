@@ -83,13 +83,24 @@ func tallyStatus(b []byte) report.Status {
 	return report.Status(b)
 }
 
-// tallyFilter builds the WHERE tail for a station list and a time column's window.
-func tallyFilter(stations []int64, timeCol string, window *report.TimeWindow) (string, []any) {
+// stationSel picks the stations a read covers: the ids, else the span [lo, hi)
+// of ids, else all.
+type stationSel struct {
+	ids    []int64
+	span   bool
+	lo, hi int64
+}
+
+// tallyFilter builds the WHERE tail for a selection of stations and a time
+// column's window. scan writes the station span so that SQLite reads the table
+// through rather than looking each row up from the station index.
+func tallyFilter(sel stationSel, timeCol string, window *report.TimeWindow, scan bool) (string, []any) {
 	var b strings.Builder
 	var args []any
-	if stations != nil {
+	switch {
+	case sel.ids != nil:
 		b.WriteString(" AND station_id IN (")
-		for i, id := range stations {
+		for i, id := range sel.ids {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -97,6 +108,13 @@ func tallyFilter(stations []int64, timeCol string, window *report.TimeWindow) (s
 			args = append(args, id)
 		}
 		b.WriteByte(')')
+	case sel.span:
+		col := "station_id"
+		if scan {
+			col = "+station_id"
+		}
+		b.WriteString(" AND " + col + " >= ? AND " + col + " < ?")
+		args = append(args, sel.lo, sel.hi)
 	}
 	if window != nil {
 		if window.From != nil {
@@ -111,16 +129,16 @@ func tallyFilter(stations []int64, timeCol string, window *report.TimeWindow) (s
 	return b.String(), args
 }
 
-// read adds the rows of the given stations (nil: all) to the tallies.
-func (tl *tallier) read(ctx context.Context, tx *sql.Tx, electionID int64, stations []int64, window *report.TimeWindow) error {
-	if err := tl.readObservations(ctx, tx, electionID, stations, window); err != nil {
+// read adds the rows of the selected stations to the tallies.
+func (tl *tallier) read(ctx context.Context, tx *sql.Tx, electionID int64, sel stationSel, window *report.TimeWindow) error {
+	if err := tl.readObservations(ctx, tx, electionID, sel, window); err != nil {
 		return err
 	}
-	return tl.readIncidents(ctx, tx, electionID, stations, window)
+	return tl.readIncidents(ctx, tx, electionID, sel, window)
 }
 
-func (tl *tallier) readObservations(ctx context.Context, tx *sql.Tx, electionID int64, stations []int64, window *report.TimeWindow) error {
-	where, args := tallyFilter(stations, "COALESCE(arrived_at, created_at)", window)
+func (tl *tallier) readObservations(ctx context.Context, tx *sql.Tx, electionID int64, sel stationSel, window *report.TimeWindow) error {
+	where, args := tallyFilter(sel, "COALESCE(arrived_at, created_at)", window, true)
 	// The unary plus keeps SQLite off the election-wide indexes: for a few stations
 	// the station index is far better, and for a whole election one pass through the
 	// table beats a lookup per row.
@@ -182,8 +200,8 @@ type withKey struct {
 // in the window counts with the witnessed incidents of it that are in the window
 // too; and only forms that were read (submitted, in the window) count, so a
 // share's numerator is always drawn from its denominator.
-func (tl *tallier) readIncidents(ctx context.Context, tx *sql.Tx, electionID int64, stations []int64, window *report.TimeWindow) error {
-	where, args := tallyFilter(stations, "occurred_at", window)
+func (tl *tallier) readIncidents(ctx context.Context, tx *sql.Tx, electionID int64, sel stationSel, window *report.TimeWindow) error {
+	where, args := tallyFilter(sel, "occurred_at", window, false)
 	rows, err := tx.QueryContext(ctx, `SELECT station_id, phase, category, status, witnessed, observation_id FROM incidents
 		WHERE election_id = ?`+where+` ORDER BY station_id`, append([]any{electionID}, args...)...)
 	if err != nil {
