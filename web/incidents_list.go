@@ -42,6 +42,9 @@ func listFormOf(q url.Values) listForm {
 	return f
 }
 
+// active counts the filters set.
+func (f listForm) active() int { return len(f.values()) }
+
 // values is the form as a query, without the page position.
 func (f listForm) values() url.Values {
 	v := url.Values{}
