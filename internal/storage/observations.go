@@ -163,9 +163,8 @@ func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, act
 		}
 		// Its incidents follow it to a corrected station.
 		if o.StationID != old.StationID {
-			if _, err := tx.Exec("UPDATE incidents SET station_id = ?, region_id = ?, district_id = ? WHERE observation_id = ?",
-				o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID), o.ID); err != nil {
-				return fmt.Errorf("store: unable to move the incidents of observation %d: %w", o.ID, err)
+			if err := w.moveIncidents(o.ID, old.Station, o.Station); err != nil {
+				return err
 			}
 		}
 		tx.Touch(old.StationID)
@@ -182,6 +181,40 @@ type ConflictError struct{ Field string }
 func (e *ConflictError) Error() string { return e.Field + ": " + report.ErrConflict.Error() }
 
 func (e *ConflictError) Unwrap() error { return report.ErrConflict }
+
+// moveIncidents puts an observation's incidents at its corrected station, each
+// change in the audit log.
+func (w *recordWriter) moveIncidents(observationID int64, from, to report.Station) error {
+	rows, err := w.tx.Query("SELECT id FROM incidents WHERE observation_id = ? ORDER BY id", observationID)
+	if err != nil {
+		return fmt.Errorf("store: unable to read the incidents of observation %d: %w", observationID, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: unable to read an incident of observation %d: %w", observationID, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to read the incidents of observation %d: %w", observationID, err)
+	}
+	for _, id := range ids {
+		if _, err := w.tx.Exec("UPDATE incidents SET station_id = ?, region_id = ?, district_id = ?, updated_at = ? WHERE id = ?",
+			to.ID, to.RegionID, nullID(to.DistrictID), fmtTime(w.tx.Now()), id); err != nil {
+			return fmt.Errorf("store: unable to move incident %d: %w", id, err)
+		}
+		if err := w.audit(report.AuditUpdate, "incident", id, w.election,
+			fmt.Sprintf(`{"station_id":%d,"station":%q}`, from.ID, from.Code),
+			fmt.Sprintf(`{"station_id":%d,"station":%q}`, to.ID, to.Code)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func observationLocked(tx *Tx, id int64) (bool, error) {
 	var n int

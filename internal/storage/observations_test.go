@@ -266,6 +266,18 @@ func TestUpdateObservation(t *testing.T) {
 	if in, _ := f.s.Incident(ctx, inID); in.StationID != f.station("071-024").ID || in.Phase != report.PhaseCounting {
 		t.Fatalf("incident did not take the observation's station and phase: %+v", in)
 	}
+	// Corrected back to the first station, the form takes its incident along.
+	o.Station = report.Station{Code: "071-023"}
+	if _, err := f.s.UpdateObservation(ctx, o, f.obsA); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := f.s.Incident(ctx, inID); in.StationID != f.station("071-023").ID {
+		t.Fatalf("the incident stayed at %s", in.Station.Code)
+	}
+	entries, _ = f.s.AuditLog(ctx, 0, 2)
+	if entries[0].Entity != "incident" || !strings.Contains(entries[0].After, `"071-023"`) {
+		t.Fatalf("the move is not in the audit log: %+v", entries[0])
+	}
 	if err := f.s.Write(ctx, func(tx *Tx) error {
 		_, err := tx.Exec("UPDATE incidents SET status = 'verified' WHERE id = ?", inID)
 		return err
