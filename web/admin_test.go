@@ -102,6 +102,22 @@ func TestAdminCreatesElectionAndImportsStations(t *testing.T) {
 		t.Errorf("counts %+v", n)
 	}
 
+	// Observers: an unknown station is an error; then a good file.
+	obs := "code,name,phone,stations\nOBS-0001,Aigerim,+7 701 000 00 01,071-023\n"
+	resp, body = c.postMultipart("/admin/elections/kz-2026/observers", url.Values{},
+		map[string][2]string{"file": {"o.csv", obs + "OBS-0002,,,999-999\n"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3, column stations: no station with code 999-999") ||
+		strings.Contains(body, "Aigerim") {
+		t.Fatalf("broken observers file: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = c.postMultipart("/admin/elections/kz-2026/observers", url.Values{}, map[string][2]string{"file": {"o.csv", obs}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("observers file: %d", resp.StatusCode)
+	}
+	if _, body = c.get(resp.Header.Get("Location")); !strings.Contains(body, "Observers imported: 1 added, 0 updated, 0 unchanged.") {
+		t.Errorf("observers import result missing:\n%s", body)
+	}
+
 	// In Russian the errors are Russian.
 	c.get("/lang?to=ru&back=/admin")
 	_, body = c.postMultipart("/admin/elections/kz-2026/stations", url.Values{}, map[string][2]string{"file": {"b.csv", "code,region,x\n"}})
