@@ -93,12 +93,18 @@ func (c *StatsCache) Invalidate(stations []int64) {
 			e.dirty[id] = struct{}{}
 			continue
 		}
+		if _, known := c.orphans[id]; known {
+			// Still unclaimed: it will be when its election's stations are next read.
+			continue
+		}
 		if len(c.orphans) >= maxOrphans {
 			clear(c.orphans)
 			for _, e := range c.elections {
 				e.reload = true
 			}
 		}
+		// A station nobody has: perhaps new in a loaded election, whose next
+		// request re-reads its station list to find out.
 		c.orphans[id] = struct{}{}
 		for _, e := range c.elections {
 			e.checkMeta = true
