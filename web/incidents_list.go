@@ -28,6 +28,10 @@ func (s *Server) reviewRoutes() {
 
 const listPageSize = 50
 
+// listCountCap bounds the list's total: past it the page says "more than 100,000"
+// (the dashboard has the exact figures), so that every page stays fast.
+const listCountCap = 100_000
+
 // listForm is the list's filter form as submitted (a GET form: the URL is the state,
 // so filters and pages can be bookmarked and work without JavaScript).
 type listForm struct {
@@ -68,6 +72,7 @@ type incidentListView struct {
 	Errors    map[string]string
 	Incidents []report.Incident
 	Total     int
+	TotalMore bool // more than Total (listCountCap) match
 	// Newer and Older are the neighbouring pages' URLs ("" when there is none).
 	Newer, Older string
 }
@@ -119,7 +124,7 @@ func (s *Server) incidentsList(c echo.Context) error {
 	if older {
 		v.Incidents = v.Incidents[:listPageSize]
 	}
-	if v.Total, err = s.store.CountIncidents(ctx, f); err != nil {
+	if v.Total, v.TotalMore, err = s.store.CountIncidentsUpTo(ctx, f, listCountCap); err != nil {
 		return err
 	}
 	base := v.Form.values()

@@ -50,3 +50,19 @@ func (s *Store) NewerPage(ctx context.Context, f report.IncidentFilter) (beforeI
 	}
 	return ids[f.Limit], true, nil
 }
+
+// CountIncidentsUpTo counts incidents matching f (ignoring paging), stopping at max:
+// more is true when there are more than max. A page's total costs at most max index
+// entries, where an exact count of a million would read them all on every page view.
+func (s *Store) CountIncidentsUpTo(ctx context.Context, f report.IncidentFilter, max int) (n int, more bool, err error) {
+	f.BeforeID, f.Limit = 0, 0
+	where, args := incidentWhere(f)
+	q := "SELECT COUNT(*) FROM (SELECT 1 FROM incidents i" + where + " LIMIT ?)"
+	if err := s.ro.QueryRowContext(ctx, q, append(args, max+1)...).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("store: unable to count incidents: %w", err)
+	}
+	if n > max {
+		return max, true, nil
+	}
+	return n, false, nil
+}

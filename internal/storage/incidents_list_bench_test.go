@@ -44,7 +44,7 @@ func BenchmarkIncidentList(b *testing.B) {
 			if err != nil || len(list) == 0 {
 				b.Fatalf("%d incidents, %v", len(list), err)
 			}
-			if _, err := s.CountIncidents(ctx, f); err != nil {
+			if _, _, err := s.CountIncidentsUpTo(ctx, f, 100_000); err != nil {
 				b.Fatal(err)
 			}
 			f.Limit = 50

@@ -51,3 +51,23 @@ func TestNewerPageWalksBack(t *testing.T) {
 		}
 	}
 }
+
+func TestCountIncidentsUpTo(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	for i := 0; i < 7; i++ {
+		f.incident("A")
+	}
+	f.incident("B")
+	filter := report.IncidentFilter{ElectionID: f.election, LimitRegionCode: "A", BeforeID: 3, Limit: 2}
+	for _, c := range []struct {
+		max  int
+		n    int
+		more bool
+	}{{10, 7, false}, {7, 7, false}, {6, 6, true}, {1, 1, true}} {
+		n, more, err := f.s.CountIncidentsUpTo(ctx, filter, c.max)
+		if err != nil || n != c.n || more != c.more {
+			t.Errorf("up to %d: %d %v %v, want %d %v", c.max, n, more, err, c.n, c.more)
+		}
+	}
+}
