@@ -17,7 +17,23 @@ import (
 // The evidence pack (formats.md, "Evidence pack") is one ZIP, written as a stream:
 // every entry is hashed while it is written, evidence files are copied straight
 // from their blobs, and nothing but the PDF report and the list of sums is held
-// in memory, so memory does not grow with the gigabytes of evidence.
+// in memory, so memory does not grow with the gigabytes of evidence. (The PDF
+// library holds the report until it is written: about 12 KB per incident, plus
+// the thumbnails, bounded by PackOptions.MaxThumbnailBytes.)
+//
+// Wiring, for a page or a command (storage does the audit entry, the snapshot and
+// the key):
+//
+//	preview, _ := store.PackPreview(ctx, filter)            // counts and size, before
+//	doc, _ := statsCache.Document(ctx, statsQuery)           // the scope's statistics
+//	opt := report.PackOptions{Election: el, Scope: report.PackScope{Filter: filter, RegionCode: "ALM"},
+//		Tr: i18n.New(lang), Stats: doc, IncludeContacts: ticked, CreatedAt: now}
+//	opt.FileName = report.PackFileName(el.Code, opt.Scope, now) // Content-Disposition
+//	summary, err := store.WriteEvidencePack(ctx, w, user, opt)
+//
+// and to check one: res, err := report.VerifyPack(f, size, report.VerifyOptions{});
+// res.Print(os.Stdout, tr); exit 0 only when res.OK(). The admin page shows
+// report.KeyFingerprint(store.SigningPublicKey()).
 
 // PackSource is what a pack reads. It must be one consistent snapshot of the
 // database: the pack reads incidents several times (report, CSV, JSON, evidence)
