@@ -123,7 +123,7 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 		d.ensure(80)
 		d.para(tr.T("phase."+code), true, 12)
 		d.setFont(false, 9.5)
-		d.text(marginX, contentW, tr.T("pack.pdf.coverage", "Observations", tr.N("count.observations", ph.Observations),
+		d.text(marginX, contentW, tr.N("pack.pdf.coverage", ph.StationsTotal, "Observations", tr.N("count.observations", ph.Observations),
 			"Stations", ph.Stations, "Total", ph.StationsTotal))
 		if a := ph.Assessment; a != nil && a.N > 0 {
 			d.text(marginX, contentW, tr.T("pack.pdf.negative", "Share", shareText(tr, a.Negative, a.N, a.SmallN), "N", a.N))
