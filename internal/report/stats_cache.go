@@ -1,14 +1,20 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 )
 
 // TallySource reads what statistics are computed from (storage.Store is one).
 type TallySource interface {
 	StationsMeta(ctx context.Context, electionID int64) ([]StationMeta, error)
+	// StationsMetaByID is StationsMeta for the given stations, leaving out those of
+	// other elections.
+	StationsMetaByID(ctx context.Context, electionID int64, stationIDs []int64) ([]StationMeta, error)
 	StatsSchema(ctx context.Context, electionID int64) (StatsSchema, error)
 	// StationTallies returns the tallies of the given stations (nil: all stations
 	// with data), each Finished; a station without data may be absent.
@@ -22,9 +28,12 @@ type TallySource interface {
 // request re-reads only those and swaps their contribution into the sums.
 // Scopes with a time window are computed from the database every time.
 //
-// Adding stations, renaming regions or changing an election's custom questions or
-// categories must be followed by InvalidateElection. (Writes that Touch a station
-// the cache has never seen make it re-read the station list on its own.)
+// A touched station's place (region, district, code, name) is re-read with its
+// counts, and a touched station the cache has never seen is looked for in the
+// elections it holds, so imports that Touch what they add or move need nothing
+// more. Renaming a region or district, adding stations without touching them, or
+// changing an election's custom questions or categories must be followed by
+// InvalidateElection.
 type StatsCache struct {
 	src TallySource
 
@@ -40,10 +49,11 @@ const maxOrphans = 1 << 16
 type cachedElection struct {
 	id int64
 
-	// Guarded by StatsCache.mu: what changed since the last refresh.
-	dirty     map[int64]struct{}
-	checkMeta bool
-	reload    bool
+	// Guarded by StatsCache.mu: what changed since the last refresh: stations of
+	// the election, and stations of no held election that may be new in this one.
+	dirty  map[int64]struct{}
+	check  []int64
+	reload bool
 
 	mu     sync.Mutex // serialises loading, refreshing and reading the sums
 	loaded bool
@@ -103,11 +113,11 @@ func (c *StatsCache) Invalidate(stations []int64) {
 				e.reload = true
 			}
 		}
-		// A station nobody has: perhaps new in a loaded election, whose next
-		// request re-reads its station list to find out.
+		// A station nobody has: perhaps new in a held election, whose next request
+		// looks it up.
 		c.orphans[id] = struct{}{}
 		for _, e := range c.elections {
-			e.checkMeta = true
+			e.check = append(e.check, id)
 		}
 	}
 }
@@ -195,7 +205,7 @@ func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
 	}
 	if !e.loaded {
 		clear(e.dirty)
-		e.checkMeta = false
+		e.check = nil
 	}
 	c.mu.Unlock()
 
@@ -211,24 +221,25 @@ func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
 		ids = append(ids, id)
 	}
 	clear(e.dirty)
-	checkMeta := e.checkMeta
-	e.checkMeta = false
+	check := e.check
+	e.check = nil
 	c.mu.Unlock()
-
-	if checkMeta {
-		added, err := c.reloadMeta(ctx, e)
-		if err != nil {
-			c.putBack(e, ids, true)
-			return err
-		}
-		ids = append(ids, added...)
-	}
-	if len(ids) == 0 {
+	if len(ids)+len(check) == 0 {
 		return nil
+	}
+
+	metas, err := c.src.StationsMetaByID(ctx, e.id, append(append([]int64(nil), ids...), check...))
+	if err != nil {
+		c.putBack(e, ids, check)
+		return fmt.Errorf("report: unable to refresh statistics: %w", err)
+	}
+	if ids, err = c.place(e, metas, ids); err != nil {
+		c.InvalidateElection(e.id)
+		return err
 	}
 	fresh, err := c.src.StationTallies(ctx, e.id, ids, nil)
 	if err != nil {
-		c.putBack(e, ids, false)
+		c.putBack(e, ids, nil)
 		return fmt.Errorf("report: unable to refresh statistics: %w", err)
 	}
 	for _, id := range ids {
@@ -252,13 +263,45 @@ func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
 	return nil
 }
 
-func (c *StatsCache) putBack(e *cachedElection, ids []int64, checkMeta bool) {
+// place updates the places of stations just read (metas): a station moved or
+// renamed rebuilds the sums by the new hierarchy, and a station new to the
+// election is added to ids, whose counts are read next. e.mu is held.
+func (c *StatsCache) place(e *cachedElection, metas []StationMeta, ids []int64) ([]int64, error) {
+	changed := false
+	for _, m := range metas {
+		old, known := e.h.idx.byID[m.ID]
+		if !known {
+			ids = append(ids, m.ID)
+		}
+		changed = changed || !known || old != m
+	}
+	if changed {
+		byID := make(map[int64]StationMeta, len(e.meta)+len(metas))
+		for _, m := range e.meta {
+			byID[m.ID] = m
+		}
+		for _, m := range metas {
+			byID[m.ID] = m
+		}
+		meta := slices.SortedFunc(maps.Values(byID), func(a, b StationMeta) int { return cmp.Compare(a.ID, b.ID) })
+		h, err := newHierarchy(meta, e.station)
+		if err != nil {
+			return nil, err
+		}
+		e.meta, e.h = meta, h
+	}
+	// The counts of the stations found are read after this, so their marks are covered.
+	c.adopt(e, metas, false)
+	return ids, nil
+}
+
+func (c *StatsCache) putBack(e *cachedElection, ids, check []int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
 		e.dirty[id] = struct{}{}
 	}
-	e.checkMeta = e.checkMeta || checkMeta
+	e.check = append(e.check, check...)
 }
 
 // load reads a whole election; e.mu is held.
@@ -285,46 +328,23 @@ func (c *StatsCache) load(ctx context.Context, e *cachedElection) error {
 		e.store(id, t)
 	}
 	e.loaded = true
-	c.adopt(e, meta)
+	// Marks made while the election was read may be newer than what was read.
+	c.adopt(e, meta, true)
 	return nil
 }
 
-// reloadMeta re-reads the station list; it returns stations new to the election,
-// whose tallies must be read. e.mu is held.
-func (c *StatsCache) reloadMeta(ctx context.Context, e *cachedElection) ([]int64, error) {
-	meta, err := c.src.StationsMeta(ctx, e.id)
-	if err != nil {
-		return nil, err
-	}
-	var added []int64
-	changed := len(meta) != len(e.meta)
-	for i, m := range meta {
-		if _, ok := e.h.idx.byID[m.ID]; !ok {
-			added = append(added, m.ID)
-		}
-		changed = changed || m != e.meta[i]
-	}
-	if changed {
-		h, err := newHierarchy(meta, e.station)
-		if err != nil {
-			return nil, err
-		}
-		e.meta, e.h = meta, h
-	}
-	c.adopt(e, meta)
-	return added, nil
-}
-
-// adopt records e as the owner of its stations and claims their orphan marks,
-// which may have been made while e was being read.
-func (c *StatsCache) adopt(e *cachedElection, meta []StationMeta) {
+// adopt records e as the owner of stations and claims their orphan marks, as
+// dirty marks when the stations' counts may be older than the marks.
+func (c *StatsCache) adopt(e *cachedElection, meta []StationMeta, markDirty bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range meta {
 		c.owner[m.ID] = e
 		if _, ok := c.orphans[m.ID]; ok {
 			delete(c.orphans, m.ID)
-			e.dirty[m.ID] = struct{}{}
+			if markDirty {
+				e.dirty[m.ID] = struct{}{}
+			}
 		}
 	}
 }

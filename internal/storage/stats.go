@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/observerkz/observer/internal/report"
@@ -16,10 +17,29 @@ import (
 // StationsMeta lists the stations of an election with their region and district,
 // for statistics scopes and breakdowns.
 func (s *Store) StationsMeta(ctx context.Context, electionID int64) ([]report.StationMeta, error) {
+	return s.stationsMeta(ctx, electionID, stationSel{})
+}
+
+// StationsMetaByID is StationsMeta for the given stations; those not of the
+// election are left out.
+func (s *Store) StationsMetaByID(ctx context.Context, electionID int64, stationIDs []int64) ([]report.StationMeta, error) {
+	var out []report.StationMeta
+	for start := 0; start < len(stationIDs); start += stationChunk {
+		part, err := s.stationsMeta(ctx, electionID, stationSel{ids: stationIDs[start:min(start+stationChunk, len(stationIDs))]})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+func (s *Store) stationsMeta(ctx context.Context, electionID int64, sel stationSel) ([]report.StationMeta, error) {
+	where, args := tallyFilter(sel, "", nil, false)
 	rows, err := s.ro.QueryContext(ctx, `SELECT s.id, s.code, s.name, r.id, r.code, r.name,
 		COALESCE(d.id, 0), COALESCE(d.code, ''), COALESCE(d.name, '')
 		FROM stations s JOIN regions r ON r.id = s.region_id LEFT JOIN districts d ON d.id = s.district_id
-		WHERE s.election_id = ? ORDER BY s.id`, electionID)
+		WHERE s.election_id = ?`+strings.ReplaceAll(where, "station_id", "s.id")+` ORDER BY s.id`, append([]any{electionID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list stations for statistics: %w", err)
 	}

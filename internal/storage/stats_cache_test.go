@@ -114,7 +114,7 @@ func TestStatsCacheInvalidation(t *testing.T) {
 	f.sameAsFresh(c, "end")
 }
 
-func TestStatsCacheSeesNewStations(t *testing.T) {
+func TestStatsCacheSeesNewAndMovedStations(t *testing.T) {
 	f := newStatsFixture(t)
 	hierarchyRows(f)
 	c := f.cache()
@@ -131,6 +131,21 @@ func TestStatsCacheSeesNewStations(t *testing.T) {
 		t.Fatalf("new station: %d stations (was %d), %d forms", doc.Phases.Voting.StationsTotal, before, doc.Phases.Voting.Observations)
 	}
 	f.sameAsFresh(c, "after a new station")
+
+	// A station moved to another district (as a station import does it) takes its counts along.
+	f.write(func(tx *Tx) {
+		var s, d int64
+		tx.QueryRow(`SELECT id FROM stations WHERE code = 'new'`).Scan(&s)
+		tx.QueryRow(`SELECT d.id FROM districts d JOIN regions r ON r.id = d.region_id WHERE r.code = 'R2' AND d.code = 'D2'`).Scan(&d)
+		tx.Exec(`UPDATE stations SET district_id = ?, name = 'Moved' WHERE id = ?`, d, s)
+		tx.Exec(`UPDATE observations SET district_id = ? WHERE station_id = ?`, d, s)
+		tx.Touch(s)
+	})
+	doc = f.cached(c, report.StatsQuery{Region: "R2", District: "D2"})
+	if doc.Phases.Voting.Observations != 1 || doc.Phases.Voting.StationsTotal != 6 {
+		t.Fatalf("moved station: %d forms in %d stations of R2/D2", doc.Phases.Voting.Observations, doc.Phases.Voting.StationsTotal)
+	}
+	f.sameAsFresh(c, "after a moved station")
 }
 
 // randomWrites files observations and incidents and changes statuses at random
