@@ -53,7 +53,7 @@ func TestCrashDurability(t *testing.T) {
 
 	acked := map[string]bool{}
 	for round := 1; round <= 4; round++ {
-		n := crashRound(t, path, round, 80*round, acked)
+		n := crashRound(t, path, round, 50*round, acked)
 		t.Logf("round %d: %d acknowledged before SIGKILL", round, n)
 		// Reopen between rounds: Open's quick_check must pass and every ack so far be there.
 		checkAcked(t, opt, acked, false)
