@@ -87,8 +87,11 @@
   function queueable(form) {
     return !!form && form.tagName === "FORM" && (form.getAttribute("method") || "").toLowerCase() === "post" &&
       !!form.querySelector('input[name="client_id"]') && !form.hasAttribute("data-no-offline") &&
-      new URL(form.action, location.href).origin === location.origin;
+      actionOf(form).origin === location.origin;
   }
+  // The attribute, not form.action: a control named "action" (the observation
+  // form's buttons) shadows that property.
+  function actionOf(form) { return new URL(form.getAttribute("action") || location.href, location.href); }
   function kindOf(path) {
     if (/^\/observations(\/|$)/.test(path)) return "observation";
     if (/^\/incidents(\/|$)/.test(path)) return "incident";
@@ -252,7 +255,7 @@
 
   function capture(form, submitter) {
     var fd = formData(form, submitter);
-    var action = new URL(form.action, location.href);
+    var action = actionOf(form);
     var box = form.querySelector(".offline-shrink input");
     var h1 = doc.querySelector("main h1");
     var rec = {

@@ -119,7 +119,9 @@
     li.setAttribute("data-status", r.status);
     li.setAttribute("data-client-id", r.id);
     var head = el("div", "offline-item-head");
-    head.appendChild(el("strong", "", r.title || T("offline.kind." + r.kind)));
+    var title = el(r.status === "sent" && r.done ? "a" : "strong", "", r.title || T("offline.kind." + r.kind));
+    if (r.status === "sent" && r.done) title.href = r.done;
+    head.appendChild(title);
     head.appendChild(el("span", "badge offline-" + r.status, T("offline.status." + r.status)));
     li.appendChild(head);
     var bits = [T("offline.kind." + r.kind)];
@@ -132,11 +134,6 @@
     li.appendChild(el("div", "muted", bits.join(" · ")));
     if (r.error && r.status !== "sent") li.appendChild(el("div", r.status === "failed" ? "field-error" : "muted", r.error));
     var acts = el("div", "actions");
-    if (r.status === "sent" && r.done) {
-      var open = el("a", "button secondary", T("offline.open"));
-      open.href = r.done;
-      acts.appendChild(open);
-    }
     if (r.status === "failed" && r.from) {
       var fix = el("a", "button", T("offline.fix"));
       fix.href = r.from + (r.from.indexOf("?") >= 0 ? "&" : "?") + "offline_restore=" + encodeURIComponent(r.id);
@@ -146,6 +143,36 @@
     if (r.status !== "sent") acts.appendChild(button(T("offline.remove"), "remove", "secondary"));
     if (acts.children.length) li.appendChild(acts);
     return li;
+  }
+
+  function list(recs) {
+    var ul = el("ul", "list");
+    recs.forEach(function (r) { ul.appendChild(item(r)); });
+    return ul;
+  }
+
+  // ---- the station and the phase, kept in sight while the form scrolls
+  function contextStrip(form) {
+    var strip = el("div", "context");
+    strip.setAttribute("aria-hidden", "true"); // the form itself says it to a screen reader
+    main.parentNode.insertBefore(strip, main);
+    var update = function () {
+      var st = form.querySelector('input[name="station"]:checked');
+      var station = st && st.value ? (st.closest("label") || st).querySelector("strong") : null;
+      var text = station ? station.textContent : "";
+      if (!text) {
+        var typed = form.querySelector('input[type=text][name^="station"], input[data-station-search]');
+        text = typed && typed.value ? typed.value.split(/\s/)[0] : "";
+      }
+      if (!text && form.querySelector(".card strong")) text = form.querySelector(".card strong").textContent;
+      var ph = form.querySelector('input[name="phase"]:checked');
+      var phase = ph && ph.labels && ph.labels[0] ? ph.labels[0].textContent.trim() : "";
+      var h1 = doc.querySelector("main h1");
+      strip.textContent = (text || "—") + " · " + (phase || (h1 ? h1.textContent.trim() : ""));
+    };
+    update();
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
   }
 
   function refresh() {
@@ -169,12 +196,19 @@
       var host = panelHost(recs);
       if (!host) return;
       var body = host.querySelector(".offline-body") || host.appendChild(el("div", "offline-body"));
+      var wasOpen = !!body.querySelector("details[open]");
       body.textContent = "";
       body.appendChild(el("p", "muted", T(waiting ? "offline.panel.help" : "offline.panel.empty")));
-      if (recs.length) {
-        var ul = el("ul", "list");
-        recs.forEach(function (r) { ul.appendChild(item(r)); });
-        body.appendChild(ul);
+      // Waiting and refused ones first and in full; the sent ones folded away.
+      var open = recs.filter(function (r) { return r.status !== "sent"; });
+      var sent = recs.filter(function (r) { return r.status === "sent"; });
+      if (open.length) body.appendChild(list(open));
+      if (sent.length) {
+        var det = el("details", "offline-sent");
+        det.open = wasOpen;
+        det.appendChild(el("summary", "", T("offline.panel.sent", { Count: sent.length })));
+        det.appendChild(list(sent));
+        body.appendChild(det);
       }
     });
   }
@@ -204,6 +238,8 @@
     oneTimeNote();
     var forms = Array.prototype.filter.call(doc.forms, box.queueable);
     forms.forEach(shrinkChoice);
+    var picked = forms.filter(function (f) { return f.querySelector('[name^="station"], .card strong'); })[0];
+    if (picked && main) contextStrip(picked);
     var restoreID = new URLSearchParams(location.search).get("offline_restore");
     if (restoreID && forms.length) box.get(restoreID).then(function (rec) { if (rec) restore(forms[0], rec); });
     return refresh();

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -36,6 +37,9 @@ type env struct {
 	store *storage.Store
 	url   string
 	down  atomic.Bool
+	// loseAnswers > 0 makes that many form posts run on the server and then lose
+	// their answer on the way back (the connection drops after the work is done).
+	loseAnswers atomic.Int32
 	el    report.Election
 	// stations of the election, by code; the observer is assigned to the first.
 	stations []report.Station
@@ -52,6 +56,17 @@ type switchable struct {
 
 func (s switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.e.down.Load() {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if r.Method == http.MethodPost && r.URL.Path != "/login" && s.e.loseAnswers.Load() > 0 {
+		s.e.loseAnswers.Add(-1)
+		s.h.ServeHTTP(httptest.NewRecorder(), r)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
