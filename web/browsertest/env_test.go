@@ -40,7 +40,7 @@ type env struct {
 	// loseAnswers > 0 makes that many form posts run on the server and then lose
 	// their answer on the way back (the connection drops after the work is done).
 	loseAnswers atomic.Int32
-	el    report.Election
+	el          report.Election
 	// stations of the election, by code; the observer is assigned to the first.
 	stations []report.Station
 	obs      report.User

@@ -37,7 +37,7 @@ func testPhoto(t *testing.T, w, h int) string {
 			seed ^= seed >> 17
 			seed ^= seed << 5
 			n := uint8(seed & 31)
-			img.Set(x, y, color.RGBA{uint8(x*255/w) ^ n, uint8(y*255/h) + n, uint8((x+y)*255/(w+h)), 255})
+			img.Set(x, y, color.RGBA{uint8(x*255/w) ^ n, uint8(y*255/h) + n, uint8((x + y) * 255 / (w + h)), 255})
 		}
 	}
 	path := filepath.Join(t.TempDir(), "IMG_20260315_114012.jpg")
