@@ -55,6 +55,9 @@ func newRecFixture(t *testing.T) *recFixture {
 
 var clientIDRe = regexp.MustCompile(`name="client_id" value="([^"]+)"`)
 
+// catalogueKey is a message key shown as text (the catalogue's fallback).
+var catalogueKey = regexp.MustCompile(`[> ](recording|question|figure|phase|category|check|answer|assessment|status)\.[a-z_]{2,}`)
+
 func formClientID(t *testing.T, body string) string {
 	t.Helper()
 	m := clientIDRe.FindStringSubmatch(body)
@@ -360,5 +363,36 @@ func TestIncidentFormHeadlineAndEdit(t *testing.T) {
 	}
 	if in, _ := f.h.store.Incident(ctx, incs[0].ID); in.Description == "changed after verification" {
 		t.Fatal("a verified incident was changed")
+	}
+}
+
+// Every page of the recording area speaks the reader's language: no catalogue key
+// shows through untranslated.
+func TestRecordingPagesTranslated(t *testing.T) {
+	f := newRecFixture(t)
+	c := f.h.client()
+	c.login("anna")
+	_, body := c.get("/observations/new?phase=counting&station=071-023")
+	form := countingForm(formClientID(t, body))
+	form.Set("left_at", "2022-11-20T10:00")
+	for _, lang := range []string{"en", "ru", "kk"} {
+		c.get("/lang?to=" + lang + "&back=/my")
+		pages := map[string]string{}
+		for _, p := range []string{"/my", "/observations/new?phase=counting", "/observations/new", "/incidents/new?category=other"} {
+			resp, body := c.get(p)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: %d", lang, p, resp.StatusCode)
+			}
+			pages[p] = body
+		}
+		_, pages["errors"] = c.post("/observations", form)
+		for p, body := range pages {
+			if m := catalogueKey.FindString(body); m != "" {
+				t.Errorf("%s %s shows the untranslated key %q", lang, p, m)
+			}
+		}
+		if lang == "kk" && !strings.Contains(pages["/my"], "Менің жұмысым") {
+			t.Error("the Kazakh page is not in Kazakh")
+		}
 	}
 }
