@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/observerkz/observer/internal/loadtest"
 )
@@ -28,6 +29,10 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (default: from the clock; printed)")
 	flag.StringVar(&cfg.Dir, "dir", "", "work folder, kept afterwards (default: a temporary one, removed)")
 	flag.StringVar(&cfg.Bins.Observer, "bin", "", "use this observer binary instead of building one")
+	flag.IntVar(&cfg.Coordinators, "coordinators", 0, "clients that refresh dashboards, statistics and incident lists (0: one in eight; -1: none)")
+	flag.DurationVar(&cfg.Refresh, "refresh", time.Second, "each coordinator's pause between refreshes (0: none, a closed loop)")
+	flag.BoolVar(&cfg.InProcess, "inprocess", false, "run the server inside this process (for --cpuprofile; no memory figures, no crash mode)")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the mix to this file (with --inprocess it covers the server)")
 	flag.Parse()
 	cfg.Floors = *floors
 	cfg.Out = os.Stdout

@@ -50,8 +50,8 @@ func crashLoop(ctx context.Context, cancel context.CancelFunc, cfg Config, srv *
 			return
 		}
 		rep.Recovery = append(rep.Recovery, time.Since(start))
-		ph.gate.bringUp(srv.proc.Base)
-		readBack(ctx, ph, srv.proc.Base, rnd, rep)
+		ph.gate.bringUp(srv.base)
+		readBack(ctx, ph, srv.base, rnd, rep)
 	}
 }
 

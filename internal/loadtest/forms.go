@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// formsAvailable: the HTML recording forms are driven in the mix.
-const formsAvailable = true
-
 // formLayout is how a datetime-local input sends a time (in the station's zone).
 const formLayout = "2006-01-02T15:04"
 

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -30,7 +29,17 @@ type Config struct {
 	Seed          uint64
 	Dir           string   // work folder (default: a new temporary one, removed after)
 	Bins          Binaries // pre-built programs (default: go build into the work folder)
-	Out           io.Writer
+	// InProcess runs the server inside this process (web.New on storage.Open) rather
+	// than as its own: for CPUProfile, which then sees server and clients together.
+	// No memory figures, and no crash mode.
+	InProcess  bool
+	CPUProfile string // write a CPU profile of the mix here
+	// Coordinators is how many clients refresh dashboards (0: one in eight;
+	// negative: none, to measure the observers alone).
+	Coordinators int
+	// Refresh is each coordinator's pause between requests (0: none).
+	Refresh time.Duration
+	Out     io.Writer
 }
 
 func (c *Config) defaults() {
@@ -47,6 +56,13 @@ func (c *Config) defaults() {
 	if c.Observers <= 0 {
 		c.Observers = max(2*c.Clients, 8)
 	}
+	switch {
+	case c.Coordinators == 0:
+		c.Coordinators = max(1, c.Clients/8)
+	case c.Coordinators < 0:
+		c.Coordinators = 0
+	}
+	c.Coordinators = min(c.Coordinators, c.Clients)
 	if c.Seed == 0 {
 		c.Seed = uint64(time.Now().UnixNano())
 	}
@@ -87,6 +103,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	out := cfg.Out
 	fmt.Fprintf(out, "work folder %s; seed %d\n", dir, cfg.Seed)
+	if cfg.Crashes > 0 && cfg.InProcess {
+		return res, errors.New("loadtest: the crash test needs the server in its own process")
+	}
 	if cfg.Crashes > 0 || !cfg.Floors {
 		cfg.Bins.Floor = "-" // not needed
 	}
@@ -111,8 +130,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	defer srv.stop()
-	fmt.Fprintf(out, "fixture: %d stations, %d observers, %d coordinators; server pid %d at %s\n",
-		len(srv.fx.Stations), len(srv.fx.Observers), len(srv.fx.Coordinators), srv.proc.PID(), srv.proc.Base)
+	fmt.Fprintf(out, "fixture: %d stations, %d observers, %d coordinators; server %s at %s\n",
+		len(srv.fx.Stations), len(srv.fx.Observers), len(srv.fx.Coordinators), srv.describe(), srv.base)
 	ledger := NewLedger()
 	if cfg.Crashes == 0 {
 		if res.Submit, res.SubmitMemory, err = runSubmitOnly(ctx, cfg, srv, ledger); err != nil {
@@ -150,50 +169,6 @@ func (r Result) Check(crash bool) error {
 	}
 	return errors.Join(errs...)
 }
-
-// server is the observer process of a run and its fixture.
-type server struct {
-	bin, dir, db, data, addr string
-	fx                       Fixture
-	proc                     *Process
-	starts                   int
-}
-
-func newServer(ctx context.Context, cfg Config, bin, dir string) (*server, error) {
-	s := &server{bin: bin, dir: dir, db: filepath.Join(dir, "observer.db"), data: filepath.Join(dir, "observer-data")}
-	var err error
-	s.fx, err = Setup(ctx, SetupOptions{DB: s.db, DataDir: s.data, Stations: cfg.Stations, Observers: cfg.Observers,
-		Coordinators: coordinatorClients(cfg.Clients)})
-	if err != nil {
-		return nil, err
-	}
-	if s.addr, err = FreeAddr(); err != nil {
-		return nil, err
-	}
-	return s, s.start(ctx)
-}
-
-func (s *server) start(ctx context.Context) error {
-	s.starts++
-	p, err := Start(ctx, s.bin, []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data,
-		"--insecure-cookies", "--base-url", "http://" + s.addr}, s.addr, filepath.Join(s.dir, "server.log"))
-	if err != nil {
-		return err
-	}
-	s.proc = p
-	return nil
-}
-
-func (s *server) stop() error {
-	if s.proc == nil {
-		return nil
-	}
-	p := s.proc
-	s.proc = nil
-	return p.Stop()
-}
-
-func coordinatorClients(clients int) int { return max(1, clients/8) }
 
 // formClients is how many observer clients use the HTML forms rather than the API.
 func formClients(clients int) int { return clients / 4 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +58,7 @@ func measure(ctx context.Context, ph *phase, workers []worker, d time.Duration) 
 
 // runSubmitOnly measures durable counting forms alone, with the floors' client loop.
 func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger) (KindStats, Memory, error) {
-	ph := newPhase(srv.proc.Base, cfg.Clients, srv.fx, ledger)
+	ph := newPhase(srv.base, cfg.Clients, srv.fx, ledger)
 	var obs []*observer
 	workers := make([]worker, cfg.Clients)
 	for i := range workers {
@@ -64,7 +66,7 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 		obs = append(obs, o)
 		workers[i] = &apiObserver{observer: o, onlyForms: true}
 	}
-	stopMem := sampleMemory(srv.proc)
+	stopMem := sampleMemory(srv)
 	err := measure(ctx, ph, workers, cfg.FloorDuration)
 	mem := stopMem()
 	if err != nil {
@@ -78,16 +80,14 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 
 // runMix drives the election-day mix, and in crash mode kills the server meanwhile.
 func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *Result) error {
-	ph := newPhase(srv.proc.Base, cfg.Clients, srv.fx, ledger)
-	nc, nf := coordinatorClients(cfg.Clients), formClients(cfg.Clients)
-	if !formsAvailable {
-		nf = 0
-	}
+	ph := newPhase(srv.base, cfg.Clients, srv.fx, ledger)
+	nc := cfg.Coordinators
+	nf := formClients(cfg.Clients - nc)
 	var workers []worker
 	var obs []*observer
 	for i := range nc {
 		c := &coordinator{p: ph, acc: srv.fx.Coordinators[i%len(srv.fx.Coordinators)], browser: ph.sessionClient(),
-			rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i)))}
+			rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), pause: cfg.Refresh}
 		if err := ph.login(ctx, c.browser, c.acc); err != nil {
 			return err
 		}
@@ -106,8 +106,12 @@ func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *R
 		}
 		workers = append(workers, &apiObserver{observer: o})
 	}
-	fmt.Fprintf(cfg.Out, "mix: %d clients for %s: %d coordinators (dashboard, stats, incident lists), %d observers on the HTML forms, %d on the API\n",
-		len(workers), cfg.Duration, nc, nf, len(workers)-nc-nf)
+	refresh := "no pause"
+	if cfg.Refresh > 0 {
+		refresh = "about every " + cfg.Refresh.String()
+	}
+	fmt.Fprintf(cfg.Out, "mix: %d clients for %s: %d coordinators (dashboard, stats, incident lists; %s), %d observers on the HTML forms, %d on the API\n",
+		len(workers), cfg.Duration, nc, refresh, nf, len(workers)-nc-nf)
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var stopMem func() Memory
@@ -120,9 +124,16 @@ func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *R
 			crashLoop(mctx, cancel, cfg, srv, ph, &res.Crash)
 		}()
 	} else {
-		stopMem = sampleMemory(srv.proc)
+		stopMem = sampleMemory(srv)
 	}
-	err := measure(mctx, ph, workers, cfg.Duration)
+	stopProfile, err := startProfile(cfg.CPUProfile)
+	if err != nil {
+		return err
+	}
+	err = measure(mctx, ph, workers, cfg.Duration)
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	cancel()
 	wg.Wait()
 	if stopMem != nil {
@@ -167,9 +178,32 @@ func drain(ctx context.Context, ph *phase, obs []*observer) int {
 	return ph.rec.Summary().Errors
 }
 
+// startProfile starts a CPU profile into path (none when path is empty).
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: unable to create the profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("loadtest: unable to start the profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
 // sampleMemory polls the server's VmRSS and VmHWM until the returned func is called,
-// which gives the peak.
-func sampleMemory(p *Process) func() Memory {
+// which gives the peak (zero for a server in this process: its memory is not its own).
+func sampleMemory(srv *server) func() Memory {
+	if srv.proc == nil {
+		return func() Memory { return Memory{} }
+	}
+	p := srv.proc
 	var mu sync.Mutex
 	var peak Memory
 	done := make(chan struct{})

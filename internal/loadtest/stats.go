@@ -173,7 +173,7 @@ func (s Summary) Print(w io.Writer) {
 		k.Print(w)
 	}
 	if s.Interrupted > 0 {
-		fmt.Fprintf(w, "  (%d requests cut off by the deliberate kills; not errors, retried with the same client_id)\n", s.Interrupted)
+		fmt.Fprintf(w, "  (%d requests cut off by the deliberate kills: not errors; the submissions among them were sent again, unchanged)\n", s.Interrupted)
 	}
 	for _, e := range s.ErrorSample {
 		fmt.Fprintf(w, "  error: %s\n", e)

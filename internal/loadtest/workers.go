@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // The kinds of request in the report.
@@ -246,12 +247,14 @@ func (w *apiObserver) step(ctx context.Context) error {
 	return nil
 }
 
-// coordinator refreshes the dashboard and pulls statistics and incident lists.
+// coordinator refreshes the dashboard and pulls statistics and incident lists,
+// pausing between refreshes (none: a closed loop, the harshest read load).
 type coordinator struct {
 	p       *phase
 	acc     Account
 	browser *http.Client
 	rnd     *rand.Rand
+	pause   time.Duration
 }
 
 func (w *coordinator) step(ctx context.Context) error {
@@ -271,6 +274,15 @@ func (w *coordinator) step(ctx context.Context) error {
 	}
 	rq.want = []int{http.StatusOK}
 	w.p.send(ctx, gen, base, rq)
+	if w.pause > 0 {
+		// ±50%, so that the coordinators do not refresh in step.
+		t := time.NewTimer(w.pause/2 + time.Duration(w.rnd.Int64N(int64(w.pause))))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
 	return nil
 }
 

@@ -3,7 +3,10 @@ package loadtest
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
+	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
+	"github.com/observerkz/observer/web"
 )
 
 // BenchmarkWritePath measures the durable write path without HTTP: counting forms
@@ -66,6 +70,47 @@ func benchmarkWritePath(b *testing.B, sync string) {
 			o.ElectionID = el.ID
 			if _, created, err := st.SaveObservation(ctx, o, users[i%len(users)]); err != nil || !created {
 				b.Errorf("save: created %v, %v", created, err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkAPIPath is the same counting form through the whole server in-process
+// (web.New on a loopback listener, 64 client goroutines): with WritePath it shows
+// what HTTP, sign-in by token, JSON decoding and the answer add to the write.
+//
+//	go test ./internal/loadtest -run '^$' -bench APIPath -cpuprofile cpu.out
+func BenchmarkAPIPath(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, data := filepath.Join(dir, "observer.db"), filepath.Join(dir, "data")
+	fx, err := Setup(ctx, SetupOptions{DB: db, DataDir: data, Stations: 2000, Observers: 8, Coordinators: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := storage.Open(ctx, storage.Options{Path: db, DataDir: data})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := web.New(web.Config{BaseURL: "http://127.0.0.1"}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	ph := newPhase(ts.URL, 64, fx, NewLedger())
+	var n atomic.Int64
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		g := n.Add(1)
+		o := newObserver(ph, fx.Observers[int(g)%len(fx.Observers)], fmt.Sprintf("b%d", g), uint64(g))
+		for pb.Next() {
+			s := o.observationSubmission(newCountingForm(o.rnd, o.nextClientID(), o.station()))
+			if _, out := ph.send(ctx, 0, ts.URL, s.rq); out != succeeded {
+				b.Error(ph.rec.Summary().ErrorSample)
 				return
 			}
 		}
