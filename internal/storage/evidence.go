@@ -114,7 +114,9 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 			}
 		}
 		// Kept inside the commit, under the single writer: no other upload can decide
-		// about the same bytes meanwhile, and a refusal above leaves no blob.
+		// about the same bytes meanwhile, and a refusal above leaves no blob. Should the
+		// commit itself fail after this, the file stays unreferenced (never half-written)
+		// and the next upload of the same bytes uses it.
 		if err := blob.keep(); err != nil {
 			return err
 		}
