@@ -55,7 +55,8 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	admin.login("coord")
 
 	// The JSON document.
-	resp, body := h.api(http.MethodGet, "/api/v1/elections/kz-2022-presidential/stats", h.token(mustUser(t, h, "coord")), "", nil)
+	tok := h.token(mustUser(t, h, "coord"))
+	resp, body := h.api(http.MethodGet, "/api/v1/elections/kz-2022-presidential/stats", tok, "", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stats API: %d %s", resp.StatusCode, body)
 	}
@@ -230,6 +231,32 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	if got := testidText(t, page, "incidents-today"); got != "1" {
 		t.Errorf("verified only: today %q", got)
 	}
+
+	// A time window: the two phone reports of three days ago fall outside it.
+	from := time.Now().Add(-24 * time.Hour).In(mustLoc(t, "Asia/Almaty")).Format("2006-01-02T15:04")
+	resp, page = admin.get("/dashboard?from=" + from)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "5 incidents in all") || !strings.Contains(page, `value="`+from+`"`) {
+		t.Errorf("window: %d, incidents in all %v", resp.StatusCode, strings.Contains(page, "5 incidents in all"))
+	}
+	if strings.Count(section(t, page, "timeline", ""), `class="day"`) != 1 {
+		t.Error("the window's timeline should hold one day")
+	}
+	resp, body = h.api(http.MethodGet, "/api/v1/elections/kz-2022-presidential/stats?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z", tok, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"from":"2020-01-01T00:00:00Z"`) || !strings.Contains(body, `"observations":0`) {
+		t.Errorf("windowed API: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, body := h.api(http.MethodGet, "/api/v1/elections/kz-2022-presidential/stats?from=soon", tok, "", nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"from"`) {
+		t.Errorf("bad window: %d %s", resp.StatusCode, body)
+	}
+}
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // sameCell compares a workbook cell with a CSV cell: numbers by value (the
