@@ -50,7 +50,7 @@ func routeKey(method, path string) string { return method + " " + path }
 func (s *Server) handle(method, path string, r rule, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	s.rules[routeKey(method, path)] = r
 	// Size first (nothing reads an oversized body), then CSRF, then the role.
-	mw = append([]echo.MiddlewareFunc{s.limitBody, s.csrf, s.enforce(r)}, mw...)
+	mw = append([]echo.MiddlewareFunc{s.limitBody, s.csrf(r), s.enforce(r)}, mw...)
 	s.e.Add(method, path, h, mw...)
 }
 
@@ -92,13 +92,21 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 	}
 }
 
-// csrf checks the form token of state-changing browser requests (see checkCSRF).
-func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := s.checkCSRF(c, state(c)); err != nil {
-			return err
+// csrf checks the form token of state-changing browser requests (see checkCSRF). On a
+// route that needs a user, a caller without one is left to enforce, which answers
+// 401 or sends them to sign in: "who are you" comes before "is this form yours".
+func (s *Server) csrf(r rule) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			st := state(c)
+			if !r.public && st.user == nil {
+				return next(c)
+			}
+			if err := s.checkCSRF(c, st); err != nil {
+				return err
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 

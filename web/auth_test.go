@@ -180,3 +180,13 @@ func TestHealthz(t *testing.T) {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
 }
+
+// An API call without credentials is told to authenticate (401), not that its form
+// token is wrong.
+func TestAPIWithoutTokenIs401(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.api(http.MethodPost, "/api/v1/elections/x/incidents", "", "application/json", strings.NewReader(`{}`))
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"code":"unauthorized"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
