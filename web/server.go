@@ -43,6 +43,7 @@ type Server struct {
 	e        *echo.Echo
 	rules    map[string]rule
 	throttle *throttle
+	stats    *statsService // the process's statistics cache (web/stats_service.go)
 }
 
 // New builds the server and its routes.

@@ -31,6 +31,7 @@ type statsService struct {
 // statsRoutes registers the statistics routes (called once from routes).
 func (s *Server) statsRoutes() {
 	svc := newStatsService(s)
+	s.stats = svc
 	s.handle(http.MethodGet, "/api/v1/elections/:code/stats", apiStaff, svc.apiStats)
 	s.handle(http.MethodGet, "/dashboard", staff, svc.dashboard)
 	s.handle(http.MethodGet, "/dashboard/export.csv", staff, svc.exportCSV)
@@ -43,6 +44,15 @@ func newStatsService(s *Server) *statsService {
 	s.store.OnCommit(svc.cache.Invalidate)
 	s.store.OnCommit(svc.timeline.Invalidate)
 	return svc
+}
+
+// statsDocument is the statistics document of q from the process's one cache,
+// for any page that needs the figures (the evidence pack's statistics.json).
+func (s *Server) statsDocument(ctx context.Context, q report.StatsQuery) (*report.StatsDocument, error) {
+	if q.SmallNThreshold <= 0 {
+		q.SmallNThreshold = s.cfg.SmallN
+	}
+	return s.stats.cache.Document(ctx, q)
 }
 
 // statsScope is what a request asks statistics for: the same parameters on the
