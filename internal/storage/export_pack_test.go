@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -269,89 +268,6 @@ func TestEvidencePack(t *testing.T) {
 	}
 }
 
-func checkTables(t *testing.T, f *packFixture, files map[string][]byte) {
-	t.Helper()
-	inc := files["incidents.csv"]
-	if !bytes.HasPrefix(inc, []byte(report.UTF8BOM)) {
-		t.Fatal("incidents.csv has no byte-order mark")
-	}
-	rows, err := csv.NewReader(bytes.NewReader(inc[3:])).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(rows[0], ",") != strings.Join(report.IncidentColumns, ",") || len(rows) != 4 {
-		t.Fatalf("incidents.csv: header %v, %d rows", rows[0], len(rows))
-	}
-	first := map[string]string{}
-	for i, c := range rows[0] {
-		first[c] = rows[1][i]
-	}
-	if first["id"] != strconv.FormatInt(f.incidents[0], 10) || first["occurred_at"] != "2022-11-20T20:10:00+06:00" ||
-		first["station"] != "071-023" || first["region"] != "Алматы" || first["district"] != "Медеу ауданы" ||
-		first["category_name"] == "ballot_stuffing" || first["evidence"] != "2" || len(strings.Split(first["evidence_sha256"], ";")) != 2 ||
-		first["status"] != "verified" || first["verified_by"] != "coord.almaty" || first["observer"] != "OBS-0142" || first["description"] != kazakhText {
-		t.Fatalf("incidents.csv first row %v", first)
-	}
-	if rows[3][14] != `'=HYPERLINK("http://x") removed at 21:30` {
-		t.Fatalf("a formula reached the CSV unguarded: %q", rows[3][14])
-	}
-	var js []report.IncidentJSON
-	if err := json.Unmarshal(files["incidents.json"], &js); err != nil || len(js) != 3 {
-		t.Fatalf("incidents.json: %v, %d", err, len(js))
-	}
-	if js[0].ID != f.incidents[0] || len(js[0].EvidenceSHA256) != 2 || js[1].ObservationID != nil || js[1].Description != russianText {
-		t.Fatalf("incidents.json %+v", js[:2])
-	}
-	obs := files["observations.csv"]
-	orows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(obs, []byte(report.UTF8BOM)))).ReadAll()
-	if err != nil || len(orows) != 2 || strings.Join(orows[0], ",") != strings.Join(report.ObservationColumns(false), ",") {
-		t.Fatalf("observations.csv: %v %v", err, orows)
-	}
-	o := map[string]string{}
-	for i, c := range orows[0] {
-		o[c] = orows[1][i]
-	}
-	if o["station"] != "071-023" || o["count_mobile_exceeds_requests"] != "yes" || o["voters_voted"] != "1011" ||
-		o["votes"] != "against_all=60;c1=820" || o["ballots_received"] != "" || o["arrived_at"] != "2022-11-20T19:40:00+06:00" {
-		t.Fatalf("observations.csv row %v", o)
-	}
-	var st map[string]any
-	if err := json.Unmarshal(files["statistics.json"], &st); err != nil || st["election"] != f.election.Code {
-		t.Fatalf("statistics.json: %v %v", err, st["election"])
-	}
-}
-
-func checkAudit(t *testing.T, f *packFixture, files map[string][]byte) {
-	t.Helper()
-	var entries []report.AuditEntry
-	for _, line := range strings.Split(strings.TrimSpace(string(files["audit.jsonl"])), "\n") {
-		var e report.AuditEntry
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatal(err)
-		}
-		entries = append(entries, e)
-	}
-	seen := map[string]int{}
-	for _, e := range entries {
-		seen[e.Entity+"/"+e.Action]++
-		if e.Entity == report.EntityIncident && e.EntityID == strconv.FormatInt(f.outside, 10) {
-			t.Error("audit.jsonl holds an entry of an incident outside the scope")
-		}
-		if e.Action == report.AuditLogin || e.Entity == "observer_contact" {
-			t.Errorf("audit.jsonl holds an unrelated entry: %+v", e)
-		}
-	}
-	// 3 creations, 2 status changes, 3 uploads, 1 observation, the export itself.
-	if seen["incident/create"] != 3 || seen["incident/status"] != 2 || seen["evidence/evidence"] != 3 ||
-		seen["observation/create"] != 1 || seen[report.EntityPack+"/export"] != 1 || seen[report.EntityPack+"/contacts_read"] != 0 {
-		t.Fatalf("audit.jsonl entries %v", seen)
-	}
-	last := entries[len(entries)-1]
-	if last.Actor != "coord.almaty" || !strings.Contains(last.After, `"include_contacts":false`) || !strings.Contains(last.After, `"region":"ALM"`) {
-		t.Fatalf("export entry %+v", last)
-	}
-}
-
 func TestEvidencePackContactsAndRussian(t *testing.T) {
 	s := openTest(t)
 	f := newPackFixture(t, s)
@@ -453,105 +369,6 @@ func TestSnapshotSeesOneMoment(t *testing.T) {
 	if n, _ := s.CountIncidents(ctx, report.IncidentFilter{ElectionID: f.election.ID}); n != 5 {
 		t.Fatalf("the store sees %d incidents", n)
 	}
-}
-
-func TestExportIncidents(t *testing.T) {
-	s := openTest(t)
-	f := newPackFixture(t, s)
-	ctx := context.Background()
-	opt := report.ExportOptions{Election: f.election, Tr: i18n.New("ru")}
-	var b bytes.Buffer
-	filter := report.IncidentFilter{ElectionID: f.election.ID, Category: "ballot_stuffing"}
-	n, err := s.ExportIncidents(ctx, &b, report.FormatCSV, filter, opt, f.coordinator)
-	if err != nil || n != 2 {
-		t.Fatalf("csv export: %d, %v", n, err)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b.Bytes(), []byte(report.UTF8BOM)))).ReadAll()
-	if err != nil || len(rows) != 3 || rows[1][8] == "ballot_stuffing" {
-		t.Fatalf("csv export rows %v (%v)", rows, err)
-	}
-	if rows[2][9] != "2022-11-20T10:00:00Z" { // a station without a zone: UTC
-		t.Fatalf("occurred_at of a station without a zone: %s", rows[2][9])
-	}
-	b.Reset()
-	opt.IncludeContacts = true
-	filter = report.IncidentFilter{ElectionID: f.election.ID, Statuses: []report.Status{report.StatusNew}}
-	n, err = s.ExportIncidents(ctx, &b, report.FormatJSON, filter, opt, f.coordinator)
-	var js []report.IncidentJSON
-	if err != nil || n != 2 || json.Unmarshal(b.Bytes(), &js) != nil || len(js) != 2 {
-		t.Fatalf("json export: %d %v\n%s", n, err, b.String())
-	}
-	if js[0].Status != "new" || js[0].ObserverPhone == nil || *js[0].ObserverPhone != f.phone {
-		t.Fatalf("json export %+v", js[0])
-	}
-	var entries []string
-	snap, _ := s.Snapshot(ctx)
-	defer snap.Close()
-	snap.EachAuditEntry(ctx, f.election.ID, func(e report.AuditEntry) error {
-		if e.Entity == "incidents" {
-			entries = append(entries, e.Action+" "+e.After)
-		}
-		return nil
-	})
-	if len(entries) != 3 || !strings.Contains(entries[0], `"category":"ballot_stuffing"`) || !strings.Contains(entries[0], `"format":"csv"`) ||
-		!strings.HasPrefix(entries[2], "contacts_read") {
-		t.Fatalf("export audit entries %v", entries)
-	}
-	if _, err := s.ExportIncidents(ctx, &b, "xlsx", filter, opt, f.coordinator); err == nil {
-		t.Fatal("an unknown format was accepted")
-	}
-}
-
-func TestSigningKey(t *testing.T) {
-	s := openTest(t)
-	k1, err := s.SigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(s.DataDir(), "signing.key")
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("signing.key: %v %v", fi.Mode(), err)
-	}
-	os.Chmod(path, 0o644)
-	k2, err := s.SigningKey()
-	if err != nil || !k1.Equal(k2) {
-		t.Fatalf("the key changed on re-reading: %v", err)
-	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("loosened permissions were not restored: %v", fi.Mode())
-	}
-	// Two makers at once (two processes in real life) end with one key.
-	dir := t.TempDir()
-	keys := make(chan ed25519.PrivateKey, 8)
-	for i := 0; i < 8; i++ {
-		go func() {
-			k, err := readOrCreate(filepath.Join(dir, "signing.key"))
-			if err != nil {
-				t.Error(err)
-			}
-			keys <- k
-		}()
-	}
-	first := <-keys
-	for i := 1; i < 8; i++ {
-		if k := <-keys; !first.Equal(k) {
-			t.Fatal("concurrent makers ended with different keys")
-		}
-	}
-	os.WriteFile(path, []byte("not a key"), 0o600)
-	if _, err := s.SigningKey(); err == nil || !strings.Contains(err.Error(), "damaged") {
-		t.Fatalf("a damaged key file gave %v", err)
-	}
-}
-
-// readOrCreate is SigningKey without the in-process lock, as two processes see it.
-func readOrCreate(path string) (ed25519.PrivateKey, error) {
-	k, err := readSigningKey(path)
-	if os.IsNotExist(err) {
-		return createSigningKey(path)
-	}
-	return k, err
 }
 
 func TestPackFileNameOfStore(t *testing.T) {
