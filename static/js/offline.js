@@ -117,7 +117,11 @@
   function serverMessage(body) {
     var d = new DOMParser().parseFromString(body, "text/html");
     var box = d.querySelector("main .errors, main [role=alert]");
-    var parts = box ? [box.textContent] : Array.prototype.map.call(d.querySelectorAll("main .field-error"), function (e) { return e.textContent; });
+    var text = function (e) { return e.textContent; };
+    // The parsed page is not laid out, so its text has no breaks: take it block by block.
+    var parts = box ? Array.prototype.map.call(box.querySelectorAll("p, li"), text) : [];
+    if (box && !parts.length) parts = [box.textContent];
+    if (!box) parts = Array.prototype.map.call(d.querySelectorAll("main .field-error"), text);
     if (!parts.length && d.querySelector("main p")) parts = [d.querySelector("main p").textContent];
     return parts.join("; ").replace(/\s+/g, " ").trim().slice(0, 400);
   }
@@ -321,8 +325,12 @@
     }).then(function () {
       if (!rec) return plainSubmit(form, submitter);
       if (!navigator.onLine) return queued(rec, note);
-      // The form's own token is fresh: no extra round trip before sending.
+      // The form's own token is usually fresh: no extra round trip before sending.
+      // A page kept on the phone may carry an old one: then ask for the current.
       return send(rec, rec.csrf).then(function (res) {
+        if (res.outcome !== "failed" || res.resp.status !== 403) return res;
+        return whoami().then(function (st) { return st && st.csrf && st.csrf !== rec.csrf ? send(rec, st.csrf) : res; });
+      }).then(function (res) {
         if (res.outcome === "sent") return replace(res, res.resp.url);
         if (res.outcome === "signin") return location.assign("/login?next=" + encodeURIComponent(rec.from));
         if (res.outcome === "failed") {

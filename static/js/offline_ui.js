@@ -88,7 +88,7 @@
     var note = sessionStorage.getItem("observer.note");
     if (!main || !note) return;
     sessionStorage.removeItem("observer.note");
-    var live = el("div", "flash " + (note === "offline.queued" ? "warn" : "ok"), T(note));
+    var live = el("div", "flash " + (note === "offline.queued" ? "warn offline-queued-note" : "ok"), T(note));
     live.setAttribute("role", "status");
     main.insertBefore(live, main.firstChild);
   }
@@ -184,6 +184,9 @@
       }).sort(function (a, b) { return b.created - a.created; });
       var waiting = recs.filter(pending).length;
       var failed = recs.filter(function (r) { return r.status === "failed"; }).length;
+      // "Saved on this phone, will be sent" is over once nothing waits.
+      var queuedNote = doc.querySelector(".offline-queued-note");
+      if (queuedNote && !waiting) queuedNote.remove();
       if (badge) {
         var parts = [];
         if (!navigator.onLine) parts.push(T("offline.badge.offline"));
@@ -198,7 +201,7 @@
       var body = host.querySelector(".offline-body") || host.appendChild(el("div", "offline-body"));
       var wasOpen = !!body.querySelector("details[open]");
       body.textContent = "";
-      body.appendChild(el("p", "muted", T(waiting ? "offline.panel.help" : "offline.panel.empty")));
+      body.appendChild(el("p", "muted", T(waiting ? "offline.panel.help" : failed ? "offline.panel.failed_help" : "offline.panel.empty")));
       // Waiting and refused ones first and in full; the sent ones folded away.
       var open = recs.filter(function (r) { return r.status !== "sent"; });
       var sent = recs.filter(function (r) { return r.status === "sent"; });

@@ -20,6 +20,10 @@ var PAGE_PATHS = [/^\/my$/, /^\/observations\/new$/, /^\/incidents\/new$/, /^\/o
 // network answer still refreshes the copy when it comes).
 var NETWORK_WAIT_MS = 6000;
 
+// A kept form younger than this is not fetched again when the pages ask for it to
+// be kept ready (saves a weak, metered connection).
+var WARM_FRESH_MS = 30 * 60 * 1000;
+
 function cacheablePage(url) {
   return url.origin === self.location.origin && PAGE_PATHS.some(function (re) { return re.test(url.pathname); });
 }
@@ -135,8 +139,13 @@ self.addEventListener("message", function (event) {
       return Promise.all(msg.urls.map(function (u) {
         var url = new URL(u, self.location.origin);
         if (!cacheablePage(url)) return null;
-        return fetch(url.href, { credentials: "same-origin" }).then(function (resp) {
-          if (keepable(resp, url)) return cache.put(url.href, resp);
+        return cache.match(url.href).then(function (hit) {
+          var at = hit && Date.parse(hit.headers.get("Date") || "");
+          // /offline was kept at install, perhaps before sign-in: always renew it.
+          if (at && Date.now() - at < WARM_FRESH_MS && url.pathname !== "/offline") return;
+          return fetch(url.href, { credentials: "same-origin" }).then(function (resp) {
+            if (keepable(resp, url)) return cache.put(url.href, resp);
+          });
         }).catch(function () {});
       }));
     }));
