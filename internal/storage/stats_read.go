@@ -236,7 +236,9 @@ func (tl *tallier) readIncidents(ctx context.Context, tx *sql.Tx, electionID int
 		if !witnessed || !obs.Valid || (st != report.StatusNew && st != report.StatusVerified) {
 			continue
 		}
-		if _, ok := tl.obs[obs.Int64]; !ok {
+		// An incident counts for a form of its own station only: forms are then
+		// complete within a station's rows, whichever range of stations is read.
+		if ref, ok := tl.obs[obs.Int64]; !ok || ref.station != station {
 			continue
 		}
 		k := withKey{obs.Int64, cat}
