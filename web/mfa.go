@@ -25,6 +25,9 @@ type mfaForm struct {
 }
 
 func (s *Server) mfaEnrolPage(c echo.Context) error {
+	if state(c).needsMFA() {
+		return seeOther(c, "/login/2fa")
+	}
 	u := state(c).user
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Observer", AccountName: u.Login, Period: 30, Digits: otp.DigitsSix})
 	if err != nil {
@@ -35,6 +38,11 @@ func (s *Server) mfaEnrolPage(c echo.Context) error {
 
 func (s *Server) mfaEnrol(c echo.Context) error {
 	st := state(c)
+	// A session still owing its second factor may not enrol a new one: that would
+	// replace the account's secret with the caller's and pass the check on a password alone.
+	if st.needsMFA() {
+		return seeOther(c, "/login/2fa")
+	}
 	secret := strings.TrimSpace(c.FormValue("secret"))
 	code := strings.TrimSpace(c.FormValue("code"))
 	if secret == "" || !totp.Validate(code, secret) {
