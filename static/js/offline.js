@@ -385,30 +385,13 @@
   window.addEventListener("offline", changed);
   doc.addEventListener("visibilitychange", function () { if (doc.visibilityState === "visible") flush(false); });
 
-  // ---- forms on load: fresh ids for forms kept on the phone, current times
+  // ---- forms on load: fresh ids for forms kept on the phone
   function prepare(form, used) {
     var id = form.querySelector('input[name="client_id"]');
     if (id && used.indexOf(id.value) >= 0) {
       form.querySelectorAll('input[type=hidden][name$="client_id"]').forEach(function (el) { el.value = newID(); });
     }
   }
-  // A form kept by the worker shows the time it was saved as "now": an untouched
-  // time field of a copy older than ten minutes gets the phone's time.
-  function freshenTimes(form) {
-    var inputs = form.querySelectorAll("input[type=datetime-local]");
-    if (!inputs.length || !window.caches) return;
-    caches.match(location.href).then(function (hit) {
-      var at = hit && Date.parse(hit.headers.get("Date") || "");
-      if (!at || Date.now() - at < 10 * 60 * 1000) return;
-      return hit.text().then(function (html) {
-        var id = form.querySelector('input[name="client_id"]');
-        if (!id || html.indexOf(id.defaultValue) < 0) return; // this page came from the network
-        var d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-        inputs.forEach(function (el) { if (el.value && el.value === el.defaultValue) el.value = d; });
-      });
-    }).catch(function () {});
-  }
-
   // ---- the service worker, and the observer's forms kept ready for a lost signal
   function registerWorker() {
     if (!navigator.serviceWorker || !window.isSecureContext) return;
@@ -435,7 +418,7 @@
 
   function start() {
     var used = new URLSearchParams(location.search).get("offline_restore") ? [] : usedIDs();
-    Array.prototype.filter.call(doc.forms, queueable).forEach(function (f) { prepare(f, used); freshenTimes(f); });
+    Array.prototype.filter.call(doc.forms, queueable).forEach(function (f) { prepare(f, used); });
     var ui = doc.createElement("script");
     ui.src = "/static/js/offline_ui.js";
     doc.head.appendChild(ui);

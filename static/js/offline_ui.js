@@ -41,6 +41,23 @@
     });
   }
 
+  // A form kept by the worker shows the time it was saved as "now": an untouched
+  // time field of a copy older than ten minutes gets the phone's time.
+  function freshenTimes(form) {
+    var inputs = form.querySelectorAll("input[type=datetime-local]");
+    if (!inputs.length || !window.caches) return;
+    caches.match(location.href).then(function (hit) {
+      var at = hit && Date.parse(hit.headers.get("Date") || "");
+      if (!at || Date.now() - at < 10 * 60 * 1000) return;
+      return hit.text().then(function (html) {
+        var id = form.querySelector('input[name="client_id"]');
+        if (!id || html.indexOf(id.defaultValue) < 0) return; // this page came from the network
+        var d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+        inputs.forEach(function (el) { if (el.value && el.value === el.defaultValue) el.value = d; });
+      });
+    }).catch(function () {});
+  }
+
   // ---- a refused submission, back in its form with the server's reason
   function restore(form, rec) {
     rec.fields.forEach(function (f) {
@@ -241,6 +258,7 @@
     oneTimeNote();
     var forms = Array.prototype.filter.call(doc.forms, box.queueable);
     forms.forEach(shrinkChoice);
+    forms.forEach(freshenTimes);
     var picked = forms.filter(function (f) { return f.querySelector('[name^="station"], .card strong'); })[0];
     if (picked && main) contextStrip(picked);
     var restoreID = new URLSearchParams(location.search).get("offline_restore");
