@@ -36,6 +36,7 @@ type breakdownRow struct {
 	Level, Code, Name string
 	Phases            []phaseFigures
 	Incidents         int
+	Today             int // incidents today, in the election's local day
 	// Headline counts incidents of the headline categories, in report.HeadlineCategories order.
 	Headline []int
 	// Drill is the dashboard of this row's unit ("" for the total and for stations).
@@ -93,6 +94,19 @@ func (svc *statsService) dashboardData(c echo.Context, el report.Election) (*das
 	now := svc.now().In(places.loc)
 	v.Today = now.Format("2006-01-02")
 	v.Timeline, v.TimelineDays, v.IncidentsToday = buildTimeline(cells, sc.Status, places.loc, now)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, places.loc)
+	today, err := svc.timeline.rowCounts(ctx, el.ID, v.Scope.Region, v.Scope.District, sc.Window,
+		dayCount{statuses: sc.Status.Statuses(), from: day.Unix(), to: day.AddDate(0, 0, 1).Unix()})
+	if err != nil {
+		return nil, err
+	}
+	for i := range v.Rows {
+		if i == 0 {
+			v.Rows[i].Today = v.IncidentsToday
+		} else {
+			v.Rows[i].Today = today[v.Rows[i].Code]
+		}
+	}
 	return v, nil
 }
 

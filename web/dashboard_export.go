@@ -194,7 +194,7 @@ func breakdownExport(ctx context.Context, v *dashboardView) ([]string, [][]any) 
 		header = append(header, string(p)+"_observations", string(p)+"_stations", string(p)+"_stations_total",
 			string(p)+"_negative", string(p)+"_assessed")
 	}
-	header = append(header, "incidents")
+	header = append(header, "incidents", "incidents_today")
 	header = append(header, report.HeadlineCategories...)
 	var rows [][]any
 	for i := range v.Rows {
@@ -203,7 +203,7 @@ func breakdownExport(ctx context.Context, v *dashboardView) ([]string, [][]any) 
 		for _, pf := range r.Phases {
 			row = append(row, pf.Coverage.Observations, pf.Coverage.K, pf.Coverage.N, pf.Negative.K, pf.Negative.N)
 		}
-		row = append(row, r.Incidents)
+		row = append(row, r.Incidents, r.Today)
 		for _, n := range r.Headline {
 			row = append(row, n)
 		}

@@ -141,6 +141,11 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	if !strings.Contains(page, `href="/incidents?phase=counting&amp;region=ALM"`) {
 		t.Error("region cells should link to their incidents")
 	}
+	// Today by region: Almaty's three witnessed incidents (its two phone reports
+	// are three days old), Astana's verified one.
+	if a, b := testidText(t, page, "today-ALM"), testidText(t, page, "today-AST"); a != "3" || b != "1" {
+		t.Errorf("today by region: ALM %q, AST %q", a, b)
+	}
 	if strings.Contains(page, "<script>") || strings.Contains(page, " style=") {
 		t.Error("the CSP forbids inline script and style")
 	}
@@ -238,6 +243,9 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "5 incidents in all") || !strings.Contains(page, `value="`+from+`"`) {
 		t.Errorf("window: %d, incidents in all %v", resp.StatusCode, strings.Contains(page, "5 incidents in all"))
 	}
+	if a, b := testidText(t, page, "today-ALM"), testidText(t, page, "today-AST"); a != "4" || b != "1" {
+		t.Errorf("window: today by region: ALM %q, AST %q", a, b)
+	}
 	if strings.Count(section(t, page, "timeline", ""), `class="day"`) != 1 {
 		t.Error("the window's timeline should hold one day")
 	}
@@ -320,6 +328,10 @@ func TestDashboardScopeAndAccess(t *testing.T) {
 	resp, page := c.get("/dashboard")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(testidText(t, page, "scope"), "Region: Almaty") {
 		t.Fatalf("coordinator dashboard: %d %q", resp.StatusCode, testidText(t, page, "scope"))
+	}
+	// Today by district: stations 0 and 5 of Almaty, both in ALM-01.
+	if got := testidText(t, page, "today-ALM-01"); got != "3" {
+		t.Errorf("today in ALM-01: %q", got)
 	}
 	if !strings.Contains(page, `data-testid="row-district-ALM-01"`) {
 		t.Error("a region's dashboard breaks down by district")
