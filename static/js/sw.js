@@ -72,11 +72,29 @@ function staleWhileRevalidate(event, cacheName) {
   });
 }
 
+// closest finds a kept copy of the same form for other presets (station,
+// category): offline.js applies the asked ones. A form of another phase is never
+// a stand-in: its questions are different.
+function closest(cache, url) {
+  return cache.keys().then(function (reqs) {
+    var best = null, score = -1;
+    reqs.forEach(function (r) {
+      var u = new URL(r.url);
+      if (u.pathname !== url.pathname) return;
+      if (url.searchParams.get("phase") !== u.searchParams.get("phase")) return;
+      var s = 0;
+      url.searchParams.forEach(function (v, k) { if (u.searchParams.get(k) === v) s++; });
+      u.searchParams.forEach(function (v, k) { if (!url.searchParams.has(k)) s -= 0.5; });
+      if (s > score) { best = r; score = s; }
+    });
+    return best ? cache.match(best) : null;
+  });
+}
+
 function fallbackPage(url) {
   return caches.open(PAGES).then(function (cache) {
     return cache.match(url.href).then(function (hit) {
-      // /incidents/new?category=x not saved: the same form without the preset will do.
-      return hit || cache.match(url.origin + url.pathname, { ignoreSearch: true });
+      return hit || closest(cache, url);
     }).then(function (hit) {
       return hit || cache.match("/offline");
     });

@@ -89,6 +89,7 @@ func TestObserverDayWithLostSignal(t *testing.T) {
 	obs.waitFor("the queued report on My work", fmt.Sprintf(`location.pathname === "/my" &&
 		!!document.querySelector('[data-client-id=%q][data-status=waiting]')`, incID2), 20*time.Second)
 	obs.shot("09-queued")
+	obs.noAxeViolations(axeIfAvailable(t), "/my offline with a report waiting")
 	if n := len(e.incidentsByClientID(incID2)); n != 0 {
 		t.Fatalf("%d incidents reached the server while it was unreachable", n)
 	}

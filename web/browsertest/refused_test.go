@@ -39,6 +39,8 @@ func TestRefusedReplayIsCorrected(t *testing.T) {
 	obs.offline(false)
 	obs.waitFor("the refusal", fmt.Sprintf(`!!document.querySelector('[data-client-id=%q][data-status=failed]')`, id), 60*time.Second)
 	obs.shot("01-refused")
+	// The queue panel and badge, with a refused report in them, are accessible too.
+	obs.noAxeViolations(axeIfAvailable(t), "/my with a refused report")
 	item := eval[string](obs, fmt.Sprintf(`document.querySelector('[data-client-id=%q]').innerText`, id))
 	if !strings.Contains(item, "422") || !strings.Contains(strings.ToLower(item), "future") {
 		t.Errorf("the refused report should say why (the server's words): %q", item)
@@ -60,6 +62,7 @@ func TestRefusedReplayIsCorrected(t *testing.T) {
 		t.Errorf("restored form: %q", got)
 	}
 	obs.shot("02-reopened")
+	obs.noAxeViolations(axeIfAvailable(t), "the reopened form")
 	past := time.Now().Add(-time.Hour).Format("2006-01-02T15:04")
 	eval[bool](obs, fmt.Sprintf(`(() => { document.getElementById("occurred_at").value = %q; return true; })()`, past))
 	obs.do(chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button[type=submit]`)))
