@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/observerkz/observer/internal/storage"
+)
+
+// snapshot is every table of the database, and the evidence files, one digest each:
+// a refused call must leave all of them as they were.
+func (fx *accessFixture) snapshot() map[string]string {
+	fx.t.Helper()
+	out := map[string]string{}
+	err := fx.h.store.Write(context.Background(), func(tx *storage.Tx) error {
+		rows, err := tx.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+		if err != nil {
+			return err
+		}
+		var tables []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			tables = append(tables, n)
+		}
+		rows.Close()
+		for _, name := range tables {
+			rows, err := tx.Query(`SELECT * FROM "` + name + `"`)
+			if err != nil {
+				return err
+			}
+			cols, _ := rows.Columns()
+			var lines []string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return err
+				}
+				lines = append(lines, fmt.Sprintf("%q", vals))
+			}
+			rows.Close()
+			sort.Strings(lines)
+			sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+			out[name] = fmt.Sprintf("%d rows %s", len(lines), hex.EncodeToString(sum[:8]))
+		}
+		return nil
+	})
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	var files []string
+	filepath.WalkDir(fx.h.store.DataDir(), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	out["(files)"] = strings.Join(files, "\n")
+	return out
+}
+
+// changed names what differs between two snapshots.
+func changed(before, after map[string]string) []string {
+	var out []string
+	for k, v := range after {
+		if before[k] != v {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
