@@ -9,7 +9,8 @@
 
   var doc = document;
   var lang = doc.documentElement.lang || "en";
-  var LS = window.localStorage;
+  var LS;
+  try { LS = window.localStorage; LS.getItem("observer.user"); } catch (e) { return; } // storage off: plain forms
   var BACKOFF = [5, 15, 30, 60, 120, 300]; // seconds between automatic attempts
   var STALE_SENDING_MS = 2 * 60 * 1000;
   var MAX_SIDE = 1600;
@@ -150,10 +151,12 @@
         res.resp = resp;
         res.body = body;
         rec.code = resp.status;
-        if (resp.redirected && to.pathname === "/login") {
+        if (resp.redirected && /^\/(login|account\/2fa)(\/|$)/.test(to.pathname)) {
           res.outcome = rec.status = "signin";
           rec.error = T("offline.error.signin");
-        } else if (resp.redirected && resp.ok) {
+        } else if (resp.redirected) {
+          // Post/redirect/get: the redirect itself says the server kept it, even
+          // if the page it leads to did not load.
           res.outcome = rec.status = "sent";
           rec.sent = Date.now();
           rec.done = to.pathname + to.search;
@@ -239,6 +242,9 @@
     return n;
   }
   function plainSubmit(form, submitter) {
+    // A disabled button would leave its name=value (draft or submit) out of the post.
+    form.querySelectorAll("button, input[type=submit]").forEach(function (b) { b.disabled = false; });
+    form.removeAttribute("aria-busy");
     form.setAttribute("data-offline-bypass", "");
     if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
     else HTMLFormElement.prototype.submit.call(form);
@@ -266,7 +272,8 @@
       id: String(fd.get("client_id")), url: action.pathname + action.search, kind: kindOf(action.pathname),
       from: location.pathname + location.search, user: parseInt(LS.getItem("observer.user") || "0", 10) || 0,
       csrf: String(fd.get("csrf") || ""), title: h1 ? h1.textContent.replace(/\s+/g, " ").trim() : "",
-      station: String(fd.get("station") || ""), category: labelOf(form, "category"),
+      station: String(fd.get("station") || (form.querySelector("input[data-station-search]") || {}).value || ""),
+      category: labelOf(form, "category"),
       fields: [], files: [], shrink: !!(box && box.checked), status: "sending", attempts: 0, created: Date.now()
     };
     fd.forEach(function (v, k) {
