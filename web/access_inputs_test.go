@@ -102,6 +102,8 @@ func (fx *accessFixture) getQuery(key string) string {
 		return "q=071"
 	case key == "GET /lang":
 		return "to=en&back=/"
+	case key == "GET /export":
+		return "region=" + regionA + "&preview=1" // region B's coordinator may not
 	}
 	return ""
 }
@@ -264,6 +266,14 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 	case "POST /api/v1/elections/:code/incidents":
 		in.deny = fixed(request{json: incJSON("deny-inc", stationA, "refused")})
 		in.allow = func(a string) request { return request{json: incJSON("acc-inc-"+n(), stationOf(a), "allowed")} }
+	case "POST /export/pack", "POST /export/incidents":
+		// Region A's scope: region B's coordinator is refused (and nothing is logged).
+		form := url.Values{"region": {regionA}, "format": {"csv"}}
+		in.deny = fixed(request{form: form})
+		in.allow = func(string) request { return request{form: form} }
+	case "POST /verify":
+		in.deny = fixed(request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}})
+		in.allow = func(string) request { return request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}} }
 	default:
 		return in, false
 	}

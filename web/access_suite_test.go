@@ -84,6 +84,12 @@ var accessTable = map[string]expect{
 	"POST /admin/users/:id/disable":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/audit":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 
+	"GET /export":            {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},
+	"POST /export/pack":      {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},
+	"POST /export/incidents": {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},
+	"GET /verify":            {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /verify":           {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+
 	"GET /my":                      {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
 	"GET /observations/new":        {toLogin, ok, ok, ok, ok, ok, forbid, to2FA},
 	"POST /observations":           {toLogin, ok, ok, ok, ok, ok, forbid, to2FA},

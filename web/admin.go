@@ -37,6 +37,8 @@ type electionForm struct {
 type adminHomeView struct {
 	Elections []electionRow
 	Form      electionForm
+	// Fingerprint is the evidence-pack signing key's, for comparing with a pack's.
+	Fingerprint string
 }
 
 type electionRow struct {
@@ -55,6 +57,11 @@ func (s *Server) renderAdminHome(c echo.Context, status int, f electionForm) err
 		return err
 	}
 	v := adminHomeView{Form: f}
+	pub, err := s.store.SigningPublicKey()
+	if err != nil {
+		return err
+	}
+	v.Fingerprint = report.KeyFingerprint(pub)
 	for _, el := range els {
 		counts, err := s.store.CountStations(ctx, el.ID)
 		if err != nil {

@@ -123,12 +123,18 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 
 // limitBody caps request bodies before anything reads them: 2 MB for forms and JSON,
 // and for multipart uploads the per-incident evidence cap plus room for the fields
-// (each file is then held to the per-file limit by the upload handler).
+// (each file is then held to the per-file limit by the upload handler). The pack
+// check takes evidence packs up to MaxPackBytes, from signed-in staff only.
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	small := middleware.BodyLimit("2M")(next)
 	large := middleware.BodyLimit(fmt.Sprintf("%dB", s.cfg.MaxIncidentBytes+(8<<20)))(next)
+	pack := middleware.BodyLimit(fmt.Sprintf("%dB", s.cfg.MaxPackBytes+(1<<20)))(next)
 	return func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			if c.Path() == verifyPath && staff.allows(state(c).user) {
+				allowPackUpload(c)
+				return pack(c)
+			}
 			return large(c)
 		}
 		return small(c)

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.stationsRoutes()
 	s.recordingRoutes()
 	s.reviewRoutes()
+	s.exportRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

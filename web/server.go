@@ -28,6 +28,8 @@ type Config struct {
 	// MaxFileBytes and MaxIncidentBytes limit evidence uploads.
 	MaxFileBytes     int64
 	MaxIncidentBytes int64
+	// MaxPackBytes limits an evidence pack uploaded to be checked (/verify); default 4 GB.
+	MaxPackBytes int64
 	// SmallN is the statistics small-n threshold.
 	SmallN int
 	// HeaderTimeout bounds how long a client may take to send its request headers
@@ -53,6 +55,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.MaxIncidentBytes <= 0 {
 		cfg.MaxIncidentBytes = 200 << 20
+	}
+	if cfg.MaxPackBytes <= 0 {
+		cfg.MaxPackBytes = 4 << 30
 	}
 	if cfg.SmallN <= 0 {
 		cfg.SmallN = 30
