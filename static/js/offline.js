@@ -401,33 +401,8 @@
     if (id && used.indexOf(id.value) >= 0) {
       form.querySelectorAll('input[type=hidden][name$="client_id"]').forEach(function (el) { el.value = newID(); });
     }
-    presets(form, new URLSearchParams(location.search));
   }
-  // presets applies what the link asked for (?station=, ?category=, ?observation=)
-  // when the worker stood in a kept copy of the form made for other ones.
-  function presets(form, q) {
-    var station = q.get("station"), category = q.get("category"), obs = q.get("observation");
-    var radios = form.querySelectorAll('input[type=radio][name="station"]');
-    if (station && radios.length && !form.querySelector('input[name="station"]:checked[value="' + station + '"]')) {
-      var mine = Array.prototype.filter.call(radios, function (r) { return r.value === station; })[0];
-      var other = form.querySelector("input[data-station-other]");
-      var typed = form.querySelector("input[data-station-search]");
-      if (mine) mine.checked = true;
-      else if (other && typed) { other.checked = true; typed.value = station; }
-    } else if (station && !radios.length) {
-      var field = form.querySelector('input[type=text][name="station"]');
-      if (field && !field.value) field.value = station;
-    }
-    var cat = form.querySelector('select[name="category"]');
-    if (category && cat && cat.value !== category && cat.querySelector('option[value="' + category + '"]')) cat.value = category;
-    if (obs && /^\d+$/.test(obs) && !form.querySelector('input[name="observation_id"]')) {
-      var hidden = doc.createElement("input");
-      hidden.type = "hidden";
-      hidden.name = "observation_id";
-      hidden.value = obs;
-      form.appendChild(hidden);
-    }
-  }
+
   // ---- the service worker, and the observer's forms kept ready for a lost signal
   function registerWorker() {
     if (!navigator.serviceWorker || !window.isSecureContext) return;

@@ -58,6 +58,32 @@
     }).catch(function () {});
   }
 
+  // presets applies what the link asked for (?station=, ?category=, ?observation=)
+  // when the worker stood in a kept copy of the form made for other ones.
+  function presets(form, q) {
+    var station = q.get("station"), category = q.get("category"), obs = q.get("observation");
+    var radios = form.querySelectorAll('input[type=radio][name="station"]');
+    if (station && radios.length && !form.querySelector('input[name="station"]:checked[value="' + station + '"]')) {
+      var mine = Array.prototype.filter.call(radios, function (r) { return r.value === station; })[0];
+      var other = form.querySelector("input[data-station-other]");
+      var typed = form.querySelector("input[data-station-search]");
+      if (mine) mine.checked = true;
+      else if (other && typed) { other.checked = true; typed.value = station; }
+    } else if (station && !radios.length) {
+      var field = form.querySelector('input[type=text][name="station"]');
+      if (field && !field.value) field.value = station;
+    }
+    var cat = form.querySelector('select[name="category"]');
+    if (category && cat && cat.value !== category && cat.querySelector('option[value="' + category + '"]')) cat.value = category;
+    if (obs && /^\d+$/.test(obs) && !form.querySelector('input[name="observation_id"]')) {
+      var hidden = el("input");
+      hidden.type = "hidden";
+      hidden.name = "observation_id";
+      hidden.value = obs;
+      form.appendChild(hidden);
+    }
+  }
+
   // ---- a refused submission, back in its form with the server's reason
   function restore(form, rec) {
     rec.fields.forEach(function (f) {
@@ -259,6 +285,8 @@
     var forms = Array.prototype.filter.call(doc.forms, box.queueable);
     forms.forEach(shrinkChoice);
     forms.forEach(freshenTimes);
+    var q = new URLSearchParams(location.search);
+    forms.forEach(function (f) { presets(f, q); });
     var picked = forms.filter(function (f) { return f.querySelector('[name^="station"], .card strong'); })[0];
     if (picked && main) contextStrip(picked);
     var restoreID = new URLSearchParams(location.search).get("offline_restore");
