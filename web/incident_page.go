@@ -140,6 +140,10 @@ func (s *Server) apiSetIncidentStatus(c echo.Context) error {
 	}
 	var req statusRequest
 	if err := c.Bind(&req); err != nil {
+		if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			// A body without a length, cut by the body limit while decoding.
+			return apiError(c, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than the server accepts", nil)
+		}
 		return apiError(c, http.StatusBadRequest, "bad_request", "the body must be JSON: {\"status\": \"verified\"|\"rejected\", \"note\": \"…\"}", nil)
 	}
 	status, ok := decision(req.Status)

@@ -35,6 +35,9 @@ type Config struct {
 	// HeaderTimeout bounds how long a client may take to send its request headers
 	// (slow-header attacks hold connections open); default 10 s.
 	HeaderTimeout time.Duration
+	// ReadTimeout bounds how long a client may take to send a whole request, body
+	// included (slow-body attacks; photos over a weak link need minutes); default 5 min.
+	ReadTimeout time.Duration
 }
 
 // Server holds the dependencies of every handler.
@@ -64,6 +67,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.HeaderTimeout <= 0 {
 		cfg.HeaderTimeout = 10 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 5 * time.Minute
 	}
 	s := &Server{cfg: cfg, store: store, log: log, rules: map[string]rule{}, throttle: newThrottle()}
 	e := echo.New()
@@ -110,7 +116,7 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(net.Addr)) err
 		// Slow clients may not hold connections open: headers must arrive quickly; bodies
 		// (photos over a weak link) get longer.
 		ReadHeaderTimeout: s.cfg.HeaderTimeout,
-		ReadTimeout:       5 * time.Minute,
+		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
