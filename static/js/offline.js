@@ -163,6 +163,7 @@
           rec.error = "";
           // The server has the files now: keep their names only.
           rec.files = rec.files.map(function (f) { return { field: f.field, name: f.name, size: f.size }; });
+          keepFresh();
         } else if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
           rec.status = "waiting";
           rec.error = T("offline.error.server", { Status: resp.status });
@@ -181,10 +182,18 @@
     }).then(function () { return res; });
   }
 
+  // keepFresh has the worker fetch My work again, so that the copy shown without a
+  // signal lists what was just sent.
+  function keepFresh() {
+    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (sw) sw.postMessage({ type: "warm", urls: ["/my"], force: true });
+  }
+
   // ---- replay everything that waits, one tab at a time
   var flushing = null, timer = null;
   function flush(force) {
     if (flushing || dead) return flushing || Promise.resolve();
+    var sent = 0;
     var run = function () {
       return all().then(function (recs) {
         var now = Date.now();
@@ -210,14 +219,24 @@
                 r.error = st.user ? "" : T("offline.error.signin");
                 return put(r);
               }
-              return send(r, st.csrf);
+              return send(r, st.csrf).then(function (res) { if (res.outcome === "sent") sent++; });
             });
           }, Promise.resolve());
         });
       });
     };
     var p = navigator.locks && navigator.locks.request ? navigator.locks.request("observer-outbox", run) : run();
-    flushing = p.catch(function () {}).then(function () { flushing = null; return schedule(); });
+    flushing = p.catch(function () {}).then(function () {
+      flushing = null;
+      // My work, opened from the phone's copy, does not list what just arrived:
+      // load it again, unless the observer is typing.
+      var typing = doc.activeElement && /^(INPUT|TEXTAREA|SELECT)$/.test(doc.activeElement.tagName);
+      if (sent && location.pathname === "/my" && !typing && !dead) {
+        sessionStorage.setItem("observer.note", "offline.sent");
+        location.reload();
+      }
+      return schedule();
+    });
     return flushing;
   }
   function schedule() {

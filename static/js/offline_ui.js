@@ -136,20 +136,28 @@
     main.insertBefore(live, main.firstChild);
   }
 
-  // ---- the panel: on /my when anything was saved on the phone, always on /offline
-  function panelHost(recs) {
+  // ---- the panel: on /my when anything was saved on the phone, always on /offline.
+  // On /my it comes first while something waits or was refused, and goes below the
+  // observer's own buttons once everything is sent.
+  function panelHost(recs, urgent) {
     var host = doc.querySelector("[data-offline-queue]");
+    if (host && host.hasAttribute("data-offline-made")) place(host, urgent);
     if (host || location.pathname !== "/my" || !recs.length || !main) return host;
     host = el("section", "offline-queue");
+    host.setAttribute("data-offline-made", "");
     host.id = "offline-queue";
     host.setAttribute("data-offline-queue", "");
     host.setAttribute("aria-labelledby", "offline-queue-title");
     var h = el("h2", "", T("offline.panel.title"));
     h.id = "offline-queue-title";
     host.appendChild(h);
-    var h1 = main.querySelector("h1");
-    if (h1) h1.insertAdjacentElement("afterend", host); else main.appendChild(host);
+    place(host, urgent);
     return host;
+  }
+  function place(host, urgent) {
+    var h1 = main.querySelector("h1");
+    if (urgent && h1) { if (h1.nextElementSibling !== host) h1.insertAdjacentElement("afterend", host); }
+    else if (!urgent && main.lastElementChild !== host) main.appendChild(host);
   }
   function button(label, act, cls) {
     var b = el("button", cls || "", label);
@@ -239,7 +247,7 @@
         badge.hidden = !parts.length;
         badge.classList.toggle("bad", failed > 0);
       }
-      var host = panelHost(recs);
+      var host = panelHost(recs, waiting + failed > 0);
       if (!host) return;
       var body = host.querySelector(".offline-body") || host.appendChild(el("div", "offline-body"));
       var wasOpen = !!body.querySelector("details[open]");

@@ -160,7 +160,7 @@ self.addEventListener("message", function (event) {
         return cache.match(url.href).then(function (hit) {
           var at = hit && Date.parse(hit.headers.get("Date") || "");
           // /offline was kept at install, perhaps before sign-in: always renew it.
-          if (at && Date.now() - at < WARM_FRESH_MS && url.pathname !== "/offline") return;
+          if (at && !msg.force && Date.now() - at < WARM_FRESH_MS && url.pathname !== "/offline") return;
           return fetch(url.href, { credentials: "same-origin" }).then(function (resp) {
             if (keepable(resp, url)) return cache.put(url.href, resp);
           });

@@ -102,6 +102,9 @@ func TestObserverDayWithLostSignal(t *testing.T) {
 	e.loseAnswers.Store(1)
 	obs.offline(false)
 	obs.waitFor("the report sent", fmt.Sprintf(`!!document.querySelector('[data-client-id=%q][data-status=sent]')`, incID2), 60*time.Second)
+	// My work, shown from the phone's copy, is loaded again and lists it.
+	obs.waitFor("My work listing both incidents", `document.querySelectorAll("[data-testid=my-incidents] > li").length === 2 &&
+		!!document.querySelector(".offline-sent")`, 20*time.Second)
 	obs.shot("10-sent")
 	if e.loseAnswers.Load() != 0 {
 		t.Error("no answer was lost: the replay path was not exercised")
