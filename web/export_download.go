@@ -32,12 +32,9 @@ type download struct {
 }
 
 func newDownload(c echo.Context, ctype, name string) *download {
-	d := &download{c: c, rc: http.NewResponseController(c.Response()), ctype: ctype, name: name}
-	// The form is read; past the server's read timeout the connection's read side
-	// would report a timeout and cancel the request while the pack is being written.
-	// A client that goes away still cancels it (its connection closes).
-	_ = d.rc.SetReadDeadline(time.Time{})
-	return d
+	// (The read deadline needs nothing: once the form is read, net/http clears it
+	// and only a client that goes away cancels the request.)
+	return &download{c: c, rc: http.NewResponseController(c.Response()), ctype: ctype, name: name}
 }
 
 func (d *download) Write(p []byte) (int, error) {

@@ -15,10 +15,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
@@ -378,4 +381,56 @@ func enText(t *testing.T, key string) string {
 		t.Fatalf("no message %s", key)
 	}
 	return html.EscapeString(s)
+}
+
+// A pack takes longer than the server's write timeout allows a page: the download
+// pushes its write deadline on as it goes. (Under the race detector the pack takes
+// well over the 10 ms; a run that makes it faster shows nothing and skips.)
+func TestExportPackOutlivesServerTimeouts(t *testing.T) {
+	fx := newExportFixture(t)
+	ts := httptest.NewUnstartedServer(fx.h.srv.Handler())
+	ts.Config.ReadTimeout, ts.Config.WriteTimeout = 10*time.Millisecond, 10*time.Millisecond
+	ts.Start()
+	defer ts.Close()
+	// Signed in on the usual server (signing in takes longer than these timeouts);
+	// cookies do not depend on the port.
+	signed := fx.signIn(t, "coord-kz")
+	c := &client{h: &harness{t: t, store: fx.h.store, srv: fx.h.srv, ts: ts}, http: signed.http, csrf: signed.csrf}
+	start := time.Now()
+	resp, body := c.post("/export/pack", url.Values{"lang": {"ru"}})
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != -1 {
+		t.Fatalf("pack: %d, length %d", resp.StatusCode, resp.ContentLength)
+	}
+	if time.Since(start) < 10*time.Millisecond {
+		t.Skip("the pack was made faster than the timeouts: nothing shown")
+	}
+	res, err := report.VerifyPack(strings.NewReader(body), int64(len(body)), report.VerifyOptions{})
+	if err != nil || !res.OK() {
+		t.Fatalf("the pack made past the timeouts is incomplete: %v (%d bytes)", err, len(body))
+	}
+}
+
+// A failure once the pack has begun to stream cannot become an error page: the
+// connection is dropped, so the download fails visibly instead of looking whole.
+func TestExportPackFailingMidStreamBreaksTheDownload(t *testing.T) {
+	fx := newExportFixture(t)
+	c := fx.signIn(t, "coord-kz")
+	if err := os.Remove(fx.h.store.BlobPath(fx.photo.SHA256)); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"region": {"ALM"}, "csrf": {c.csrf}}
+	req, _ := http.NewRequest(http.MethodPost, fx.h.ts.URL+"/export/pack", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || err == nil {
+		t.Fatalf("status %d, read error %v after %d bytes: the broken pack looks whole", resp.StatusCode, err, len(got))
+	}
+	if len(got) == 0 {
+		t.Error("nothing was streamed before the missing file")
+	}
 }
