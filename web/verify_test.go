@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -161,5 +162,29 @@ func TestVerifyTakesLargePacks(t *testing.T) {
 	}
 	if resp, _ := staffC.postMultipart("/verify", nil, map[string][2]string{"pack": {"huge.zip", big + big}}); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 20 MB upload to the pack check: %d", resp.StatusCode)
+	}
+}
+
+// The export and check pages speak each language fully: no catalogue key shows.
+func TestExportPagesTranslated(t *testing.T) {
+	fx := newExportFixture(t)
+	c := fx.signIn(t, "coord-kz")
+	_, pack := c.post("/export/pack", nil)
+	raw := regexp.MustCompile(`[^-\w](export|pack|status|phase|category|lang)\.[a-z_]+(\.[a-z_]+)*`)
+	for _, lang := range []string{"en", "ru", "kk"} {
+		c.get("/lang?to=" + lang + "&back=/export")
+		pages := map[string]string{}
+		_, pages["export"] = c.get("/export?preview=1&status=new&phase=voting")
+		_, pages["export with errors"] = c.get("/export?preview=1&ids=x&from=never")
+		_, pages["verify"] = c.postMultipart("/verify", nil, map[string][2]string{"pack": {"p.zip", pack}})
+		_, pages["verify bad"] = c.postMultipart("/verify", nil, map[string][2]string{"pack": {"p.zip", pack[:len(pack)/2] + "x" + pack[len(pack)/2+1:]}})
+		for name, body := range pages {
+			if !strings.Contains(body, `<html lang="`+lang+`"`) {
+				t.Errorf("%s %s: not in %s", lang, name, lang)
+			}
+			if m := raw.FindString(body); m != "" {
+				t.Errorf("%s %s shows the key %q", lang, name, m)
+			}
+		}
 	}
 }
