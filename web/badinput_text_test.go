@@ -55,8 +55,12 @@ func newXSSFixture(t *testing.T) *xssFixture {
 	w.Flush()
 	post(admin, "/admin/elections/:code/stations", request{params: map[string]string{"code": fx.el.Code},
 		files: map[string][2]string{"file": {xss("file-name") + ".csv", b.String()}}}, http.StatusSeeOther)
+	b.Reset()
+	w.Write([]string{"code", "name", "stations"})
+	w.Write([]string{"OBS-anna", xss("contact-name"), "071-023;071-099"})
+	w.Flush()
 	post(admin, "/admin/elections/:code/observers", request{params: map[string]string{"code": fx.el.Code},
-		files: map[string][2]string{"file": {"o.csv", "code,stations\nOBS-anna,071-023;071-099\n"}}}, http.StatusSeeOther)
+		files: map[string][2]string{"file": {"o.csv", b.String()}}}, http.StatusSeeOther)
 	post(admin, "/admin/elections", request{form: url.Values{"code": {"xss-el"}, "name": {xss("election-name")}, "date": {"2001-01-01"}}}, http.StatusSeeOther)
 
 	// Observer A's forms: notes, a description, a file name.
@@ -120,6 +124,8 @@ func TestHTMLInTextFieldsShownEscaped(t *testing.T) {
 		{actAdmin, "/admin", []string{"election-name"}},
 		{actAdmin, "/admin/elections/" + fx.el.Code, []string{"region-name"}},
 		{actAdmin, "/admin/users", nil},
+		{actNational, "/export?region=XSS&preview=1", []string{"region-name"}},
+		{actNational, "/verify", nil},
 		{actAnon, "/login?next=" + q, nil},
 	}
 	for _, p := range pages {
@@ -151,6 +157,14 @@ func TestHTMLInTextFieldsShownEscaped(t *testing.T) {
 	checkEscaped(t, "observer invitation form", body, []string{"code", "stations"})
 	_, body = fx.clients[actAdmin].post("/admin/elections", url.Values{"code": {xss("election-code")}, "name": {xss("new-name")}, "date": {xss("date")}})
 	checkEscaped(t, "new election form", body, []string{"election-code", "new-name", "date"})
+	_, body = fx.clients[actNational].post("/observers/"+strconv.FormatInt(fx.users[actObsA].ObserverID, 10)+"/contact", nil)
+	checkEscaped(t, "observer's contact", body, []string{"contact-name"})
+	resp, body := fx.send(fx.clients[actAdmin], "", http.MethodPost, "/admin/elections/"+fx.el.Code+"/stations",
+		request{files: map[string][2]string{"file": {xssFileName, "code,colour\n"}}})
+	checkEscaped(t, "import errors", body, nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(xssFileName)) {
+		t.Errorf("import errors: %d, the file name not shown escaped", resp.StatusCode)
+	}
 	_, body = fx.clients[actAdmin].get("/admin/audit")
 	checkEscaped(t, "/admin/audit", body, []string{"login"})
 
