@@ -82,6 +82,11 @@ func (fx *accessFixture) checkScope(t *testing.T) {
 		{actor: actCoordB, method: "POST", target: "/api/v1/elections/" + el + "/incidents", json: incJSON("b-in-a", stationA, "across"), status: 400},
 		{actor: actCoordB, method: "POST", target: "/observers/invite", form: url.Values{"code": {"OBS-anna"}, "stations": {stationB}}, status: 404},
 		{actor: actCoordB, method: "POST", target: "/observers/invite", form: url.Values{"code": {"OBS-new-b"}, "stations": {stationA}}, status: 422},
+		// Exports: another region's station or incident ids give nothing of it.
+		{actCoordB, "POST", "/export/incidents", url.Values{"format": {"csv"}, "station": {stationA}}, "", 403, sawA},
+		{actCoordB, "POST", "/export/incidents", url.Values{"format": {"json"}, "ids": {incA}}, "", 200, sawA},
+		{actCoordB, "POST", "/export/incidents", url.Values{"format": {"csv"}, "ids": {incA + "," + incB}}, "", 200, sawA},
+		{actCoordB, "GET", "/export?preview=1&ids=" + incA, nil, "", 200, sawA},
 		// What one filed across regions: readable, not decided by its filer.
 		{actor: actCoordB, method: "GET", target: "/incidents/" + cross, status: 200},
 		{actor: actCoordB, method: "POST", target: "/incidents/" + cross + "/status", form: url.Values{"status": {"verified"}, "note": {"mine"}}, status: 403},
@@ -111,6 +116,29 @@ func (fx *accessFixture) checkScope(t *testing.T) {
 				}
 			}
 		}
+	}
+	// An evidence pack of another region's incident ids holds nothing of them.
+	resp, body := fx.send(fx.clients[actCoordB], "", http.MethodPost, "/export/pack", request{form: url.Values{"ids": {incA}}})
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("region B's pack of A's ids: %s", describe(resp, body))
+	} else {
+		for name, data := range unzipAll(t, []byte(body)) {
+			if strings.Contains(string(data), markerA) || strings.Contains(name, fx.evA.SHA256) {
+				t.Errorf("region B's pack of A's ids holds A's %s", name)
+			}
+		}
+	}
+	// A disabled account's session and token stop working at once.
+	gone := fx.h.user(report.RoleCoordinator, "disabled-one", regionA)
+	goneTok := fx.h.token(gone)
+	goneCl := fx.h.client()
+	goneCl.login(gone.Login)
+	fx.send(fx.clients[actAdmin], "", http.MethodPost, "/admin/users/"+strconv.FormatInt(gone.ID, 10)+"/disable", request{})
+	if resp, _ := goneCl.get("/incidents"); classify(resp) != toLogin {
+		t.Errorf("a disabled account's session still works: %d", resp.StatusCode)
+	}
+	if resp, _ := fx.h.api(http.MethodGet, "/api/v1/incidents/"+incA, goneTok, "", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a disabled account's token still works: %d", resp.StatusCode)
 	}
 	if in, _ := fx.h.store.Incident(ctx, crossID); in.Status != report.StatusNew {
 		t.Errorf("the filer from another region decided on the incident: %s", in.Status)
