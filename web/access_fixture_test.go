@@ -84,7 +84,12 @@ func newAccessFixture(t *testing.T) *accessFixture {
 // newHarnessWith is newHarness with a configuration of the test's own (small limits).
 func newHarnessWith(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	dir := t.TempDir()
+	return openHarness(t, t.TempDir(), cfg)
+}
+
+// openHarness serves the database and data directory in dir (made or copied there).
+func openHarness(t *testing.T, dir string, cfg Config) *harness {
+	t.Helper()
 	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "t.db"), DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
@@ -98,9 +103,10 @@ func newHarnessWith(t *testing.T, cfg Config) *harness {
 	return &harness{t: t, store: st, srv: srv, ts: ts}
 }
 
-func newAccessFixtureWith(t *testing.T, cfg Config) *accessFixture {
+// buildAccessFixture makes the fixture's records and signs everyone in (see
+// newAccessFixtureWith in access_template_test.go for how tests get a copy).
+func buildAccessFixture(t *testing.T, h *harness) *accessFixture {
 	t.Helper()
-	h := newHarnessWith(t, cfg)
 	ctx := context.Background()
 	fx := &accessFixture{t: t, h: h, users: map[string]report.User{}, clients: map[string]*client{},
 		tokens: map[string]string{}, secrets: map[string]string{}}
