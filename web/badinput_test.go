@@ -65,6 +65,19 @@ func TestOversizedBodiesRefused(t *testing.T) {
 		t.Errorf("3 MB form: %s", describe(resp, body))
 	}
 
+	// The same without its length (chunked): cut by the limit while being read, and
+	// answered as too large, not as a form that lost its token.
+	for actor, path := range map[string]string{actObsA: "/incidents", actAnon: "/login"} {
+		c := fx.clients[actor]
+		form := url.Values{"csrf": {c.csrf}, "description": {strings.Repeat("x", 3<<20)}}
+		req, _ := http.NewRequest(http.MethodPost, h.ts.URL+path, chunked{strings.NewReader(form.Encode())})
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, body := c.do(req)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "What you sent is too large.") {
+			t.Errorf("3 MB form to %s, length hidden: %s", path, describe(resp, body))
+		}
+	}
+
 	// The JSON API: over the 2 MB body limit (with and without a length), and over
 	// the 1 MB of one submission. Always 413 with the JSON error too_large.
 	huge := []byte(`{"client_id": "big", "description": "` + strings.Repeat("x", 3<<20) + `"}`)

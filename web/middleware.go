@@ -195,7 +195,11 @@ func (s *Server) checkCSRF(c echo.Context, st *reqState) error {
 	}
 	got := c.Request().Header.Get(csrfHeader)
 	if got == "" {
-		got = formValueNoParse(c, csrfField)
+		var err error
+		if got, err = formValueNoParse(c, csrfField); errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			// A body sent without its length, cut by the size limit: too large, not forged.
+			return err
+		}
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
 		s.log.Warn("csrf rejected", "request_id", st.id, "path", c.Request().URL.Path)
@@ -206,15 +210,18 @@ func (s *Server) checkCSRF(c echo.Context, st *reqState) error {
 
 // formValueNoParse reads one form field; for multipart bodies it parses with the
 // upload limits so the file parts land on disk, not in memory.
-func formValueNoParse(c echo.Context, name string) string {
+func formValueNoParse(c echo.Context, name string) (string, error) {
 	ct := c.Request().Header.Get("Content-Type")
 	if strings.HasPrefix(ct, "multipart/form-data") {
 		if err := c.Request().ParseMultipartForm(8 << 20); err != nil {
-			return ""
+			return "", err
 		}
-		return c.Request().FormValue(name)
+		return c.Request().FormValue(name), nil
 	}
-	return c.FormValue(name)
+	if err := c.Request().ParseForm(); err != nil {
+		return "", err
+	}
+	return c.FormValue(name), nil
 }
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
