@@ -23,6 +23,7 @@ type formObserver struct {
 	*observer
 	browser *http.Client
 	zone    *time.Location
+	forms   int
 }
 
 func newFormObserver(ctx context.Context, o *observer) (worker, error) {
@@ -57,7 +58,10 @@ func (w *formObserver) step(ctx context.Context) error {
 		return nil
 	}
 	station := w.station()
-	observation := w.rnd.IntN(100) < 70
+	// An incident with a photo first, then a counting form, then at random (so
+	// that even a run of a few seconds sends both forms).
+	observation := w.forms == 1 || (w.forms > 1 && w.rnd.IntN(100) < 70)
+	w.forms++
 	path := "/incidents/new?" + url.Values{"station": {station}, "phase": {"counting"}}.Encode()
 	if observation {
 		path = "/observations/new?" + url.Values{"station": {station}, "phase": {"counting"}}.Encode()

@@ -170,5 +170,6 @@ func (r Result) Check(crash bool) error {
 	return errors.Join(errs...)
 }
 
-// formClients is how many observer clients use the HTML forms rather than the API.
-func formClients(clients int) int { return clients / 4 }
+// formClients is how many of the observer clients use the HTML forms rather than the
+// API: about one in four, and at least one when there are two or more.
+func formClients(observers int) int { return (observers + 2) / 4 }

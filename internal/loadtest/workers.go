@@ -231,15 +231,20 @@ func (w *apiObserver) step(ctx context.Context) error {
 	if w.next(ctx, gen, base) {
 		return nil
 	}
-	switch r := w.rnd.IntN(100); {
+	r, photos := w.rnd.IntN(100), 0
+	// Two incidents in three come with a photo.
+	if w.rnd.IntN(3) > 0 {
+		photos = 1
+	}
+	if w.seq == 0 && !w.onlyForms {
+		// Every client starts with an incident and its photo, so that even a run of
+		// a few seconds has sent every kind of submission.
+		r, photos = 90, 1
+	}
+	switch {
 	case w.onlyForms || r < 65:
 		w.submit(ctx, gen, base, w.observationSubmission(newCountingForm(w.rnd, w.nextClientID(), w.station())))
 	case r < 92:
-		// Two incidents in three come with a photo.
-		photos := 0
-		if w.rnd.IntN(3) > 0 {
-			photos = 1
-		}
 		w.submit(ctx, gen, base, w.incidentSubmission(newIncident(w.rnd, w.nextClientID(), w.station()), photos))
 	case len(w.sent) > 0:
 		w.submit(ctx, gen, base, w.resendSubmission(w.rnd.IntN(len(w.sent))))
@@ -255,6 +260,7 @@ type coordinator struct {
 	browser *http.Client
 	rnd     *rand.Rand
 	pause   time.Duration
+	n       int
 }
 
 func (w *coordinator) step(ctx context.Context) error {
@@ -264,7 +270,12 @@ func (w *coordinator) step(ctx context.Context) error {
 	}
 	el := w.p.fx.Election
 	var rq request
-	switch r := w.rnd.IntN(10); {
+	r := w.rnd.IntN(10)
+	if w.n < 3 {
+		r = []int{0, 4, 8}[w.n] // each kind of read once first (short runs see them all)
+	}
+	w.n++
+	switch {
 	case r < 4:
 		rq = request{kind: KindDashboard, method: http.MethodGet, path: "/dashboard", client: w.browser}
 	case r < 8:
