@@ -64,11 +64,13 @@ func Setup(ctx context.Context, opt SetupOptions) (Fixture, error) {
 		fx.Stations = append(fx.Stations, r.Code)
 	}
 	pw := randomHex(12)
+	perObserver := max(1, (len(fx.Stations)+opt.Observers-1)/opt.Observers)
 	var obs []report.ObserverRecord
 	for i := range opt.Observers {
 		a := Account{Login: fmt.Sprintf("obs%04d", i+1), Password: pw, ObserverCode: fmt.Sprintf("OBS-%04d", i+1)}
-		// Each observer covers a few stations spread over the country, as mobile teams do.
-		for j := i; j < len(fx.Stations) && len(a.Stations) < 4; j += opt.Observers {
+		// The observers share out every station (each account stands for many
+		// people), so that the burst lands all over the country as on election night.
+		for j := i; j < len(fx.Stations) && len(a.Stations) < perObserver; j += opt.Observers {
 			a.Stations = append(a.Stations, fx.Stations[j])
 		}
 		if len(a.Stations) == 0 {
