@@ -67,23 +67,7 @@ func (p *Snapshot) EachIncident(ctx context.Context, f report.IncidentFilter, fn
 
 // EvidenceOf lists an incident's files, oldest first, as of the snapshot.
 func (p *Snapshot) EvidenceOf(ctx context.Context, incidentID int64) ([]report.Evidence, error) {
-	rows, err := p.tx.QueryContext(ctx, `SELECT id, incident_id, sha256, size, mime, original_name, COALESCE(uploaded_by, 0), created_at
-		FROM evidence WHERE incident_id = ? ORDER BY id`, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list evidence of incident %d: %w", incidentID, err)
-	}
-	defer rows.Close()
-	var out []report.Evidence
-	for rows.Next() {
-		var e report.Evidence
-		var created string
-		if err := rows.Scan(&e.ID, &e.IncidentID, &e.SHA256, &e.Size, &e.MIME, &e.OriginalName, &e.UploadedBy, &created); err != nil {
-			return nil, fmt.Errorf("store: unable to read evidence: %w", err)
-		}
-		e.CreatedAt = parseTime(created)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return evidenceOf(ctx, p.tx, incidentID)
 }
 
 // OpenBlob opens an evidence file. Blobs are content-addressed and never change, so

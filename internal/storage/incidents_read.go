@@ -192,7 +192,12 @@ func (s *Store) CountIncidents(ctx context.Context, f report.IncidentFilter) (in
 
 // EvidenceOf lists an incident's evidence files, oldest first.
 func (s *Store) EvidenceOf(ctx context.Context, incidentID int64) ([]report.Evidence, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT id, incident_id, sha256, size, mime, original_name, COALESCE(uploaded_by, 0), created_at
+	return evidenceOf(ctx, s.ro, incidentID)
+}
+
+// evidenceOf reads an incident's files through q: the live pool, or a pack's snapshot.
+func evidenceOf(ctx context.Context, q querier, incidentID int64) ([]report.Evidence, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, incident_id, sha256, size, mime, original_name, COALESCE(uploaded_by, 0), created_at
 		FROM evidence WHERE incident_id = ? ORDER BY id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list evidence of incident %d: %w", incidentID, err)
