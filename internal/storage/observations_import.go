@@ -21,7 +21,7 @@ func (s *Store) CheckObservations(ctx context.Context, electionID int64, recs []
 		return nil, fmt.Errorf("store: unable to start checking observations: %w", err)
 	}
 	defer snap.Rollback()
-	w, err := newResolver(ctx, snapshotQuerier{ctx, snap}, snap, electionID, actor, s.now())
+	w, err := newResolver(ctx, s, snapshotQuerier{ctx, snap}, snap, electionID, actor, s.now())
 	if err != nil {
 		return nil, err
 	}

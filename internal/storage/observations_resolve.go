@@ -42,7 +42,7 @@ func (s snapshotQuerier) QueryRow(query string, args ...any) *sql.Row {
 }
 
 func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter, error) {
-	w, err := newResolver(tx.ctx, tx, tx.tx, electionID, actor, tx.Now())
+	w, err := newResolver(tx.ctx, tx.store, tx, txQuerier{tx}, electionID, actor, tx.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -50,11 +50,11 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	return w, nil
 }
 
-func newResolver(ctx context.Context, q rowQuerier, schemaDB querier, electionID int64, actor report.User, now time.Time) (*recordWriter, error) {
+func newResolver(ctx context.Context, s *Store, q rowQuerier, schemaDB querier, electionID int64, actor report.User, now time.Time) (*recordWriter, error) {
 	if electionID == 0 {
 		return nil, errors.New("store: a record needs its election")
 	}
-	schema, err := statsSchema(ctx, schemaDB, electionID)
+	schema, err := s.schema(ctx, schemaDB, electionID)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ type Store struct {
 	w       *writer
 	now     func() time.Time
 	sealer  *sealer
+	schemas schemaCache
 }
 
 func dsn(path string, readOnly bool, sync string) string {

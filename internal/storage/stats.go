@@ -62,7 +62,7 @@ func (s *Store) stationsMeta(ctx context.Context, electionID int64, sel stationS
 // StatsSchema returns the election's checklists (standard and custom questions)
 // and categories (standard and custom, retired ones marked).
 func (s *Store) StatsSchema(ctx context.Context, electionID int64) (report.StatsSchema, error) {
-	return statsSchema(ctx, s.ro, electionID)
+	return s.schema(ctx, s.ro, electionID)
 }
 
 type querier interface {
@@ -198,7 +198,7 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 		return nil, fmt.Errorf("store: unable to start reading statistics: %w", err)
 	}
 	defer tx.Rollback()
-	schema, err := statsSchema(ctx, tx, electionID)
+	schema, err := s.schema(ctx, tx, electionID)
 	if err != nil {
 		return nil, err
 	}

@@ -32,16 +32,25 @@ type batchState struct {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 // QueryRow runs a query in the transaction.
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
@@ -87,13 +96,15 @@ type writer struct {
 	done     chan struct{}
 	maxBatch int
 	once     sync.Once
+	stmts    stmtCache // used by the writer goroutine only
 
 	mu       sync.Mutex
 	onCommit []func(stations []int64)
 }
 
 func startWriter(s *Store, maxBatch int) *writer {
-	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch}
+	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch,
+		stmts: stmtCache{prepared: map[string]*sql.Stmt{}, wanted: map[string]int{}}}
 	go w.loop()
 	return w
 }
@@ -101,6 +112,7 @@ func startWriter(s *Store, maxBatch int) *writer {
 func (w *writer) stop() {
 	w.once.Do(func() { close(w.quit) })
 	<-w.done
+	w.stmts.close()
 }
 
 // OnCommit registers f to be called after every commit with the stations whose
@@ -155,6 +167,7 @@ func (w *writer) loop() {
 			}
 		}
 		w.commit(batch)
+		w.stmts.prepareWanted(w.s.rw)
 	}
 }
 
@@ -207,7 +220,8 @@ func (w *writer) commit(batch []writeReq) {
 
 // runOne runs one submission in a savepoint, so its failure undoes only its own work.
 func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r writeReq) (err error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT sub"); err != nil {
+	t := &Tx{tx: tx, ctx: r.ctx, store: w.s, batch: st}
+	if _, err := t.Exec("SAVEPOINT sub"); err != nil {
 		return fmt.Errorf("store: unable to open a savepoint: %w", err)
 	}
 	prevHash, lastID := st.prevHash, st.lastID
@@ -222,5 +236,5 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 		}
 		tx.ExecContext(ctx, "RELEASE sub")
 	}()
-	return r.fn(&Tx{tx: tx, ctx: r.ctx, store: w.s, batch: st})
+	return r.fn(t)
 }
