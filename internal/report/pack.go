@@ -11,15 +11,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
 // The evidence pack (formats.md, "Evidence pack") is one ZIP, written as a stream:
 // every entry is hashed while it is written, evidence files are copied straight
 // from their blobs, and nothing but the PDF report and the list of sums is held
-// in memory, so memory does not grow with the gigabytes of evidence. (The PDF
-// library holds the report until it is written: about 12 KB per incident, plus
-// the thumbnails, bounded by PackOptions.MaxThumbnailBytes.)
+// in memory, so memory does not grow with the gigabytes of evidence. The PDF
+// report is written page by page into a temporary file while the evidence is
+// copied (laying it out is mostly CPU, copying mostly I/O), then copied in after
+// the evidence: memory does not grow with the number of incidents either.
 //
 // Wiring, for a page or a command (storage does the audit entry, the snapshot and
 // the key):
@@ -79,11 +81,14 @@ type PackOptions struct {
 	AuditEntryIDs []int64
 	// CategoryName names custom categories (see ExportOptions).
 	CategoryName func(code string) string
-	// MaxThumbnailBytes bounds the photo thumbnails the PDF holds (default 24 MiB);
-	// past it the report lists files without pictures. ThumbnailsPerIncident caps
-	// the pictures of one incident (default 6).
+	// MaxThumbnailBytes bounds the photo thumbnails in report.pdf, and so its size
+	// (default 24 MiB); past it the report lists files without pictures.
+	// ThumbnailsPerIncident caps the pictures of one incident (default 6).
 	MaxThumbnailBytes     int64
 	ThumbnailsPerIncident int
+	// TempDir is where the report is laid out before it goes into the ZIP
+	// (default: the system's temporary folder).
+	TempDir string
 }
 
 // PackSummary tells what a pack holds.
@@ -237,14 +242,21 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}
 	// The report is laid out while the tables and the evidence are written (it is
 	// mostly CPU, they are mostly I/O), and written after them.
+	spool, err := os.CreateTemp(opt.TempDir, ".report-*.pdf")
+	if err != nil {
+		return sum, fmt.Errorf("report: unable to make room for the report: %w", err)
+	}
+	// Unlinked at once where the system allows, so that nothing is left behind
+	// even by a crash; the open file stays usable.
+	os.Remove(spool.Name())
+	defer func() { spool.Close(); os.Remove(spool.Name()) }()
 	bctx, cancel := context.WithCancel(ctx)
-	var doc *pdfDoc
 	var docRes reportResult
 	var docErr error
 	built := make(chan struct{})
 	go func() {
 		defer close(built)
-		doc, docRes, docErr = buildReport(bctx, src, opt, stats, newContactCache(src, opt.IncludeContacts))
+		docRes, docErr = buildReport(bctx, spool, src, opt, stats, newContactCache(src, opt.IncludeContacts))
 	}()
 	defer func() { cancel(); <-built }()
 
@@ -305,7 +317,13 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 		return sum, docErr
 	}
 	sum.Thumbnails, sum.ThumbnailsOmitted = docRes.thumbnails, docRes.thumbnailsOmitted
-	if _, err := p.entry(PackReport, false, doc.writeTo); err != nil {
+	if _, err := p.entry(PackReport, false, func(w io.Writer) error {
+		if _, err := spool.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := io.Copy(w, spool)
+		return err
+	}); err != nil {
 		return sum, err
 	}
 	if _, err := p.entry(PackAudit, true, func(w io.Writer) error {

@@ -2,19 +2,15 @@ package report
 
 import (
 	"fmt"
-	"io/fs"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/signintech/gopdf"
-
-	"github.com/observerkz/observer/static"
 )
 
-// The report is laid out on A4 in points. gopdf keeps the whole document in memory
-// until it is written, so what goes in per incident is text and a bounded number of
-// small thumbnails (see PackOptions.MaxThumbnailBytes).
+// The report is laid out on A4 in points, top-down (PDF's own y runs upwards:
+// pdfDoc turns it). Each page is written out as soon as the next one starts.
 const (
 	pageW     = 595.28
 	pageH     = 841.89
@@ -25,58 +21,116 @@ const (
 	labelW    = 135.0
 )
 
-const (
-	fontRegular = "sans"
-	fontBold    = "sans-bold"
-)
-
-// pdfDoc wraps gopdf with the few things the report needs: wrapped text that breaks
-// pages by itself, label/value rows, and page numbers added at the end.
+// pdfDoc lays the report out: wrapped text that breaks pages by itself,
+// label/value rows, tables, lines and pictures. What is only known at the end
+// (the page count in every footer, the cover's counts) is drawn by small form
+// objects that each page calls now and that are written at the end.
 type pdfDoc struct {
-	pdf   *gopdf.GoPdf
-	y     float64
-	pages int
-	bold  bool
-	size  float64
+	w           *pdfWriter
+	reg, bld    *pdfFont
+	catalog     int
+	pagesRef    int
+	info        int
+	y           float64
+	bold        bool
+	size        float64
+	grayOn      bool
+	pages       int
+	content     []byte
+	pageXObj    []string // "/Name n 0 R" of the open page's images and forms
+	pageRefs    []int
+	footers     []int
+	images      int
+	measuring   int // while above 0, nothing is drawn and no page is started (see measure)
+	title       string
+	author      string
+	created     time.Time
+	footerLabel string
 }
 
-func newPDFDoc(title, author string, at time.Time) (*pdfDoc, error) {
-	p := &gopdf.GoPdf{}
-	p.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	p.SetInfo(gopdf.PdfInfo{Title: title, Author: author, Creator: "Observer", CreationDate: at})
-	// DejaVu Sans has every Kazakh and Russian letter; the library embeds only the
-	// glyphs used.
-	for _, f := range []struct{ family, file string }{{fontRegular, "fonts/DejaVuSans.ttf"}, {fontBold, "fonts/DejaVuSans-Bold.ttf"}} {
-		b, err := fs.ReadFile(static.FS, f.file)
-		if err != nil {
-			return nil, fmt.Errorf("report: unable to read the font %s: %w", f.file, err)
-		}
-		opt := gopdf.TtfOption{OnGlyphNotFoundSubstitute: func(rune) rune { return '\uFFFD' }}
-		if err := p.AddTTFFontDataWithOption(f.family, b, opt); err != nil {
-			return nil, fmt.Errorf("report: unable to load the font %s: %w", f.file, err)
-		}
+func newPDFDoc(w io.Writer, title, author string, at time.Time) (*pdfDoc, error) {
+	reg, bld, err := loadFonts()
+	if err != nil {
+		return nil, err
 	}
-	d := &pdfDoc{pdf: p}
+	p := newPDFWriter(w)
+	d := &pdfDoc{w: p, title: title, author: author, created: at, size: 10}
+	d.catalog, d.pagesRef, d.info = p.reserve(), p.reserve(), p.reserve()
+	d.reg, d.bld = newPDFFont(reg, p.reserve()), newPDFFont(bld, p.reserve())
 	return d, nil
 }
 
+func (d *pdfDoc) font() *pdfFont {
+	if d.bold {
+		return d.bld
+	}
+	return d.reg
+}
+
 func (d *pdfDoc) newPage() {
-	d.pdf.AddPage()
+	if d.measuring > 0 {
+		d.y = marginTop
+		return
+	}
+	d.endPage()
 	d.pages++
 	d.y = marginTop
-	// Every page gets content at once: page numbers are added later by page index,
-	// and gopdf finds a page by its content stream.
-	d.pdf.SetLineWidth(0.5)
-	d.pdf.SetStrokeColor(200, 200, 200)
-	d.pdf.Line(marginX, pageH-45, pageW-marginX, pageH-45)
-	d.setFont(d.bold, d.size)
+	d.content = d.content[:0]
+	d.pageXObj = d.pageXObj[:0]
+	footer := d.w.reserve()
+	d.footers = append(d.footers, footer)
+	d.line(marginX, pageH-45, pageW-marginX, pageH-45, 0.5, 200)
+	d.drawForm(footer)
+}
+
+// endPage writes the open page: its content, compressed, then the page itself.
+func (d *pdfDoc) endPage() {
+	if d.pages == 0 || len(d.pageRefs) == d.pages {
+		return
+	}
+	content, page := d.w.reserve(), d.w.reserve()
+	d.w.stream(content, "", d.content, true)
+	d.w.object(page, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> /XObject << %s >> >> /Contents %d 0 R >>",
+		d.pagesRef, num(pageW), num(pageH), d.reg.ref, d.bld.ref, strings.Join(d.pageXObj, " "), content))
+	d.pageRefs = append(d.pageRefs, page)
+}
+
+// drawForm calls form object ref (written later by writeForm) on this page.
+func (d *pdfDoc) drawForm(ref int) {
+	name := "Fm" + strconv.Itoa(ref)
+	d.pageXObj = append(d.pageXObj, "/"+name+" "+strconv.Itoa(ref)+" 0 R")
+	d.content = append(d.content, "q /"+name+" Do Q\n"...)
+}
+
+// writeForm writes form object ref with what draw puts on it.
+func (d *pdfDoc) writeForm(ref int, draw func()) {
+	saved := d.content
+	d.content = nil
+	draw()
+	body := d.content
+	d.content = saved
+	d.w.stream(ref, fmt.Sprintf(" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >>",
+		num(pageW), num(pageH), d.reg.ref, d.bld.ref), body, true)
 }
 
 // ensure starts a new page unless h more points fit on this one.
 func (d *pdfDoc) ensure(h float64) {
-	if d.y+h > bottomY {
+	if d.measuring == 0 && d.y+h > bottomY {
 		d.newPage()
 	}
+}
+
+// measure runs draw without drawing and says how far down it would go, on a page
+// tall enough for it (page breaks ignored).
+func (d *pdfDoc) measure(draw func()) float64 {
+	y, bold, size, gray := d.y, d.bold, d.size, d.grayOn
+	d.measuring++
+	d.y = 0
+	draw()
+	h := d.y
+	d.measuring--
+	d.y, d.bold, d.size, d.grayOn = y, bold, size, gray
+	return h
 }
 
 func (d *pdfDoc) setFont(bold bool, size float64) {
@@ -84,19 +138,92 @@ func (d *pdfDoc) setFont(bold bool, size float64) {
 		size = 10
 	}
 	d.bold, d.size = bold, size
-	fam := fontRegular
-	if bold {
-		fam = fontBold
-	}
-	_ = d.pdf.SetFont(fam, "", size) // both families are loaded in newPDFDoc
 }
 
-func (d *pdfDoc) gray(on bool) {
-	if on {
-		d.pdf.SetTextColor(90, 90, 90)
-	} else {
-		d.pdf.SetTextColor(0, 0, 0)
+func (d *pdfDoc) gray(on bool) { d.grayOn = on }
+
+// cell draws s with its top left corner at x, y.
+func (d *pdfDoc) cell(x, y float64, s string) {
+	if d.measuring > 0 || s == "" {
+		return
 	}
+	f := d.font()
+	fid := "/F1 "
+	if d.bold {
+		fid = "/F2 "
+	}
+	color := "0 g "
+	if d.grayOn {
+		color = "0.353 g "
+	}
+	base := pageH - y - d.size*float64(f.ascent)/1000
+	b := append(d.content, "BT "+color+fid+num(d.size)+" Tf "+num(x)+" "+num(base)+" Td "...)
+	b = f.encode(b, s)
+	d.content = append(b, " Tj ET\n"...)
+}
+
+// cellRight draws s right-aligned in the w points from x.
+func (d *pdfDoc) cellRight(x, w, y float64, s string) {
+	d.cell(x+w-d.width(s), y, s)
+}
+
+// line draws a line of the given width and grey (0 black, 255 white).
+func (d *pdfDoc) line(x1, y1, x2, y2, width float64, grey int) {
+	if d.measuring > 0 {
+		return
+	}
+	g := num(float64(grey) / 255)
+	d.content = append(d.content, "q "+num(width)+" w "+g+" G "+num(x1)+" "+num(pageH-y1)+" m "+num(x2)+" "+num(pageH-y2)+" l S Q\n"...)
+}
+
+// image draws a JPEG (w×h pixels, comps colour components) into the box at x, y,
+// sized bw×bh points. The JPEG goes in as it is (DCTDecode): no decoding.
+func (d *pdfDoc) image(jpg []byte, w, h, comps int, x, y, bw, bh float64) {
+	if d.measuring > 0 {
+		return
+	}
+	cs := "/DeviceRGB"
+	if comps == 1 {
+		cs = "/DeviceGray"
+	}
+	ref := d.w.reserve()
+	d.w.stream(ref, fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode", w, h, cs), jpg, false)
+	d.images++
+	name := "Im" + strconv.Itoa(d.images)
+	d.pageXObj = append(d.pageXObj, "/"+name+" "+strconv.Itoa(ref)+" 0 R")
+	d.content = append(d.content, "q "+num(bw)+" 0 0 "+num(bh)+" "+num(x)+" "+num(pageH-y-bh)+" cm /"+name+" Do Q\n"...)
+}
+
+// finish writes the footers (pack name, page N of M), the fonts, the page tree and
+// the cross-reference table.
+func (d *pdfDoc) finish(tr Translator) error {
+	d.endPage()
+	for i, ref := range d.footers {
+		d.writeForm(ref, func() {
+			d.setFont(false, 7.5)
+			d.gray(true)
+			d.cell(marginX, pageH-40, d.footerLabel)
+			d.cellRight(marginX, contentW, pageH-40, tr.T("pack.pdf.page", "Page", i+1, "Total", d.pages))
+			d.gray(false)
+		})
+	}
+	for _, f := range []*pdfFont{d.reg, d.bld} {
+		if err := f.write(d.w); err != nil {
+			return err
+		}
+	}
+	var kids strings.Builder
+	for _, r := range d.pageRefs {
+		kids.WriteString(strconv.Itoa(r) + " 0 R ")
+	}
+	d.w.object(d.pagesRef, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", kids.String(), len(d.pageRefs)))
+	d.w.object(d.info, fmt.Sprintf("<< /Title %s /Author %s /Creator (Observer) /Producer (Observer) /CreationDate (D:%s) >>",
+		pdfText(d.title), pdfText(d.author), d.created.UTC().Format("20060102150405Z")))
+	d.w.object(d.catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", d.pagesRef))
+	if err := d.w.finish(d.catalog, d.info); err != nil {
+		return fmt.Errorf("report: unable to write the PDF: %w", err)
+	}
+	return nil
 }
 
 func (d *pdfDoc) lineH() float64 { return d.size * 1.35 }
@@ -116,13 +243,7 @@ func clean(s string) string {
 	}, s)
 }
 
-func (d *pdfDoc) width(s string) float64 {
-	w, err := d.pdf.MeasureTextWidth(s)
-	if err != nil {
-		return float64(len([]rune(s))) * d.size * 0.6
-	}
-	return w
-}
+func (d *pdfDoc) width(s string) float64 { return d.font().width(s, d.size) }
 
 // wrap breaks text into lines no wider than w: at spaces where it can, inside a
 // word (a hash, a long address) where it must.
@@ -177,8 +298,7 @@ func (d *pdfDoc) fit(s string, w float64) int {
 func (d *pdfDoc) text(x, w float64, s string) {
 	for _, l := range d.wrap(s, w) {
 		d.ensure(d.lineH())
-		d.pdf.SetXY(x, d.y)
-		_ = d.pdf.Cell(nil, l)
+		d.cell(x, d.y, l)
 		d.y += d.lineH()
 	}
 }
@@ -204,14 +324,12 @@ func (d *pdfDoc) row(label, value string) {
 		if i < len(labels) {
 			d.setFont(true, 8.5)
 			d.gray(true)
-			d.pdf.SetXY(marginX, d.y+0.8)
-			_ = d.pdf.Cell(nil, labels[i])
+			d.cell(marginX, d.y+0.8, labels[i])
 			d.gray(false)
 			d.setFont(false, 9.5)
 		}
 		if i < len(values) {
-			d.pdf.SetXY(marginX+labelW, d.y)
-			_ = d.pdf.Cell(nil, values[i])
+			d.cell(marginX+labelW, d.y, values[i])
 		}
 		d.y += h
 	}
@@ -232,11 +350,10 @@ func (d *pdfDoc) cells(widths []float64, vals []string, bold bool) {
 	x := marginX
 	for i := range vals {
 		for j, l := range lines[i] {
-			d.pdf.SetXY(x, d.y+float64(j)*d.lineH())
 			if i == 0 {
-				_ = d.pdf.Cell(nil, l)
+				d.cell(x, d.y+float64(j)*d.lineH(), l)
 			} else {
-				_ = d.pdf.CellWithOption(&gopdf.Rect{W: widths[i], H: d.lineH()}, l, gopdf.CellOption{Align: gopdf.Right | gopdf.Top})
+				d.cellRight(x, widths[i], d.y+float64(j)*d.lineH(), l)
 			}
 		}
 		x += widths[i]
@@ -246,27 +363,8 @@ func (d *pdfDoc) cells(widths []float64, vals []string, bold bool) {
 
 func (d *pdfDoc) rule() {
 	d.ensure(8)
-	d.pdf.SetLineWidth(0.6)
-	d.pdf.SetStrokeColor(160, 160, 160)
-	d.pdf.Line(marginX, d.y+3, pageW-marginX, d.y+3)
+	d.line(marginX, d.y+3, pageW-marginX, d.y+3, 0.6, 160)
 	d.y += 10
 }
 
 func (d *pdfDoc) space(h float64) { d.y += h }
-
-// numberPages writes "page N of M" and the pack's name at the foot of every page.
-func (d *pdfDoc) numberPages(tr Translator, left string) error {
-	for p := 1; p <= d.pages; p++ {
-		if err := d.pdf.SetPage(p); err != nil {
-			return fmt.Errorf("report: unable to number page %d: %w", p, err)
-		}
-		d.setFont(false, 7.5)
-		d.gray(true)
-		d.pdf.SetXY(marginX, pageH-40)
-		_ = d.pdf.Cell(nil, left)
-		d.pdf.SetXY(marginX, pageH-40)
-		_ = d.pdf.CellWithOption(&gopdf.Rect{W: contentW, H: 10}, tr.T("pack.pdf.page", "Page", p, "Total", d.pages), gopdf.CellOption{Align: gopdf.Right | gopdf.Top})
-		d.gray(false)
-	}
-	return nil
-}

@@ -9,29 +9,27 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/signintech/gopdf"
 )
 
 type reportResult struct {
 	thumbnails, thumbnailsOmitted int
 }
 
-// buildReport lays out report.pdf: the cover, the summary statistics of the scope,
-// then one section per incident. The document is held until written (gopdf
-// subsets the fonts at the end), so WritePack builds it while it streams the
-// evidence and writes it afterwards.
-func buildReport(ctx context.Context, src PackSource, opt PackOptions, stats []byte, contacts *contactCache) (*pdfDoc, reportResult, error) {
+// buildReport lays out report.pdf and writes it to w page by page: the cover, the
+// summary statistics of the scope, then one section per incident. Memory holds
+// the page being laid out and the thumbnails being made, whatever the scope.
+func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptions, stats []byte, contacts *contactCache) (reportResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the incident reader if the layout fails
 	var res reportResult
 	tr := opt.Tr
-	d, err := newPDFDoc(tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
+	d, err := newPDFDoc(w, tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
 	if err != nil {
-		return nil, res, err
+		return res, err
 	}
+	d.footerLabel = opt.FileName
 
-	// Cover. The counts are only known at the end; they are written onto this page then.
+	// Cover. The counts are only known at the end: the cover calls a form written then.
 	d.newPage()
 	d.para(tr.T("pack.pdf.title"), true, 20)
 	d.space(4)
@@ -45,6 +43,8 @@ func buildReport(ctx context.Context, src PackSource, opt PackOptions, stats []b
 	d.row(tr.T("pack.contacts_included"), yesNo(tr, opt.IncludeContacts))
 	d.row(tr.T("pack.pdf.key"), KeyFingerprint(opt.Key.Public().(ed25519.PublicKey)))
 	countsY := d.y + 6
+	counts := d.w.reserve()
+	d.drawForm(counts)
 	d.y = countsY + 3*14 + 10
 	d.setFont(false, 9)
 	d.gray(true)
@@ -53,7 +53,7 @@ func buildReport(ctx context.Context, src PackSource, opt PackOptions, stats []b
 
 	d.newPage()
 	if err := renderStats(d, tr, stats, opt); err != nil {
-		return nil, res, err
+		return res, err
 	}
 
 	d.newPage()
@@ -66,41 +66,33 @@ func buildReport(ctx context.Context, src PackSource, opt PackOptions, stats []b
 		nInc++
 		nFiles += len(p.rec.Evidence)
 		incidentSection(d, p, opt, &spent, &res)
+		if d.w.err != nil {
+			cancel()
+			for range incidents {
+			}
+			<-errc
+			return res, fmt.Errorf("report: unable to write the PDF: %w", d.w.err)
+		}
 	}
 	if err := <-errc; err != nil {
-		return nil, res, err
+		return res, err
 	}
 	if nInc == 0 {
 		d.para(tr.T("pack.pdf.no_incidents"), false, 10)
 	}
-
-	// Back to the cover for the counts.
-	if err := d.pdf.SetPage(1); err != nil {
-		return nil, res, fmt.Errorf("report: unable to return to the cover: %w", err)
-	}
-	d.y = countsY
-	d.setFont(true, 11)
-	for _, s := range []string{tr.N("count.incidents", nInc), tr.N("count.files", nFiles)} {
-		d.pdf.SetXY(marginX, d.y)
-		_ = d.pdf.Cell(nil, s)
-		d.y += 14
-	}
-	if res.thumbnailsOmitted > 0 {
-		d.setFont(false, 9)
-		d.pdf.SetXY(marginX, d.y)
-		_ = d.pdf.Cell(nil, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
-	}
-	if err := d.numberPages(tr, opt.FileName); err != nil {
-		return nil, res, err
-	}
-	return d, res, nil
-}
-
-func (d *pdfDoc) writeTo(w io.Writer) error {
-	if _, err := d.pdf.WriteTo(w); err != nil {
-		return fmt.Errorf("report: unable to write the PDF: %w", err)
-	}
-	return nil
+	d.writeForm(counts, func() {
+		d.y = countsY
+		d.setFont(true, 11)
+		for _, s := range []string{tr.N("count.incidents", nInc), tr.N("count.files", nFiles)} {
+			d.cell(marginX, d.y, s)
+			d.y += 14
+		}
+		if res.thumbnailsOmitted > 0 {
+			d.setFont(false, 9)
+			d.cell(marginX, d.y, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
+		}
+	})
+	return res, d.finish(tr)
 }
 
 // stationTime shows t in the station's own zone, with the offset and zone named.
@@ -127,10 +119,39 @@ func groupDigits(n int64) string {
 }
 
 func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *atomic.Int64, res *reportResult) {
-	rec := p.rec
+	res.thumbnailsOmitted += p.skipped
+	var thumbs []thumbRef
+	for _, j := range p.thumbs {
+		<-j.done
+		switch {
+		case j.err != nil:
+			// not a picture after all: the file is listed with its hash
+		case spent.Load() >= opt.MaxThumbnailBytes:
+			res.thumbnailsOmitted++
+		default:
+			spent.Add(int64(len(j.ref.jpg)))
+			thumbs = append(thumbs, j.ref)
+		}
+	}
+	res.thumbnails += len(thumbs)
+	draw := func() {
+		incidentText(d, p.rec, opt)
+		drawThumbs(d, thumbs)
+		d.space(4)
+		d.rule()
+	}
+	// A section that fits on a page starts on a page where it fits whole, so its
+	// pictures stay with its text; a longer one keeps at least its heading together.
+	if h := d.measure(draw); h <= bottomY-marginTop {
+		d.ensure(h)
+	} else {
+		d.ensure(110)
+	}
+	draw()
+}
+
+func incidentText(d *pdfDoc, rec IncidentRecord, opt PackOptions) {
 	tr, in, st := opt.Tr, rec.Incident, rec.Incident.Station
-	// Keep a heading with the start of its section.
-	d.ensure(110)
 	d.setFont(true, 12)
 	d.text(marginX, contentW, fmt.Sprintf("#%d · %s", in.ID, opt.exportOptions().categoryName(in.Category)))
 	d.space(2)
@@ -196,33 +217,17 @@ func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *ato
 		d.text(marginX+12, contentW-12, "SHA-256 "+e.SHA256)
 		d.text(marginX+12, contentW-12, EvidencePath(e))
 	}
-	res.thumbnailsOmitted += p.skipped
-	var thumbs []thumbRef
-	for _, j := range p.thumbs {
-		<-j.done
-		switch {
-		case j.err != nil:
-			// not a picture after all: the file is listed with its hash
-		case spent.Load() >= opt.MaxThumbnailBytes:
-			res.thumbnailsOmitted++
-		default:
-			spent.Add(int64(len(j.ref.jpg)))
-			thumbs = append(thumbs, j.ref)
-		}
-	}
-	drawThumbs(d, thumbs, res)
-	d.space(4)
-	d.rule()
 }
 
 type thumbRef struct {
-	n    int
-	jpg  []byte
-	w, h int
+	n     int
+	jpg   []byte
+	w, h  int
+	comps int
 }
 
 // drawThumbs lays thumbnails out in rows, each numbered like the file list.
-func drawThumbs(d *pdfDoc, thumbs []thumbRef, res *reportResult) {
+func drawThumbs(d *pdfDoc, thumbs []thumbRef) {
 	const box, gap = 118.0, 8.0
 	x := marginX
 	for _, t := range thumbs {
@@ -234,19 +239,9 @@ func drawThumbs(d *pdfDoc, thumbs []thumbRef, res *reportResult) {
 			d.ensure(box + 14)
 		}
 		s := box / float64(max(t.w, t.h))
-		w, h := float64(t.w)*s, float64(t.h)*s
-		holder, err := gopdf.ImageHolderByBytes(t.jpg)
-		if err == nil {
-			err = d.pdf.ImageByHolder(holder, x, d.y+2, &gopdf.Rect{W: w, H: h})
-		}
-		if err != nil {
-			res.thumbnailsOmitted++
-			continue
-		}
-		res.thumbnails++
+		d.image(t.jpg, t.w, t.h, t.comps, x, d.y+2, float64(t.w)*s, float64(t.h)*s)
 		d.setFont(false, 7.5)
-		d.pdf.SetXY(x, d.y+box+3)
-		_ = d.pdf.Cell(nil, strconv.Itoa(t.n))
+		d.cell(x, d.y+box+3, strconv.Itoa(t.n))
 		x += box + gap
 	}
 	if len(thumbs) > 0 {

@@ -22,16 +22,27 @@ type preparedIncident struct {
 
 type thumbJob struct {
 	n    int // the file's number in the incident's list
-	sha  string
+	ev   Evidence
 	done chan struct{}
 	ref  thumbRef
 	err  error
 }
 
-func (j *thumbJob) run(src PackSource) {
+// run makes the thumbnail, or takes the one the source keeps.
+func (j *thumbJob) run(ctx context.Context, src PackSource) {
 	defer close(j.done)
-	jpg, w, h, err := thumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(j.sha) })
-	j.ref, j.err = thumbRef{n: j.n, jpg: jpg, w: w, h: h}, err
+	var t Thumbnail
+	var err error
+	if ts, ok := src.(ThumbnailSource); ok {
+		t, err = ts.Thumbnail(ctx, j.ev)
+	} else {
+		t, err = MakeThumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(j.ev.SHA256) }, j.ev.MIME)
+	}
+	comps := 3
+	if t.Gray {
+		comps = 1
+	}
+	j.ref, j.err = thumbRef{n: j.n, jpg: t.JPEG, w: t.Width, h: t.Height, comps: comps}, err
 }
 
 // prepareIncidents streams the scope's incidents, oldest first, each with its
@@ -44,7 +55,7 @@ func prepareIncidents(ctx context.Context, src PackSource, opt PackOptions, cont
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		go func() {
 			for j := range work {
-				j.run(src)
+				j.run(ctx, src)
 			}
 		}()
 	}
@@ -61,7 +72,7 @@ func prepareIncidents(ctx context.Context, src PackSource, opt PackOptions, cont
 					p.skipped++
 					continue
 				}
-				j := &thumbJob{n: i + 1, sha: e.SHA256, done: make(chan struct{})}
+				j := &thumbJob{n: i + 1, ev: e, done: make(chan struct{})}
 				p.thumbs = append(p.thumbs, j)
 				select {
 				case work <- j:

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"image"
@@ -30,7 +31,63 @@ const (
 	thumbQuality   = 72
 )
 
-var errNotPicture = errors.New("not a picture the report can show")
+// ErrNoThumbnail is returned for a file the report shows no picture of: not a
+// format Go decodes (HEIC, the usual format of iPhones, among them: such photos
+// are listed with their hash only), damaged, or too large to decode safely.
+var ErrNoThumbnail = errors.New("not a picture the report can show")
+
+var errNotPicture = ErrNoThumbnail
+
+// Thumbnail is the report's copy of a photo: a small JPEG, drawn anew from the
+// decoded pixels, so it carries none of the original's metadata.
+type Thumbnail struct {
+	JPEG          []byte
+	Width, Height int
+	// Gray: one colour component (else three).
+	Gray bool
+}
+
+// ThumbnailSource is a PackSource that keeps thumbnails, made once per file
+// (content-addressed by the file's SHA-256) rather than once per pack. Thumbnail
+// returns ErrNoThumbnail for a file that has none.
+type ThumbnailSource interface {
+	Thumbnail(ctx context.Context, e Evidence) (Thumbnail, error)
+}
+
+// Thumbnailable reports whether a file of this MIME type may have a thumbnail.
+func Thumbnailable(mimeType string) bool { return thumbable(mimeType) }
+
+// MakeThumbnail makes the thumbnail of the photo that open reads (called twice: for
+// the size and orientation, then to decode).
+func MakeThumbnail(open func() (io.ReadCloser, error), mimeType string) (Thumbnail, error) {
+	if !thumbable(mimeType) {
+		return Thumbnail{}, ErrNoThumbnail
+	}
+	jpg, w, h, err := thumbnail(open)
+	if err != nil {
+		return Thumbnail{}, err
+	}
+	return Thumbnail{JPEG: jpg, Width: w, Height: h}, nil
+}
+
+// ParseThumbnail reads a kept thumbnail's size and colours. It refuses anything
+// but a JPEG of one or three components no larger than thumbnails are made, so a
+// damaged or foreign file is made again rather than put in a report.
+func ParseThumbnail(jpg []byte) (Thumbnail, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(jpg))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > thumbMaxPx || cfg.Height > thumbMaxPx {
+		return Thumbnail{}, errors.New("report: not a thumbnail")
+	}
+	t := Thumbnail{JPEG: jpg, Width: cfg.Width, Height: cfg.Height}
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		t.Gray = true
+	case color.YCbCrModel:
+	default:
+		return Thumbnail{}, errors.New("report: not a thumbnail")
+	}
+	return t, nil
+}
 
 // thumbable says whether a file's MIME type is worth trying.
 func thumbable(mimeType string) bool {
