@@ -30,6 +30,9 @@ type Config struct {
 	MaxIncidentBytes int64
 	// MaxPackBytes limits an evidence pack uploaded to be checked (/verify); default 4 GB.
 	MaxPackBytes int64
+	// MaxVerifyBytes bounds what one pack check unpacks in all (a ZIP's entries can
+	// inflate to far more than the upload); default twice MaxPackBytes.
+	MaxVerifyBytes int64
 	// SmallN is the statistics small-n threshold.
 	SmallN int
 	// HeaderTimeout bounds how long a client may take to send its request headers
@@ -61,6 +64,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.MaxPackBytes <= 0 {
 		cfg.MaxPackBytes = 4 << 30
+	}
+	if cfg.MaxVerifyBytes <= 0 {
+		cfg.MaxVerifyBytes = 2 * cfg.MaxPackBytes
 	}
 	if cfg.SmallN <= 0 {
 		cfg.SmallN = 30

@@ -93,7 +93,8 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	}
 	defer f.Close()
 	start := time.Now()
-	res, err := report.VerifyPack(f, fh.Size, report.VerifyOptions{})
+	// The upload's size is bounded by limitBody; what its entries inflate to, here.
+	res, err := report.VerifyPack(f, fh.Size, report.VerifyOptions{MaxTotalBytes: s.cfg.MaxVerifyBytes})
 	if err != nil {
 		v.Error = "export.verify.not_zip"
 		return s.render(c, http.StatusUnprocessableEntity, verifyPage(v))

@@ -127,6 +127,10 @@ type VerifyOptions struct {
 	// signature proves only that the pack is as its key's holder made it: compare
 	// the printed fingerprint with the installation's.
 	TrustedFingerprints []string
+	// MaxEntryBytes, MaxTotalBytes and MaxRatio bound the work (verify_limits.go):
+	// one entry's declared size, what the whole check unpacks, and how many times
+	// larger than in the ZIP an entry may be. Zero means the default.
+	MaxEntryBytes, MaxTotalBytes, MaxRatio int64
 }
 
 // SafePackName reports whether a ZIP entry name is a plain relative path: no
@@ -167,6 +171,7 @@ func VerifyPack(r io.ReaderAt, size int64, opt VerifyOptions) (*VerifyResult, er
 		return nil, fmt.Errorf("not a readable ZIP file: %w", err)
 	}
 	res := &VerifyResult{}
+	lim := newLimits(opt)
 	entries := map[string]*zip.File{}
 	var unsafe []FileCheck
 	for _, f := range zr.File {
@@ -183,7 +188,7 @@ func VerifyPack(r io.ReaderAt, size int64, opt VerifyOptions) (*VerifyResult, er
 		}
 		entries[f.Name] = f
 	}
-	sums, sumsErr := readEntry(entries[PackSums], maxSumsBytes)
+	sums, sumsErr := readEntry(lim, entries[PackSums], maxSumsBytes)
 	listed := map[string]string{}
 	var order []string
 	if sumsErr != nil {
@@ -207,7 +212,7 @@ func VerifyPack(r io.ReaderAt, size int64, opt VerifyOptions) (*VerifyResult, er
 		}
 	}
 	for _, name := range order {
-		res.Files = append(res.Files, checkFile(entries[name], name, listed[name]))
+		res.Files = append(res.Files, checkFile(lim, entries[name], name, listed[name]))
 	}
 	var extra []string
 	for name := range entries {
@@ -220,21 +225,31 @@ func VerifyPack(r io.ReaderAt, size int64, opt VerifyOptions) (*VerifyResult, er
 		res.Files = append(res.Files, FileCheck{Name: name, Status: FileExtra})
 	}
 	res.Files = append(res.Files, unsafe...)
-	res.Signature = checkSignature(entries, sums, sumsErr, opt)
-	res.Audit = checkAudit(entries[PackAudit])
+	res.Signature = checkSignature(lim, entries, sums, sumsErr, opt)
+	res.Audit = checkAudit(lim, entries[PackAudit])
 	return res, nil
 }
 
-func readEntry(f *zip.File, max int64) ([]byte, error) {
+func readEntry(lim *limits, f *zip.File, max int64) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("missing")
 	}
-	rc, err := f.Open()
+	if f.UncompressedSize64 > uint64(max) {
+		return nil, errors.New("too large")
+	}
+	rc, err := lim.open(f)
+	var le *limitError
+	if errors.As(err, &le) {
+		return nil, errors.New(le.Detail)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unreadable: %w", err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, max+1))
+	if errors.As(err, &le) {
+		return nil, errors.New(le.Detail)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unreadable: %w", err)
 	}
@@ -244,24 +259,31 @@ func readEntry(f *zip.File, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// checkFile hashes one entry as a stream, whatever its size.
-func checkFile(f *zip.File, name, want string) FileCheck {
+// checkFile hashes one entry as a stream, within the limits.
+func checkFile(lim *limits, f *zip.File, name, want string) FileCheck {
 	c := FileCheck{Name: name, Want: want}
 	if f == nil {
 		c.Status = FileMissing
 		return c
 	}
-	rc, err := f.Open()
-	if err != nil {
-		c.Status, c.Detail = FileUnreadable, err.Error()
+	failed := func(err error) FileCheck {
+		var le *limitError
+		if errors.As(err, &le) {
+			c.Status, c.Detail = le.Status, le.Detail
+		} else {
+			c.Status, c.Detail = FileUnreadable, err.Error()
+		}
 		return c
+	}
+	rc, err := lim.open(f)
+	if err != nil {
+		return failed(err)
 	}
 	defer rc.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, rc); err != nil {
 		// archive/zip reports a CRC mismatch here; the bytes are not what was written.
-		c.Status, c.Detail = FileUnreadable, err.Error()
-		return c
+		return failed(err)
 	}
 	c.Got = hex.EncodeToString(h.Sum(nil))
 	switch {
@@ -275,9 +297,9 @@ func checkFile(f *zip.File, name, want string) FileCheck {
 	return c
 }
 
-func checkSignature(entries map[string]*zip.File, sums []byte, sumsErr error, opt VerifyOptions) SignatureCheck {
+func checkSignature(lim *limits, entries map[string]*zip.File, sums []byte, sumsErr error, opt VerifyOptions) SignatureCheck {
 	var s SignatureCheck
-	pubPEM, err := readEntry(entries[PackPublicKey], 64<<10)
+	pubPEM, err := readEntry(lim, entries[PackPublicKey], 64<<10)
 	if err != nil {
 		s.Problem = &Problem{Code: ProblemKeyMissing, Name: PackPublicKey, Detail: err.Error()}
 		return s
@@ -297,7 +319,7 @@ func checkSignature(entries map[string]*zip.File, sums []byte, sumsErr error, op
 		}
 		s.Trusted = &t
 	}
-	sig, err := readEntry(entries[PackSignature], 1<<10)
+	sig, err := readEntry(lim, entries[PackSignature], 1<<10)
 	switch {
 	case err != nil:
 		s.Problem = &Problem{Code: ProblemSigMissing, Name: PackSignature, Detail: err.Error()}
@@ -316,7 +338,7 @@ func checkSignature(entries map[string]*zip.File, sums []byte, sumsErr error, op
 // checkAudit re-hashes every entry of the extract (ChainVerifier, partial: the
 // extract leaves out entries of other things) and, where two entries are
 // neighbours in the full log (consecutive ids), checks the link between them too.
-func checkAudit(f *zip.File) AuditCheck {
+func checkAudit(lim *limits, f *zip.File) AuditCheck {
 	var a AuditCheck
 	fail := func(code string, line int, id int64, detail string) AuditCheck {
 		a.EntryID = id
@@ -326,7 +348,7 @@ func checkAudit(f *zip.File) AuditCheck {
 	if f == nil {
 		return fail(ProblemAuditMissing, 0, 0, "")
 	}
-	rc, err := f.Open()
+	rc, err := lim.open(f)
 	if err != nil {
 		return fail(ProblemAuditMissing, 0, 0, err.Error())
 	}
@@ -359,7 +381,10 @@ func checkAudit(f *zip.File) AuditCheck {
 		prev = e
 		a.Entries++
 	}
-	if err := sc.Err(); err != nil {
+	var le *limitError
+	if err := sc.Err(); errors.As(err, &le) {
+		return fail(ProblemAuditMissing, 0, 0, le.Error())
+	} else if err != nil {
 		return fail(ProblemAuditJSON, line+1, 0, err.Error())
 	}
 	a.Valid = true
