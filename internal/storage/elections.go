@@ -65,7 +65,7 @@ func scanElection(sc scanner) (report.Election, error) {
 
 // ElectionByCode finds an election.
 func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Election, error) {
-	e, err := scanElection(s.ro.QueryRowContext(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
+	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}
@@ -77,7 +77,7 @@ func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Electio
 
 // Election finds an election by id.
 func (s *Store) Election(ctx context.Context, id int64) (report.Election, error) {
-	e, err := scanElection(s.ro.QueryRowContext(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE id = ?", id))
+	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}

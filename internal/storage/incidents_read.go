@@ -127,7 +127,7 @@ func boolInt(b bool) int {
 
 // Incident returns one incident, with report.ErrNotFound when it does not exist.
 func (s *Store) Incident(ctx context.Context, id int64) (report.Incident, error) {
-	row := s.ro.QueryRowContext(ctx, "SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.id = ?", id)
+	row := s.readRow(ctx, "SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.id = ?", id)
 	in, err := scanIncident(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, report.ErrNotFound

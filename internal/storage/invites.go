@@ -57,7 +57,7 @@ func (s *Store) InviteByToken(ctx context.Context, token string) (Invite, error)
 	var inv Invite
 	var expires string
 	var used sql.NullString
-	err := s.ro.QueryRowContext(ctx, `SELECT role, region_code, COALESCE(observer_id, 0), COALESCE(created_by, 0), expires_at, used_at
+	err := s.readRow(ctx, `SELECT role, region_code, COALESCE(observer_id, 0), COALESCE(created_by, 0), expires_at, used_at
 		FROM invites WHERE token_hash = ?`, HashToken(token)).Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &inv.CreatedBy, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return inv, ErrInviteUsed

@@ -78,7 +78,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
 	}
 	id, _ = res.LastInsertId()
-	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAudit(o)); err != nil {
+	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAuditJSON(o, answers, protocol)); err != nil {
 		return 0, false, err
 	}
 	w.tx.Touch(o.StationID)
@@ -226,7 +226,7 @@ func observationLocked(tx *Tx, id int64) (bool, error) {
 
 // Observation returns one observation with its station.
 func (s *Store) Observation(ctx context.Context, id int64) (report.Observation, error) {
-	ob, err := scanObservation(s.ro.QueryRowContext(ctx, "SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
+	ob, err := scanObservation(s.readRow(ctx, "SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ob, report.ErrNotFound
 	}
@@ -303,6 +303,12 @@ func observationJSON(o report.Observation) (answers string, protocol any) {
 // the pseudonymous observer code and never a name.
 func observationAudit(o report.Observation) string {
 	answers, protocol := observationJSON(o)
+	return observationAuditJSON(o, answers, protocol)
+}
+
+// observationAuditJSON is observationAudit with the answers and protocol already
+// encoded (by observationJSON) for the row.
+func observationAuditJSON(o report.Observation, answers string, protocol any) string {
 	v := map[string]any{
 		"client_id": o.ClientID, "station_id": o.StationID, "station": o.Station.Code, "phase": o.Phase,
 		"observer": o.ObserverCode, "arrived_at": fmtTimePtr(o.ArrivedAt), "left_at": fmtTimePtr(o.LeftAt),

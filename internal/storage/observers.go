@@ -72,7 +72,7 @@ func contactAAD(observerID int64) []byte {
 func (s *Store) ObserverContact(ctx context.Context, observerID int64) (report.ObserverContact, error) {
 	var c report.ObserverContact
 	var sealed []byte
-	err := s.ro.QueryRowContext(ctx, "SELECT sealed FROM observer_contacts WHERE observer_id = ?", observerID).Scan(&sealed)
+	err := s.readRow(ctx, "SELECT sealed FROM observer_contacts WHERE observer_id = ?", observerID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, report.ErrNotFound
 	}
@@ -89,7 +89,7 @@ func (s *Store) ObserverContact(ctx context.Context, observerID int64) (report.O
 // ObserverByCode finds a pseudonymous observer.
 func (s *Store) ObserverByCode(ctx context.Context, code string) (report.Observer, error) {
 	var o report.Observer
-	err := s.ro.QueryRowContext(ctx, "SELECT id, code, region_code FROM observers WHERE code = ?", code).Scan(&o.ID, &o.Code, &o.RegionCode)
+	err := s.readRow(ctx, "SELECT id, code, region_code FROM observers WHERE code = ?", code).Scan(&o.ID, &o.Code, &o.RegionCode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, report.ErrNotFound
 	}

@@ -48,6 +48,7 @@ type Store struct {
 	now     func() time.Time
 	sealer  *sealer
 	schemas schemaCache
+	reads   readStmts
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -271,6 +272,7 @@ func (s *Store) Close() error {
 	}
 	var errs []error
 	if s.ro != nil {
+		s.reads.close()
 		errs = append(errs, s.ro.Close())
 	}
 	errs = append(errs, s.rw.Close())

@@ -72,7 +72,7 @@ func (s *Store) Roster(ctx context.Context, f RosterFilter) ([]RosterEntry, erro
 // Observer returns a pseudonymous observer.
 func (s *Store) Observer(ctx context.Context, id int64) (report.Observer, error) {
 	var o report.Observer
-	err := s.ro.QueryRowContext(ctx, "SELECT id, code, region_code FROM observers WHERE id = ?", id).Scan(&o.ID, &o.Code, &o.RegionCode)
+	err := s.readRow(ctx, "SELECT id, code, region_code FROM observers WHERE id = ?", id).Scan(&o.ID, &o.Code, &o.RegionCode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, report.ErrNotFound
 	}

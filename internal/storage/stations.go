@@ -70,12 +70,12 @@ func oneStation(row *sql.Row, what string) (report.Station, error) {
 
 // Station returns one station (report.ErrNotFound when there is none).
 func (s *Store) Station(ctx context.Context, id int64) (report.Station, error) {
-	return oneStation(s.ro.QueryRowContext(ctx, "SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
+	return oneStation(s.readRow(ctx, "SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
 }
 
 // StationByCode finds a station of an election by its exact code.
 func (s *Store) StationByCode(ctx context.Context, electionID int64, code string) (report.Station, error) {
-	return oneStation(s.ro.QueryRowContext(ctx, "SELECT "+stationColumns+" "+stationJoins+
+	return oneStation(s.readRow(ctx, "SELECT "+stationColumns+" "+stationJoins+
 		" WHERE s.election_id = ? AND s.code = ?", electionID, code), code)
 }
 
@@ -199,7 +199,7 @@ func (s *Store) Regions(ctx context.Context, electionID int64) ([]report.Region,
 // RegionByCode finds a region of an election.
 func (s *Store) RegionByCode(ctx context.Context, electionID int64, code string) (report.Region, error) {
 	var r report.Region
-	err := s.ro.QueryRowContext(ctx, "SELECT id, election_id, code, name FROM regions WHERE election_id = ? AND code = ?",
+	err := s.readRow(ctx, "SELECT id, election_id, code, name FROM regions WHERE election_id = ? AND code = ?",
 		electionID, code).Scan(&r.ID, &r.ElectionID, &r.Code, &r.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, report.ErrNotFound
@@ -269,7 +269,7 @@ type StationCounts struct {
 // CountStations counts an election's regions, districts and stations.
 func (s *Store) CountStations(ctx context.Context, electionID int64) (StationCounts, error) {
 	var c StationCounts
-	err := s.ro.QueryRowContext(ctx, `SELECT
+	err := s.readRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM regions WHERE election_id = ?1),
 		(SELECT COUNT(*) FROM districts d JOIN regions r ON r.id = d.region_id WHERE r.election_id = ?1),
 		(SELECT COUNT(*) FROM stations WHERE election_id = ?1),

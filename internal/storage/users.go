@@ -112,7 +112,7 @@ func actorName(u report.User) string {
 
 // User returns one account.
 func (s *Store) User(ctx context.Context, id int64) (report.User, error) {
-	u, err := scanUser(s.ro.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, report.ErrNotFound
 	}
@@ -141,7 +141,7 @@ func (s *Store) Users(ctx context.Context) ([]report.User, error) {
 // login or password alike, taking the same time for both.
 func (s *Store) Authenticate(ctx context.Context, login, password string) (report.User, error) {
 	var hash string
-	row := s.ro.QueryRowContext(ctx, "SELECT "+userColumns+", password_hash FROM users WHERE login = ?", login)
+	row := s.readRow(ctx, "SELECT "+userColumns+", password_hash FROM users WHERE login = ?", login)
 	var u report.User
 	var created string
 	var disabled sql.NullString
@@ -167,7 +167,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (repor
 // HasAdmin reports whether any admin account exists.
 func (s *Store) HasAdmin(ctx context.Context) (bool, error) {
 	var n int
-	err := s.ro.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").Scan(&n)
+	err := s.readRow(ctx, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").Scan(&n)
 	return n > 0, err
 }
 
@@ -204,7 +204,7 @@ func (s *Store) SessionByCookie(ctx context.Context, cookie string) (Session, er
 	var expires string
 	var uid int64
 	var mfa int
-	err := s.ro.QueryRowContext(ctx, `SELECT id, user_id, csrf, expires_at, mfa_ok FROM sessions
+	err := s.readRow(ctx, `SELECT id, user_id, csrf, expires_at, mfa_ok FROM sessions
 		WHERE id = ? AND revoked_at IS NULL`, HashToken(cookie)).Scan(&sess.ID, &uid, &sess.CSRF, &expires, &mfa)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, report.ErrNotFound
@@ -254,24 +254,21 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.U
 
 // UserByAPIToken finds the account of a Bearer token.
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	var uid int64
-	err := s.ro.QueryRowContext(ctx, "SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", HashToken(token)).Scan(&uid)
-	if errors.Is(err, sql.ErrNoRows) {
+	// One statement for the token and its account: every API call makes it.
+	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
+		WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, HashToken(token)))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
 		return report.User{}, report.ErrNotFound
 	}
 	if err != nil {
 		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
 	}
-	u, err := s.User(ctx, uid)
-	if err == nil && u.DisabledAt != nil {
-		return report.User{}, report.ErrNotFound
-	}
-	return u, err
+	return u, nil
 }
 
 // UserByLogin finds an account by login.
 func (s *Store) UserByLogin(ctx context.Context, login string) (report.User, error) {
-	u, err := scanUser(s.ro.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
+	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, report.ErrNotFound
 	}
