@@ -15,9 +15,17 @@ import (
 // not answer it), one per protocol figure (blank when not recorded), the votes as
 // code=count pairs separated by ';', notes and times.
 func ObservationColumns(includeContacts bool) []string {
+	return observationColumns(includeContacts, nil)
+}
+
+// observationColumns puts the election's custom questions after the standard ones.
+func observationColumns(includeContacts bool, custom []Question) []string {
 	cols := []string{"id", "election", "station", "station_name", "region", "district", "phase",
 		"observer", "arrived_at", "left_at", "assessment"}
 	for _, q := range Questions {
+		cols = append(cols, q.Code)
+	}
+	for _, q := range custom {
 		cols = append(cols, q.Code)
 	}
 	cols = append(cols, ProtocolFigures...)
@@ -36,20 +44,27 @@ type ObservationRecord struct {
 
 // ObservationCSVWriter writes observations as CSV, one row at a time.
 type ObservationCSVWriter struct {
-	opt ExportOptions
-	bw  *bufio.Writer
-	cw  *csv.Writer
-	row []string
+	opt    ExportOptions
+	custom []Question
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	row    []string
 }
 
 // NewObservationCSV writes the byte-order mark and the header row.
 func NewObservationCSV(w io.Writer, opt ExportOptions) (*ObservationCSVWriter, error) {
+	return NewObservationCSVWith(w, opt, nil)
+}
+
+// NewObservationCSVWith is NewObservationCSV with a column for each of the
+// election's custom questions too, after the standard ones.
+func NewObservationCSVWith(w io.Writer, opt ExportOptions, custom []Question) (*ObservationCSVWriter, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(UTF8BOM); err != nil {
 		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
 	}
-	c := &ObservationCSVWriter{opt: opt, bw: bw, cw: csv.NewWriter(bw)}
-	if err := c.cw.Write(ObservationColumns(opt.IncludeContacts)); err != nil {
+	c := &ObservationCSVWriter{opt: opt, custom: custom, bw: bw, cw: csv.NewWriter(bw)}
+	if err := c.cw.Write(observationColumns(opt.IncludeContacts, custom)); err != nil {
 		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
 	}
 	return c, nil
@@ -79,6 +94,9 @@ func (c *ObservationCSVWriter) Write(rec ObservationRecord) error {
 		string(o.Phase), o.ObserverCode, localTimePtr(o.ArrivedAt, st), localTimePtr(o.LeftAt, st),
 		string(o.Assessment))
 	for _, q := range Questions {
+		c.row = append(c.row, string(o.Answers[q.Code]))
+	}
+	for _, q := range c.custom {
 		c.row = append(c.row, string(o.Answers[q.Code]))
 	}
 	for _, f := range ProtocolFigures {

@@ -86,6 +86,9 @@ type PackOptions struct {
 	// ThumbnailsPerIncident caps the pictures of one incident (default 6).
 	MaxThumbnailBytes     int64
 	ThumbnailsPerIncident int
+	// Schema is the election's checklists: each custom question gets a column of
+	// observations.csv (nil: the standard questions only).
+	Schema *StatsSchema
 	// TempDir is where the report is laid out before it goes into the ZIP
 	// (default: the system's temporary folder).
 	TempDir string
@@ -286,7 +289,7 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 		return sum, err
 	}
 	if _, err := p.entry(PackObservations, true, func(w io.Writer) error {
-		c, err := NewObservationCSV(w, eopt)
+		c, err := NewObservationCSVWith(w, eopt, customQuestions(opt.Schema))
 		if err != nil {
 			return err
 		}
@@ -353,4 +356,26 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}
 	sum.Bytes = cw.n
 	return sum, nil
+}
+
+// customQuestions lists the schema's questions that are not standard, phase by
+// phase in form order.
+func customQuestions(schema *StatsSchema) []Question {
+	if schema == nil {
+		return nil
+	}
+	standard := make(map[string]bool, len(Questions))
+	for _, q := range Questions {
+		standard[q.Code] = true
+	}
+	var out []Question
+	for _, p := range Phases {
+		for _, q := range schema.Checklist(p).Questions {
+			if !standard[q.Code] {
+				standard[q.Code] = true
+				out = append(out, q)
+			}
+		}
+	}
+	return out
 }

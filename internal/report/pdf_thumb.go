@@ -74,6 +74,10 @@ func MakeThumbnail(open func() (io.ReadCloser, error), mimeType string) (Thumbna
 // but a JPEG of one or three components no larger than thumbnails are made, so a
 // damaged or foreign file is made again rather than put in a report.
 func ParseThumbnail(jpg []byte) (Thumbnail, error) {
+	// A file cut short by a crash lacks the end marker; its header alone would pass.
+	if !bytes.HasSuffix(jpg, []byte{0xFF, 0xD9}) {
+		return Thumbnail{}, errors.New("report: not a thumbnail")
+	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(jpg))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > thumbMaxPx || cfg.Height > thumbMaxPx {
 		return Thumbnail{}, errors.New("report: not a thumbnail")

@@ -141,6 +141,9 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	if err != nil {
 		return report.Evidence{}, false, err
 	}
+	if created {
+		s.thumbnailLater(ev) // after the commit: the file is durable and recorded
+	}
 	return ev, created, nil
 }
 

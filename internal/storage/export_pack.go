@@ -46,6 +46,17 @@ func (s *Store) WriteEvidencePack(ctx context.Context, w io.Writer, actor report
 		return report.PackSummary{}, err
 	}
 	opt.AuditEntryIDs = ids
+	if opt.Schema == nil {
+		schema, err := s.StatsSchema(ctx, opt.Election.ID)
+		if err != nil {
+			return report.PackSummary{}, err
+		}
+		opt.Schema = &schema
+	}
+	if opt.TempDir == "" {
+		// Beside the evidence rather than in a temporary folder that may be in memory.
+		opt.TempDir = s.dataDir
+	}
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
 		return report.PackSummary{}, err

@@ -381,3 +381,38 @@ func TestPackFileNameOfStore(t *testing.T) {
 		t.Fatalf("file name %s, want %s…Z.zip", sum.FileName, want[:len(want)-4])
 	}
 }
+
+func TestEvidencePackObservationsHaveCustomQuestions(t *testing.T) {
+	s := openTest(t)
+	f := newPackFixture(t, s)
+	err := s.Write(context.Background(), func(tx *Tx) error {
+		if _, err := tx.Exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
+			VALUES (?, 'count_extra_seals', 'counting', 'yes', '', '', '{}', 99)`, f.election.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE observations SET answers = json_set(answers, '$.count_extra_seals', 'yes') WHERE station_id = ?`, f.stationA)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := makePack(t, f, almatyOptions(t, f, "en"))
+	files, _ := unzip(t, b)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(files["observations.csv"], []byte("\uFEFF")))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("observations.csv: %d rows, %v", len(rows), err)
+	}
+	last := report.Questions[len(report.Questions)-1].Code
+	col := -1
+	for i, c := range rows[0] {
+		if c == "count_extra_seals" {
+			col = i
+		}
+	}
+	if col < 1 || rows[0][col-1] != last {
+		t.Fatalf("the custom question is not a column after the standard ones: %v", rows[0])
+	}
+	if rows[1][col] != "yes" {
+		t.Fatalf("the custom answer is %q", rows[1][col])
+	}
+}

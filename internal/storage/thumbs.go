@@ -1,0 +1,133 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// The photo thumbnails of report.pdf are made once per evidence file, not once per
+// pack: decoding photos was most of a pack's work. They are derived files, kept
+// under <data>/thumbs/<aa>/<sha256>.jpg by the original's SHA-256 (never evidence,
+// and they may be deleted at any time: they are made again when wanted). A file
+// that has none (HEIC, damaged, too large) is remembered by an empty
+// <sha256>.none, so packs do not try it again.
+//
+// They are made in the background when a photo is stored, if RunThumbnails runs
+// (the server runs it), and otherwise by the first pack that wants them.
+
+func (s *Store) thumbPath(sha, ext string) string {
+	return filepath.Join(s.dataDir, "thumbs", sha[:2], sha+ext)
+}
+
+// Thumbnail returns the report thumbnail of an evidence file, making and keeping it
+// on first use; report.ErrNoThumbnail for a file that has none.
+func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbnail, error) {
+	if !validSHA(e.SHA256) {
+		return report.Thumbnail{}, fmt.Errorf("store: %q is not a SHA-256", e.SHA256)
+	}
+	if !report.Thumbnailable(e.MIME) {
+		return report.Thumbnail{}, report.ErrNoThumbnail
+	}
+	path := s.thumbPath(e.SHA256, ".jpg")
+	if b, err := os.ReadFile(path); err == nil {
+		if t, err := report.ParseThumbnail(b); err == nil {
+			return t, nil
+		}
+		// Damaged (a crash while it was written): made again below.
+	}
+	none := s.thumbPath(e.SHA256, ".none")
+	if _, err := os.Stat(none); err == nil {
+		return report.Thumbnail{}, report.ErrNoThumbnail
+	}
+	if err := ctx.Err(); err != nil {
+		return report.Thumbnail{}, err
+	}
+	t, err := report.MakeThumbnail(func() (io.ReadCloser, error) { return s.OpenBlob(e.SHA256) }, e.MIME)
+	if errors.Is(err, report.ErrNoThumbnail) {
+		if err := s.keepDerived(none, nil); err != nil {
+			slog.Warn("store: unable to remember a file without thumbnail", "sha256", e.SHA256, "err", err)
+		}
+		return t, err
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: unable to make the thumbnail of %s: %w", e.SHA256, err)
+	}
+	// Not keeping it costs only the time to make it again.
+	if err := s.keepDerived(path, t.JPEG); err != nil {
+		slog.Warn("store: unable to keep a thumbnail", "sha256", e.SHA256, "err", err)
+	}
+	return t, nil
+}
+
+// keepDerived writes a derived file whole or not at all (a temporary file renamed).
+// Not synced: a file lost or cut short by a crash is made again.
+func (s *Store) keepDerived(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".thumb-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// Thumbnail gives a pack the store's kept thumbnails (report.ThumbnailSource).
+// Thumbnails depend only on the file's bytes, so they need no snapshot.
+func (p *Snapshot) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbnail, error) {
+	return p.s.Thumbnail(ctx, e)
+}
+
+// thumbQueues holds the queue of each store whose RunThumbnails runs.
+var thumbQueues sync.Map // *Store → chan report.Evidence
+
+// RunThumbnails makes the thumbnails of photos as they are stored, one at a time
+// (a core at most), until ctx ends. Uploads only queue them: the answer to an
+// upload does not wait. What the queue cannot hold is made by the first pack.
+func (s *Store) RunThumbnails(ctx context.Context) {
+	q := make(chan report.Evidence, 256)
+	if _, running := thumbQueues.LoadOrStore(s, q); running {
+		return
+	}
+	defer thumbQueues.Delete(s)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-q:
+			if _, err := s.Thumbnail(ctx, e); err != nil && !errors.Is(err, report.ErrNoThumbnail) && ctx.Err() == nil {
+				slog.Warn("store: unable to make a thumbnail", "sha256", e.SHA256, "err", err)
+			}
+		}
+	}
+}
+
+// thumbnailLater queues a file just stored for RunThumbnails, if it runs.
+func (s *Store) thumbnailLater(e report.Evidence) {
+	if !report.Thumbnailable(e.MIME) {
+		return
+	}
+	if q, ok := thumbQueues.Load(s); ok {
+		select {
+		case q.(chan report.Evidence) <- e:
+		default: // full: the first pack makes it
+		}
+	}
+}
