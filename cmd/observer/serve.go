@@ -72,6 +72,11 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	if err != nil {
 		return err
 	}
+	// Photos' report thumbnails are made in the background as they are stored.
+	thumbCtx, stopThumbs := context.WithCancel(ctx)
+	thumbsDone := make(chan struct{})
+	go func() { store.RunThumbnails(thumbCtx); close(thumbsDone) }()
+	defer func() { stopThumbs(); <-thumbsDone }()
 	return srv.Run(ctx, *o.addr, func(addr net.Addr) {
 		fmt.Fprintf(e.stdout, "Observer is running at %s (database %s)\n", base, store.Path())
 		if link != "" {
