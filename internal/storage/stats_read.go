@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -167,7 +166,7 @@ func (tl *tallier) readObservations(ctx context.Context, tx *sql.Tx, electionID 
 		var proto *report.Protocol
 		if cl.Phase == report.PhaseCounting && len(protoJ) > 0 && string(protoJ) != "null" {
 			proto = &report.Protocol{}
-			if err := json.Unmarshal(protoJ, proto); err != nil {
+			if err := parseProtocol(protoJ, proto); err != nil {
 				return fmt.Errorf("store: observation %d has an unreadable protocol: %w", id, err)
 			}
 		}
