@@ -90,7 +90,7 @@ func StationByCodeTx(tx *Tx, electionID int64, code string) (report.Station, err
 func (s *Store) AssignedStations(ctx context.Context, observerID, electionID int64) ([]report.Station, error) {
 	// CROSS JOIN keeps SQLite from walking the election's stations to find a handful:
 	// an observer's assignments come first, by the assignments' primary key.
-	return queryStations(ctx, s.ro, "SELECT "+stationColumns+` FROM assignments a
+	return queryStations(ctx, preparedReads{s}, "SELECT "+stationColumns+` FROM assignments a
 		CROSS JOIN stations s ON s.id = a.station_id
 		JOIN regions r ON r.id = s.region_id
 		LEFT JOIN districts d ON d.id = s.district_id
