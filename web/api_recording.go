@@ -83,7 +83,7 @@ func (s *Server) apiPostObservation(c echo.Context) error {
 		return saveErrorJSON(c, fe)
 	}
 	o.ElectionID = el.ID
-	if fe, err := s.apiStationScope(c, el.ID, o.Station.Code); err != nil {
+	if fe, err := s.apiRecordScope(c, el.ID, o.Station.Code, o.ObserverCode, 0); err != nil {
 		return err
 	} else if fe != nil {
 		return saveErrorJSON(c, fe)
@@ -109,7 +109,7 @@ func (s *Server) apiPostIncident(c echo.Context) error {
 		return saveErrorJSON(c, fe)
 	}
 	in.ElectionID = el.ID
-	if fe, err := s.apiStationScope(c, el.ID, in.Station.Code); err != nil {
+	if fe, err := s.apiRecordScope(c, el.ID, in.Station.Code, "", in.ObservationID); err != nil {
 		return err
 	} else if fe != nil {
 		return saveErrorJSON(c, fe)
@@ -119,19 +119,6 @@ func (s *Server) apiPostIncident(c echo.Context) error {
 		return saveErrorJSON(c, err)
 	}
 	return savedJSON(c, id, created)
-}
-
-// apiStationScope refuses, as the forms do (resolveStation), a station outside a
-// region-limited coordinator's region: to them it is an unknown station.
-func (s *Server) apiStationScope(c echo.Context, electionID int64, code string) (report.FieldErrors, error) {
-	if scopeRegion(state(c).user) == "" || code == "" {
-		return nil, nil
-	}
-	_, err := s.resolveStation(c, electionID, code)
-	if errors.Is(err, report.ErrNotFound) {
-		return report.FieldErrors{{Field: "station", Code: report.CodeUnknownStation}}, nil
-	}
-	return nil, err
 }
 
 // apiPageSize bounds the incident list's pages.
