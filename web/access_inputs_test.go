@@ -214,6 +214,18 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(string) request {
 			return request{params: id(fx.h.user(report.RoleCoordinator, "gone-"+n(), regionA).ID)}
 		}
+	case "POST /admin/users/:id/enable":
+		// Refused: a disabled account, which would be enabled (made here, before any
+		// snapshot; refusals leave it disabled). Allowed: a fresh disabled account each.
+		disabled := func() int64 {
+			u := fx.h.user(report.RoleCoordinator, "off-"+n(), regionA)
+			if err := fx.h.store.DisableUser(context.Background(), u.ID, fx.users[actAdmin]); err != nil {
+				fx.t.Fatal(err)
+			}
+			return u.ID
+		}
+		in.deny = fixed(request{params: id(disabled())})
+		in.allow = func(string) request { return request{params: id(disabled())} }
 	case "POST /observers/invite":
 		in.deny = fixed(request{form: url.Values{"code": {"OBS-DENY"}, "stations": {stationA}}})
 		in.allow = func(a string) request {

@@ -82,6 +82,7 @@ var accessTable = map[string]expect{
 	"GET /admin/users":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"POST /admin/invites":                   {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"POST /admin/users/:id/disable":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/users/:id/enable":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/audit":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 
 	"GET /export":            {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},

@@ -15,7 +15,7 @@ import (
 )
 
 // The administrator's pages: elections, their station lists and observer rosters
-// (CSV imports), and accounts (invitations, disabling).
+// (CSV imports), and accounts (invitations, disabling and enabling again).
 
 func (s *Server) adminRoutes() {
 	s.handle(http.MethodGet, "/admin", admins, s.adminHome)
@@ -26,6 +26,7 @@ func (s *Server) adminRoutes() {
 	s.handle(http.MethodGet, "/admin/users", admins, s.adminUsers)
 	s.handle(http.MethodPost, "/admin/invites", admins, s.adminInvite)
 	s.handle(http.MethodPost, "/admin/users/:id/disable", admins, s.adminDisableUser)
+	s.handle(http.MethodPost, "/admin/users/:id/enable", admins, s.adminEnableUser)
 }
 
 // electionForm is the "new election" form with what was typed and what is wrong.

@@ -102,3 +102,20 @@ func (s *Server) adminDisableUser(c echo.Context) error {
 	s.flash(c, "admin.user_disabled")
 	return seeOther(c, "/admin/users")
 }
+
+// adminEnableUser lets a disabled account sign in again. The sessions and tokens
+// disabling revoked stay revoked (storage.EnableUser): the user signs in afresh.
+func (s *Server) adminEnableUser(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	changed, err := s.store.EnableUser(c.Request().Context(), id, *state(c).user)
+	if err != nil {
+		return err
+	}
+	if changed {
+		s.flash(c, "admin.user_enabled")
+	}
+	return seeOther(c, "/admin/users")
+}
