@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"time"
@@ -198,6 +199,11 @@ type packZip struct {
 	zw   *zip.Writer
 	at   time.Time
 	sums bytes.Buffer
+	// for copyEntry
+	buf      []byte
+	hash     hash.Hash
+	hashIn   chan []byte
+	hashDone chan struct{}
 }
 
 func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error) (string, error) {
@@ -219,6 +225,62 @@ func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error)
 	return sum, nil
 }
 
+// copyEntry adds an entry holding what r reads, and returns its SHA-256 and size.
+// The bytes are hashed on another core while they are written (and CRC'd) on
+// this one: hashing and writing are each about as costly as reading.
+func (p *packZip) copyEntry(name string, deflate bool, r io.Reader) (string, int64, error) {
+	hdr := &zip.FileHeader{Name: name, Method: zip.Store, Modified: p.at}
+	if deflate {
+		hdr.Method = zip.Deflate
+	}
+	hdr.SetMode(0o644)
+	zf, err := p.zw.CreateHeader(hdr)
+	if err != nil {
+		return "", 0, fmt.Errorf("report: unable to add %s to the pack: %w", name, err)
+	}
+	if p.hashIn == nil {
+		p.hash, p.hashIn, p.hashDone = sha256.New(), make(chan []byte), make(chan struct{})
+		p.buf = make([]byte, 1<<20)
+		go func(h hash.Hash, in <-chan []byte, done chan<- struct{}) {
+			for b := range in {
+				h.Write(b)
+				done <- struct{}{}
+			}
+		}(p.hash, p.hashIn, p.hashDone)
+	}
+	p.hash.Reset()
+	var n int64
+	for {
+		k, rerr := io.ReadFull(r, p.buf)
+		if k > 0 {
+			p.hashIn <- p.buf[:k]
+			_, werr := zf.Write(p.buf[:k])
+			<-p.hashDone
+			n += int64(k)
+			if werr != nil {
+				return "", n, fmt.Errorf("report: unable to write %s: %w", name, werr)
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return "", n, fmt.Errorf("report: unable to write %s: %w", name, rerr)
+		}
+	}
+	sum := hex.EncodeToString(p.hash.Sum(nil))
+	fmt.Fprintf(&p.sums, "%s  %s\n", sum, name)
+	return sum, n, nil
+}
+
+// close stops the hashing goroutine.
+func (p *packZip) close() {
+	if p.hashIn != nil {
+		close(p.hashIn)
+		p.hashIn = nil
+	}
+}
+
 func (p *packZip) bytesEntry(name string, deflate bool, b []byte) error {
 	_, err := p.entry(name, deflate, func(w io.Writer) error { _, err := w.Write(b); return err })
 	return err
@@ -237,6 +299,7 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}
 	cw := &countingWriter{w: w}
 	p := &packZip{zw: zip.NewWriter(cw), at: opt.CreatedAt}
+	defer p.close()
 	contacts := newContactCache(src, opt.IncludeContacts)
 	sel := newAuditSelection(opt.AuditEntryIDs)
 

@@ -4,16 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 )
 
-// eachRecord streams the scope's incidents with their evidence and contact.
-func eachRecord(ctx context.Context, src PackSource, f IncidentFilter, contacts *contactCache, fn func(IncidentRecord) error) error {
+// IncidentEvidenceSource is a PackSource that reads the scope's incidents with
+// their evidence in one pass, rather than with a query per incident in each of
+// the pack's four readings (report, CSV, JSON, evidence).
+type IncidentEvidenceSource interface {
+	EachIncidentEvidence(ctx context.Context, f IncidentFilter, fn func(Incident, []Evidence) error) error
+}
+
+func eachIncidentEvidence(ctx context.Context, src PackSource, f IncidentFilter, fn func(Incident, []Evidence) error) error {
+	if s, ok := src.(IncidentEvidenceSource); ok {
+		return s.EachIncidentEvidence(ctx, f, fn)
+	}
 	return src.EachIncident(ctx, f, func(in Incident) error {
 		ev, err := src.EvidenceOf(ctx, in.ID)
 		if err != nil {
 			return err
 		}
+		return fn(in, ev)
+	})
+}
+
+// eachRecord streams the scope's incidents with their evidence and contact.
+func eachRecord(ctx context.Context, src PackSource, f IncidentFilter, contacts *contactCache, fn func(IncidentRecord) error) error {
+	return eachIncidentEvidence(ctx, src, f, func(in Incident, ev []Evidence) error {
 		ct, err := contacts.of(ctx, in.ObserverID)
 		if err != nil {
 			return err
@@ -26,31 +41,21 @@ func eachRecord(ctx context.Context, src PackSource, f IncidentFilter, contacts 
 // the bytes still have the SHA-256 they were stored under: a pack must never carry
 // a damaged file under an intact file's name.
 func writeEvidence(ctx context.Context, p *packZip, src PackSource, opt PackOptions, sel *auditSelection, sum *PackSummary) error {
-	buf := make([]byte, 1<<20)
-	return src.EachIncident(ctx, opt.Scope.Filter, func(in Incident) error {
+	return eachIncidentEvidence(ctx, src, opt.Scope.Filter, func(in Incident, ev []Evidence) error {
 		sel.incidents[in.ID] = true
 		sum.Incidents++
-		ev, err := src.EvidenceOf(ctx, in.ID)
-		if err != nil {
-			return err
-		}
 		for _, e := range ev {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			sel.addEvidence(e)
-			name := EvidencePath(e)
-			got, err := p.entry(name, compressible(e.MIME), func(w io.Writer) error {
-				f, err := src.OpenBlob(e.SHA256)
-				if err != nil {
-					return fmt.Errorf("evidence file %s of incident %d is not readable: %w", e.SHA256, in.ID, err)
-				}
-				defer f.Close()
-				// The struct hides WriterTo, so the copy uses the large buffer.
-				n, err := io.CopyBuffer(w, struct{ io.Reader }{f}, buf)
-				sum.EvidenceBytes += n
-				return err
-			})
+			f, err := src.OpenBlob(e.SHA256)
+			if err != nil {
+				return fmt.Errorf("report: evidence file %s of incident %d is not readable: %w", e.SHA256, in.ID, err)
+			}
+			got, n, err := p.copyEntry(EvidencePath(e), compressible(e.MIME), f)
+			f.Close()
+			sum.EvidenceBytes += n
 			if err != nil {
 				return err
 			}

@@ -190,3 +190,47 @@ func (s *Store) recordExport(ctx context.Context, actor report.User, electionID 
 	}
 	return ids, nil
 }
+
+// EachIncidentEvidence streams the incidents matching f, oldest first, each with
+// its files (report.IncidentEvidenceSource): two queries read side by side
+// instead of one query per incident.
+func (p *Snapshot) EachIncidentEvidence(ctx context.Context, f report.IncidentFilter, fn func(report.Incident, []report.Evidence) error) error {
+	f.BeforeID, f.Limit = 0, 0
+	where, args := incidentWhere(f)
+	rows, err := p.tx.QueryContext(ctx, "SELECT "+evidenceColumns+" FROM evidence WHERE incident_id IN (SELECT i.id "+incidentJoins+where+
+		") ORDER BY incident_id, id", args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to list evidence: %w", err)
+	}
+	defer rows.Close()
+	var next *report.Evidence // read ahead: the first file of a later incident
+	var ev []report.Evidence
+	err = p.EachIncident(ctx, f, func(in report.Incident) error {
+		ev = ev[:0]
+		for {
+			if next == nil {
+				if !rows.Next() {
+					if err := rows.Err(); err != nil {
+						return fmt.Errorf("store: unable to list evidence: %w", err)
+					}
+					break
+				}
+				e, err := scanEvidence(rows)
+				if err != nil {
+					return fmt.Errorf("store: unable to read evidence: %w", err)
+				}
+				next = &e
+			}
+			if next.IncidentID > in.ID {
+				break
+			}
+			if next.IncidentID == in.ID {
+				ev = append(ev, *next)
+			}
+			next = nil
+		}
+		// A copy: fn may keep the slice (the report's pipeline holds a few incidents).
+		return fn(in, append([]report.Evidence(nil), ev...))
+	})
+	return err
+}
