@@ -220,3 +220,48 @@ func slicesContainsName(raws []rawEntry, name string) bool {
 	}
 	return false
 }
+
+// FuzzVerifyDeclaredSize gives one entry any declared size over its real data,
+// stored or deflated: verification must never pass an entry whose header lies,
+// must name the lie, and must refuse what declares more than one file may have.
+func FuzzVerifyDeclaredSize(f *testing.F) {
+	f.Add(uint64(0), false, []byte("x"))
+	f.Add(uint64(11), true, []byte("hello world"))
+	f.Add(uint64(3), true, []byte("hello world"))
+	f.Add(uint64(1)<<40, true, []byte{})
+	f.Add(uint64(2<<20), false, bytes.Repeat([]byte{0}, 1000))
+	f.Fuzz(func(t *testing.T, declared uint64, deflate bool, data []byte) {
+		payload, method := data, zip.Store
+		if deflate {
+			var b bytes.Buffer
+			fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+			fw.Write(data)
+			fw.Close()
+			payload, method = b.Bytes(), zip.Deflate
+		}
+		sum := sha256.Sum256(data)
+		pack := limitZip(t, map[string][]byte{}, rawEntry{hdr: zip.FileHeader{Name: "f.bin", Method: method, CRC32: crc32.ChecksumIEEE(data),
+			CompressedSize64: uint64(len(payload)), UncompressedSize64: declared}, data: payload, sum: hex.EncodeToString(sum[:])})
+		const maxEntry = 1 << 20
+		res, err := VerifyPack(bytes.NewReader(pack), int64(len(pack)), VerifyOptions{MaxEntryBytes: maxEntry, MaxTotalBytes: 4 << 20})
+		if err != nil {
+			return // a header archive/zip itself will not read
+		}
+		got := check(res, "f.bin")
+		var want FileStatus
+		switch n := uint64(len(data)); {
+		case declared > maxEntry:
+			want = FileTooLarge
+		case declared < n:
+			want = FileOverrun
+		case declared > n:
+			want = FileUnreadable // ends before its declared size
+		default:
+			want = FileOK
+		}
+		if got.Status != want {
+			t.Fatalf("declared %d, %d bytes (deflate %v): %+v; want %s", declared, len(data), deflate, got, want)
+		}
+		res.Print(&bytes.Buffer{}, echoTr{})
+	})
+}
