@@ -228,7 +228,7 @@ func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error)
 // copyEntry adds an entry holding what r reads, and returns its SHA-256 and size.
 // The bytes are hashed on another core while they are written (and CRC'd) on
 // this one: hashing and writing are each about as costly as reading.
-func (p *packZip) copyEntry(name string, deflate bool, r io.Reader) (string, int64, error) {
+func (p *packZip) copyEntry(name string, deflate bool, open func() (io.ReadCloser, error)) (string, int64, error) {
 	hdr := &zip.FileHeader{Name: name, Method: zip.Store, Modified: p.at}
 	if deflate {
 		hdr.Method = zip.Deflate
@@ -248,6 +248,13 @@ func (p *packZip) copyEntry(name string, deflate bool, r io.Reader) (string, int
 			}
 		}(p.hash, p.hashIn, p.hashDone)
 	}
+	// Opened once the entry has begun, as any entry's content is made, so that
+	// a file gone missing fails the pack where it stands.
+	r, err := open()
+	if err != nil {
+		return "", 0, fmt.Errorf("report: unable to write %s: %w", name, err)
+	}
+	defer r.Close()
 	p.hash.Reset()
 	var n int64
 	for {

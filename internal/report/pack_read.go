@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // IncidentEvidenceSource is a PackSource that reads the scope's incidents with
@@ -49,12 +50,13 @@ func writeEvidence(ctx context.Context, p *packZip, src PackSource, opt PackOpti
 				return err
 			}
 			sel.addEvidence(e)
-			f, err := src.OpenBlob(e.SHA256)
-			if err != nil {
-				return fmt.Errorf("report: evidence file %s of incident %d is not readable: %w", e.SHA256, in.ID, err)
-			}
-			got, n, err := p.copyEntry(EvidencePath(e), compressible(e.MIME), f)
-			f.Close()
+			got, n, err := p.copyEntry(EvidencePath(e), compressible(e.MIME), func() (io.ReadCloser, error) {
+				f, err := src.OpenBlob(e.SHA256)
+				if err != nil {
+					return nil, fmt.Errorf("evidence file %s of incident %d is not readable: %w", e.SHA256, in.ID, err)
+				}
+				return f, nil
+			})
 			sum.EvidenceBytes += n
 			if err != nil {
 				return err

@@ -246,8 +246,12 @@ func clean(s string) string {
 func (d *pdfDoc) width(s string) float64 { return d.font().width(s, d.size) }
 
 // wrap breaks text into lines no wider than w: at spaces where it can, inside a
-// word (a hash, a long address) where it must.
+// word (a hash, a long address) where it must. Widths are added up word by word
+// (the font has no kerning here), so a paragraph is measured once.
 func (d *pdfDoc) wrap(s string, w float64) []string {
+	f := d.font()
+	max := int(w * 1000 / d.size) // in 1/1000 em
+	space := f.units(" ")
 	var lines []string
 	for _, para := range strings.Split(clean(s), "\n") {
 		words := strings.Fields(para)
@@ -255,43 +259,30 @@ func (d *pdfDoc) wrap(s string, w float64) []string {
 			lines = append(lines, "")
 			continue
 		}
-		line := ""
+		line, lw := "", 0
 		for _, word := range words {
-			cand := word
-			if line != "" {
-				cand = line + " " + word
+			ww := f.units(word)
+			if line == "" && ww <= max {
+				line, lw = word, ww
+				continue
 			}
-			if d.width(cand) <= w {
-				line = cand
+			if line != "" && lw+space+ww <= max {
+				line, lw = line+" "+word, lw+space+ww
 				continue
 			}
 			if line != "" {
 				lines = append(lines, line)
-				line = ""
 			}
-			for d.width(word) > w {
-				cut := d.fit(word, w)
+			for ww > max {
+				cut, cw := f.fit(word, max)
 				lines = append(lines, word[:cut])
-				word = word[cut:]
+				word, ww = word[cut:], ww-cw
 			}
-			line = word
+			line, lw = word, ww
 		}
 		lines = append(lines, line)
 	}
 	return lines
-}
-
-// fit is how many bytes of s (whole runes, at least one) fit in w.
-func (d *pdfDoc) fit(s string, w float64) int {
-	cut := 0
-	for i, r := range s {
-		next := i + len(string(r))
-		if d.width(s[:next]) > w && cut > 0 {
-			break
-		}
-		cut = next
-	}
-	return cut
 }
 
 // text writes wrapped text at x, w wide, moving down and onto new pages.

@@ -141,11 +141,30 @@ func (f *pdfFont) glyph(r rune) pdfGlyph {
 
 // width is how wide s is at size points.
 func (f *pdfFont) width(s string, size float64) float64 {
+	return float64(f.units(s)) * size / 1000
+}
+
+// units is how wide s is in 1/1000 em.
+func (f *pdfFont) units(s string) int {
 	w := 0
 	for _, r := range s {
 		w += f.glyph(r).adv
 	}
-	return float64(w) * size / 1000
+	return w
+}
+
+// fit is how many bytes of s (whole runes, at least one) fit in max (1/1000 em),
+// and their width.
+func (f *pdfFont) fit(s string, max int) (int, int) {
+	cut, w := 0, 0
+	for i, r := range s {
+		a := f.glyph(r).adv
+		if w+a > max && cut > 0 {
+			break
+		}
+		cut, w = i+len(string(r)), w+a
+	}
+	return cut, w
 }
 
 // encode appends s as a hex string of glyph numbers (Identity-H encoding).
@@ -331,6 +350,12 @@ func subsetTTF(data []byte, ids []int) ([]byte, error) {
 	binary.BigEndian.PutUint32(newHead[8:], 0)  // checkSumAdjustment: not recomputed
 	binary.BigEndian.PutUint16(newHead[50:], 1) // long loca offsets
 	out := map[string][]byte{"head": newHead, "loca": newLoca, "glyf": newGlyf}
+	if post := tables["post"]; len(post) >= 32 {
+		// Version 3: the metrics without the glyph names, which are most of the table.
+		p := append([]byte(nil), post[:32]...)
+		binary.BigEndian.PutUint32(p, 0x00030000)
+		out["post"] = p
+	}
 	for _, tag := range []string{"hhea", "hmtx", "maxp", "cvt ", "fpgm", "prep", "OS/2", "cmap"} {
 		if t, ok := tables[tag]; ok {
 			out[tag] = t

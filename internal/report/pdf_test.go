@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+
 	"github.com/observerkz/observer/web/i18n"
 )
 
@@ -127,5 +130,45 @@ func TestIncidentSectionStaysWithItsPictures(t *testing.T) {
 	})
 	if math.Abs(d.y-(marginTop+h)) > 0.01 || res.thumbnails != 1 {
 		t.Fatalf("the section ends at %.1f, want %.1f (whole on the new page); %d thumbnails", d.y, marginTop+h, res.thumbnails)
+	}
+}
+
+// The embedded subset keeps the glyphs used (with the parts of composite ones)
+// under their own numbers, and empties the others.
+func TestFontSubsetKeepsUsedGlyphs(t *testing.T) {
+	reg, _, err := loadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newPDFFont(reg, 1)
+	f.encode(nil, "Әй") // й is a composite glyph in DejaVu Sans: и and a breve
+	var ids []int
+	for id := range f.used {
+		ids = append(ids, int(id))
+	}
+	prog, err := subsetTTF(reg.data, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prog) > len(reg.data)/4 {
+		t.Fatalf("the subset is %d bytes of %d", len(prog), len(reg.data))
+	}
+	sub, err := sfnt.Parse(prog)
+	if err != nil {
+		t.Fatalf("the subset is not a font: %v", err)
+	}
+	var buf sfnt.Buffer
+	outline := func(r rune) int {
+		segs, err := sub.LoadGlyph(&buf, sfnt.GlyphIndex(f.glyph(r).id), fixed.I(12), nil)
+		if err != nil {
+			t.Fatalf("%c: %v", r, err)
+		}
+		return len(segs)
+	}
+	if outline('Ә') == 0 || outline('й') == 0 {
+		t.Fatal("a glyph used has no outline in the subset")
+	}
+	if outline('Z') != 0 {
+		t.Fatal("a glyph not used kept its outline")
 	}
 }

@@ -33,7 +33,8 @@ type pdfWriter struct {
 
 func newPDFWriter(w io.Writer) *pdfWriter {
 	p := &pdfWriter{bw: bufio.NewWriterSize(w, 64<<10)}
-	p.zw, _ = zlib.NewWriterLevel(&p.zbuf, zlib.DefaultCompression)
+	// Pages are small and many: the fastest level compresses them nearly as well.
+	p.zw, _ = zlib.NewWriterLevel(&p.zbuf, zlib.BestSpeed)
 	// The binary comment line tells transfer tools the file is not text.
 	p.raw("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	return p

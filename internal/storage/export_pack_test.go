@@ -416,3 +416,44 @@ func TestEvidencePackObservationsHaveCustomQuestions(t *testing.T) {
 		t.Fatalf("the custom answer is %q", rows[1][col])
 	}
 }
+
+// The pack's one-pass reading of incidents with their files gives what a query
+// per incident gives.
+func TestEachIncidentEvidenceMatchesEvidenceOf(t *testing.T) {
+	s := openTest(t)
+	f := newPackFixture(t, s)
+	ctx := context.Background()
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	for _, filter := range []report.IncidentFilter{{ElectionID: f.election.ID}, {ElectionID: f.election.ID, RegionID: f.almaty},
+		{ElectionID: f.election.ID, IDs: []int64{f.incidents[1], f.outside}}} {
+		var got, want []string
+		err := snap.EachIncidentEvidence(ctx, filter, func(in report.Incident, ev []report.Evidence) error {
+			for _, e := range ev {
+				got = append(got, fmt.Sprintf("%d %d %s %s", in.ID, e.ID, e.SHA256, e.OriginalName))
+			}
+			got = append(got, fmt.Sprintf("%d: %d files", in.ID, len(ev)))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = snap.EachIncident(ctx, filter, func(in report.Incident) error {
+			ev, err := snap.EvidenceOf(ctx, in.ID)
+			for _, e := range ev {
+				want = append(want, fmt.Sprintf("%d %d %s %s", in.ID, e.ID, e.SHA256, e.OriginalName))
+			}
+			want = append(want, fmt.Sprintf("%d: %d files", in.ID, len(ev)))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
+			t.Fatalf("%+v:\n%s\nwant\n%s", filter, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
