@@ -89,8 +89,7 @@ func statsSchema(ctx context.Context, db querier, electionID int64) (report.Stat
 			continue
 		}
 		if _, dup := cl.Question(q.Code); !dup {
-			cl.Questions = append(cl.Questions, q)
-			schema.Checklists[q.Phase] = cl
+			schema.Checklists[q.Phase] = cl.With(q) // a follow-up right after its parent
 		}
 	}
 	rows.Close()
