@@ -226,6 +226,43 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		}
 		in.deny = fixed(request{params: id(disabled())})
 		in.allow = func(string) request { return request{params: id(disabled())} }
+	case "POST /admin/elections/:code/questions":
+		q := func(code string) request {
+			return request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"code": {code}, "phase": {"voting"},
+				"problem": {"yes"}, "text_en": {"Were buses seen?"}, "text_ru": {"Были ли автобусы?"}, "text_kk": {"Автобустар болды ма?"}}}
+		}
+		in.deny = fixed(q("deny_question"))
+		in.allow = func(string) request { return q("acc_question_" + n()) }
+	case "POST /admin/elections/:code/categories":
+		cat := func(code string) request {
+			return request{form: url.Values{"code": {code}, "phase": {"voting"},
+				"name_en": {"Buses"}, "name_ru": {"Автобусы"}, "name_kk": {"Автобустар"}}}
+		}
+		in.deny = fixed(cat("deny_category"))
+		in.allow = func(string) request { return cat("acc_category_" + n()) }
+	case "POST /admin/elections/:code/categories/retire", "POST /admin/elections/:code/categories/restore":
+		// Refused: retiring a standard category, or restoring a retired one made here
+		// (before any snapshot). Allowed: a fresh category each, retired to restore.
+		restore := strings.HasSuffix(key, "/restore")
+		category := func() string {
+			code := "acc_category_" + n()
+			ctx := context.Background()
+			if _, err := fx.h.store.AddCategory(ctx, code, report.PhaseVoting, report.Texts{EN: "x", RU: "x", KK: "x"}, fx.users[actAdmin]); err != nil {
+				fx.t.Fatal(err)
+			}
+			if restore {
+				if err := fx.h.store.RetireCategory(ctx, code, fx.users[actAdmin]); err != nil {
+					fx.t.Fatal(err)
+				}
+			}
+			return code
+		}
+		if restore {
+			in.deny = fixed(request{form: url.Values{"code": {category()}}})
+		} else {
+			in.deny = fixed(request{form: url.Values{"code": {"campaigning"}}})
+		}
+		in.allow = func(string) request { return request{form: url.Values{"code": {category()}}} }
 	case "POST /observers/invite":
 		in.deny = fixed(request{form: url.Values{"code": {"OBS-DENY"}, "stations": {stationA}}})
 		in.allow = func(a string) request {

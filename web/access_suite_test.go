@@ -85,6 +85,12 @@ var accessTable = map[string]expect{
 	"POST /admin/users/:id/enable":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/audit":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 
+	"GET /admin/elections/:code/checklists":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/questions":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/categories":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/categories/retire":  {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/categories/restore": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+
 	"GET /export":            {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},
 	"POST /export/pack":      {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},
 	"POST /export/incidents": {toLogin, forbid, forbid, ok, forbid, ok, ok, to2FA},

@@ -18,6 +18,8 @@ type myView struct {
 	Incidents    []report.Incident
 	// MoreIncidents is true when the list shows only the newest myIncidentLimit.
 	MoreIncidents bool
+	// Headline are the headline categories not retired, for the one-tap buttons.
+	Headline []string
 }
 
 // myStation is one station on the page: assigned ones first, then the others the
@@ -51,6 +53,15 @@ func (s *Server) myPage(c echo.Context) error {
 		return err
 	}
 	v := myView{Election: el, Observations: obs, Incidents: incs}
+	schema, err := s.store.StatsSchema(ctx, el.ID)
+	if err != nil {
+		return err
+	}
+	for _, code := range report.HeadlineCategories {
+		if c, ok := schema.Category(code); ok && !c.Retired {
+			v.Headline = append(v.Headline, code)
+		}
+	}
 	if len(incs) > myIncidentLimit {
 		v.Incidents, v.MoreIncidents = incs[:myIncidentLimit], true
 	}

@@ -148,21 +148,22 @@ func fieldLabel(ctx context.Context, field string) string {
 	return field
 }
 
-// questionText is a question's text; a question an administrator added without a
-// catalogue entry shows its code.
+// questionText is a question's text: the catalogue's, else the one an administrator
+// gave it (web/checklist_texts.go), else its code.
 func questionText(ctx context.Context, code string) string {
 	if key := "question." + code; i18n.Has(key) {
 		return t(ctx, key)
 	}
-	return code
+	return customText(ctx, "question", code)
 }
 
-// categoryName is a category's name, or its code when the catalogue has none.
+// categoryName is a category's name: the catalogue's, else the one an
+// administrator gave it, else its code.
 func categoryName(ctx context.Context, code string) string {
 	if key := "category." + code + ".name"; i18n.Has(key) {
 		return t(ctx, key)
 	}
-	return code
+	return customText(ctx, "category", code)
 }
 
 func warningText(ctx context.Context, r report.CheckResult) string {
