@@ -99,3 +99,25 @@ func (c *contactCache) of(ctx context.Context, observerID int64) (*ObserverConta
 	c.m[observerID] = &ct
 	return &ct, nil
 }
+
+// customQuestions lists the schema's questions that are not standard, phase by
+// phase in form order.
+func customQuestions(schema *StatsSchema) []Question {
+	if schema == nil {
+		return nil
+	}
+	standard := make(map[string]bool, len(Questions))
+	for _, q := range Questions {
+		standard[q.Code] = true
+	}
+	var out []Question
+	for _, p := range Phases {
+		for _, q := range schema.Checklist(p).Questions {
+			if !standard[q.Code] {
+				standard[q.Code] = true
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
