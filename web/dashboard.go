@@ -65,14 +65,11 @@ func (svc *statsService) dashboardData(c echo.Context, el report.Election) (*das
 	if err != nil {
 		return nil, err
 	}
-	doc, err := svc.document(ctx, el, sc)
+	view, err := svc.cache.View(ctx, sc.query(el, svc.s.cfg.SmallN))
 	if err != nil {
 		return nil, err
 	}
-	schema, err := svc.s.store.StatsSchema(ctx, el.ID)
-	if err != nil {
-		return nil, err
-	}
+	doc, schema := view.Doc, view.Schema
 	u := state(c).user
 	v := &dashboardView{Election: el, Scope: sc, Places: places, Doc: doc, Generated: svc.now(),
 		RegionFixed: u.Role == report.RoleCoordinator && u.RegionCode != ""}
@@ -87,19 +84,11 @@ func (svc *statsService) dashboardData(c echo.Context, el report.Election) (*das
 	for _, r := range doc.Breakdown {
 		v.Rows = append(v.Rows, v.breakdownRow(r, schema, doc.SmallNThreshold))
 	}
-	cells, _, err := svc.timeline.counts(ctx, el.ID, v.Scope.Region, v.Scope.District, sc.Window)
-	if err != nil {
-		return nil, err
-	}
 	now := svc.now().In(places.loc)
 	v.Today = now.Format("2006-01-02")
-	v.Timeline, v.TimelineDays, v.IncidentsToday = buildTimeline(cells, sc.Status, places.loc, now)
+	v.Timeline, v.TimelineDays, v.IncidentsToday = buildTimeline(view.EachHour, sc.Status, places.loc, now)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, places.loc)
-	today, err := svc.timeline.rowCounts(ctx, el.ID, v.Scope.Region, v.Scope.District, sc.Window,
-		dayCount{statuses: sc.Status.Statuses(), from: day.Unix(), to: day.AddDate(0, 0, 1).Unix()})
-	if err != nil {
-		return nil, err
-	}
+	today := view.RowIncidents(sc.Status.Statuses(), day.Unix(), day.AddDate(0, 0, 1).Unix())
 	for i := range v.Rows {
 		if i == 0 {
 			v.Rows[i].Today = v.IncidentsToday

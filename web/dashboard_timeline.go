@@ -30,9 +30,10 @@ type timelineRow struct {
 
 func (r timelineRow) max() int { return slices.Max(r.Hours[:]) }
 
-// buildTimeline turns hourly cells into local days, counting the statuses of the
-// filter. It also returns how many days have incidents and the count of now's local day.
-func buildTimeline(cells []hourCount, f report.StatusFilter, loc *time.Location, now time.Time) (days []timelineDay, nDays, today int) {
+// buildTimeline turns hourly cells (given one by one to the function eachHour
+// calls) into local days, counting the statuses of the filter. It also returns
+// how many days have incidents and the count of now's local day.
+func buildTimeline(eachHour func(func(report.HourCount)), f report.StatusFilter, loc *time.Location, now time.Time) (days []timelineDay, nDays, today int) {
 	counted := f.Statuses()
 	type dayRows struct {
 		total timelineRow
@@ -40,33 +41,33 @@ func buildTimeline(cells []hourCount, f report.StatusFilter, loc *time.Location,
 	}
 	byDay := map[string]*dayRows{}
 	todayKey := now.In(loc).Format("2006-01-02")
-	for _, c := range cells {
-		if !slices.Contains(counted, c.status) || c.n == 0 {
-			continue
+	eachHour(func(c report.HourCount) {
+		if !slices.Contains(counted, c.Status) || c.N == 0 {
+			return
 		}
 		// Hours are whole UTC hours; in a zone with a half-hour offset an hour is
 		// shown at the local hour it starts in.
-		lt := time.Unix(c.hour, 0).In(loc)
+		lt := time.Unix(c.Hour, 0).In(loc)
 		key := lt.Format("2006-01-02")
 		d := byDay[key]
 		if d == nil {
 			d = &dayRows{total: timelineRow{Code: ""}, cats: map[string]*timelineRow{}}
 			byDay[key] = d
 		}
-		r := d.cats[c.category]
+		r := d.cats[c.Category]
 		if r == nil {
-			r = &timelineRow{Code: c.category}
-			d.cats[c.category] = r
+			r = &timelineRow{Code: c.Category}
+			d.cats[c.Category] = r
 		}
 		h := lt.Hour()
-		r.Hours[h] += c.n
-		r.Sum += c.n
-		d.total.Hours[h] += c.n
-		d.total.Sum += c.n
+		r.Hours[h] += c.N
+		r.Sum += c.N
+		d.total.Hours[h] += c.N
+		d.total.Sum += c.N
 		if key == todayKey {
-			today += c.n
+			today += c.N
 		}
-	}
+	})
 	keys := make([]string, 0, len(byDay))
 	for k := range byDay {
 		keys = append(keys, k)

@@ -117,6 +117,7 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(net.Addr)) err
 	if err != nil {
 		return fmt.Errorf("unable to listen on %s: %w", addr, err)
 	}
+	s.preloadStats(ctx)
 	srv := &http.Server{
 		Handler: s.e,
 		// Slow clients may not hold connections open: headers must arrive quickly; bodies

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -16,16 +15,13 @@ import (
 )
 
 // statsService answers everything statistical: the JSON document, the dashboard
-// and its downloads. It holds the process's one statistics cache and the
-// incident timeline, both kept current by the store's commits.
+// and its downloads. It holds the process's one statistics cache, which keeps the
+// incident timeline too, kept current by the store's commits (report.StatsCache
+// says how fresh its answers are).
 type statsService struct {
-	s        *Server
-	cache    *report.StatsCache
-	timeline *timelineCache
-	now      func() time.Time
-
-	mu     sync.Mutex
-	warmed map[int64]bool
+	s     *Server
+	cache *report.StatsCache
+	now   func() time.Time
 }
 
 // statsRoutes registers the statistics routes (called once from routes).
@@ -39,11 +35,30 @@ func (s *Server) statsRoutes() {
 }
 
 func newStatsService(s *Server) *statsService {
-	svc := &statsService{s: s, cache: report.NewStatsCache(s.store), timeline: newTimelineCache(s.store), now: s.store.Now,
-		warmed: map[int64]bool{}}
+	svc := &statsService{s: s, cache: report.NewStatsCache(statsSource{s.store}), now: s.store.Now}
+	svc.cache.SetLogger(s.log)
 	s.store.OnCommit(svc.cache.Invalidate)
-	s.store.OnCommit(svc.timeline.Invalidate)
 	return svc
+}
+
+// preloadStats starts loading the statistics of the elections coordinators are
+// about to open — the one the dashboard opens by default and any dated within a
+// day of today — so that after a restart on election day the first dashboard
+// does not wait for a whole election to be read.
+func (s *Server) preloadStats(ctx context.Context) {
+	els, err := s.store.Elections(ctx)
+	if err != nil {
+		s.log.Warn("statistics: unable to list the elections to preload", "err", err)
+		return
+	}
+	today := s.store.Now()
+	for i, el := range els {
+		d, err := time.Parse("2006-01-02", el.Date)
+		near := err == nil && d.After(today.AddDate(0, 0, -2)) && d.Before(today.AddDate(0, 0, 1))
+		if i == 0 || near {
+			s.stats.cache.Preload(el.ID)
+		}
+	}
 }
 
 // statsDocument is the statistics document of q from the process's one cache,
@@ -160,31 +175,13 @@ func (svc *statsService) document(ctx context.Context, el report.Election, sc st
 	return svc.cache.Document(ctx, sc.query(el, svc.s.cfg.SmallN))
 }
 
-// warm starts loading the statistics cache of an election the first time it is
-// asked for, while the caller loads the timeline: on a cold start each reads the
-// whole election, and on two cores they need not wait for each other.
-func (svc *statsService) warm(ctx context.Context, el report.Election) {
-	svc.mu.Lock()
-	first := !svc.warmed[el.ID]
-	svc.warmed[el.ID] = true
-	svc.mu.Unlock()
-	if !first {
-		return
-	}
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		// The request that started it reports any error when it asks for its own document.
-		_, _ = svc.cache.Document(ctx, report.StatsQuery{ElectionID: el.ID, Election: el.Code})
-	}()
-}
-
 // scopeFor reads the request's scope for election el, with the election's time zone.
 func (svc *statsService) scopeFor(c echo.Context, el report.Election) (statsScope, *electionPlaces, error) {
-	svc.warm(c.Request().Context(), el)
-	places, err := svc.timeline.places(c.Request().Context(), el.ID)
+	p, err := svc.cache.Places(c.Request().Context(), el.ID)
 	if err != nil {
 		return statsScope{}, nil, err
 	}
+	places := placesOf(p)
 	sc, err := parseScope(c.QueryParams(), state(c).user, places.loc)
 	return sc, places, err
 }

@@ -1,12 +1,11 @@
 package report
 
 import (
-	"cmp"
 	"context"
-	"fmt"
-	"maps"
-	"slices"
+	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // TallySource reads what statistics are computed from (storage.Store is one).
@@ -23,9 +22,29 @@ type TallySource interface {
 
 // StatsCache keeps every station's tally of an election in memory, with the sums
 // for each district, region and the country, so a dashboard gets its document
-// without reading the database. It loads an election on its first request;
-// Invalidate (registered with Store.OnCommit) marks stations dirty, and the next
-// request re-reads only those and swaps their contribution into the sums.
+// without reading the database. When its source is also an HourSource it keeps
+// the dashboard's incident timeline the same way.
+//
+// Requests never refresh the cache themselves. Each loaded election has at most
+// one refresher goroutine: Invalidate (registered with Store.OnCommit) marks the
+// stations a commit changed and wakes it; it lets marks gather for a moment
+// (refreshSettle), re-reads the marked stations in one batch, and publishes a
+// new immutable snapshot of the sums, copying only the rows that changed.
+// Requests read the published snapshot without a lock.
+//
+// Freshness: Document and View include every write acknowledged before they
+// were called (the store marks a commit's stations before it answers the
+// writer, and a snapshot includes every mark made before its refresh took the
+// marks). When the published snapshot covers every mark, the request is
+// answered at once; otherwise it waits — with every other request waiting then,
+// never behind one another — for the one refresh that takes those marks: at most
+// the rest of the refresh in progress and one more, which starts at once when
+// someone waits. Under a stream of commits a request therefore waits for about
+// one small refresh (what a settle interval's commits touched), not for the
+// stream. Answers never go back in time: snapshots are published in order.
+// Places waits for nothing but the first load: regions and districts change
+// only with imports.
+//
 // Scopes with a time window are computed from the database every time.
 //
 // A touched station's place (region, district, code, name) is re-read with its
@@ -35,7 +54,10 @@ type TallySource interface {
 // changing an election's custom questions or categories must be followed by
 // InvalidateElection.
 type StatsCache struct {
-	src TallySource
+	src    TallySource
+	hours  HourSource    // nil: no timeline
+	settle time.Duration // how long the refresher lets marks gather when nobody waits
+	log    *slog.Logger
 
 	mu        sync.Mutex // guards the fields below and each election's pending state
 	elections map[int64]*cachedElection
@@ -46,61 +68,75 @@ type StatsCache struct {
 // maxOrphans bounds the memory of stations dirtied in elections nobody has asked for.
 const maxOrphans = 1 << 16
 
+// refreshSettle is how long a refresher lets commits gather before re-reading
+// when no request waits. Short, so that the refresh a request finds in progress
+// is small; long enough to bound a stream of commits to forty refreshes a
+// second, each a query or three and a copy of the rows it changes.
+const refreshSettle = 25 * time.Millisecond
+
 type cachedElection struct {
-	id int64
+	id   int64
+	snap atomic.Pointer[statsSnapshot] // nil until first loaded
 
-	// Guarded by StatsCache.mu: what changed since the last refresh: stations of
-	// the election, and stations of no held election that may be new in this one.
-	dirty  map[int64]struct{}
-	check  []int64
-	reload bool
+	// Guarded by StatsCache.mu: what changed since the last refresh took its
+	// marks — stations of the election, and stations of no held election that
+	// may be new in this one — and the refresher's state.
+	dirty   map[int64]struct{}
+	check   []int64
+	reload  bool
+	marked  uint64        // marks made so far; a snapshot covering as many has them all
+	running bool          // a refresher goroutine is at work
+	next    *refreshRound // what requests waiting for the next refresh wait on
+	// The refresh in progress and the marks it took: a request joins it when no
+	// mark came since.
+	inflight       *refreshRound
+	inflightCovers uint64
+	wake           chan struct{} // hurries a refresher letting marks settle
 
-	mu     sync.Mutex // serialises loading, refreshing and reading the sums
-	loaded bool
-	meta   []StationMeta
-	schema StatsSchema
-	h      *hierarchy
-	// stations holds each station's tally compacted with codes (a station without
-	// data has none).
-	stations map[int64][]byte
-	codes    *codebook
+	codes *codebook // the refresher's own; snapshots hold frozen views of it
 }
 
-// station returns a station's tally (empty when it has no data).
-func (e *cachedElection) station(id int64) (*StationTally, error) {
-	b := e.stations[id]
-	if len(b) == 0 {
-		return &StationTally{}, nil
-	}
-	return e.codes.expand(b)
+// refreshRound is one refresh that requests wait for; done is closed once snap
+// (or err) is set.
+type refreshRound struct {
+	done chan struct{}
+	snap *statsSnapshot
+	err  error
 }
 
-func (e *cachedElection) store(id int64, t *StationTally) {
-	if b := e.codes.compact(t); len(b) > 0 {
-		e.stations[id] = b
-	} else {
-		delete(e.stations, id)
-	}
-}
-
-// NewStatsCache returns an empty cache reading from src.
+// NewStatsCache returns an empty cache reading from src. If src is also an
+// HourSource, the cache keeps the incident timeline of View too.
 func NewStatsCache(src TallySource) *StatsCache {
-	return &StatsCache{
+	c := &StatsCache{
 		src:       src,
+		settle:    refreshSettle,
+		log:       slog.Default(),
 		elections: map[int64]*cachedElection{},
 		owner:     map[int64]*cachedElection{},
 		orphans:   map[int64]struct{}{},
 	}
+	c.hours, _ = src.(HourSource)
+	return c
 }
 
-// Invalidate marks stations whose data changed. It only records them, so it is
-// cheap enough to run in the writer's commit path.
+// SetLogger sets where refreshes that fail with nobody waiting are reported.
+func (c *StatsCache) SetLogger(l *slog.Logger) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log = l
+}
+
+// Invalidate marks stations whose data changed and wakes the refreshers
+// concerned. It only records them, so it is cheap enough to run in the writer's
+// commit path.
 func (c *StatsCache) Invalidate(stations []int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range stations {
 		if e := c.owner[id]; e != nil {
 			e.dirty[id] = struct{}{}
+			e.marked++
+			c.kickLocked(e, false)
 			continue
 		}
 		if _, known := c.orphans[id]; known {
@@ -111,24 +147,33 @@ func (c *StatsCache) Invalidate(stations []int64) {
 			clear(c.orphans)
 			for _, e := range c.elections {
 				e.reload = true
+				e.marked++
 			}
 		}
-		// A station nobody has: perhaps new in a held election, whose next request
-		// looks it up.
+		// A station nobody has: perhaps new in a held election, whose next refresh
+		// looks it up (an election being loaded claims it when the load ends).
 		c.orphans[id] = struct{}{}
 		for _, e := range c.elections {
 			e.check = append(e.check, id)
+			e.marked++
+			if e.snap.Load() != nil {
+				c.kickLocked(e, false)
+			}
 		}
 	}
 }
 
 // InvalidateElection drops everything cached for an election: the next request
-// loads it again.
+// waits for it to be loaded again.
 func (c *StatsCache) InvalidateElection(electionID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.elections[electionID]; e != nil {
 		e.reload = true
+		e.marked++
+		if e.snap.Load() != nil {
+			c.kickLocked(e, false)
+		}
 	}
 }
 
@@ -137,32 +182,87 @@ func (c *StatsCache) Document(ctx context.Context, q StatsQuery) (*StatsDocument
 	if q.Window != nil {
 		return c.computeFresh(ctx, q)
 	}
-	e := c.election(q.ElectionID)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := c.refresh(ctx, e); err != nil {
-		return nil, err
-	}
-	sc, err := e.h.idx.resolve(q)
+	s, err := c.snapshot(ctx, q.ElectionID, false)
 	if err != nil {
 		return nil, err
 	}
-	parent, children, err := e.h.rows(sc, e.station)
-	if err != nil {
-		return nil, err
-	}
-	return buildDocument(q, e.schema, sc, parent, children), nil
+	doc, _, _, err := s.document(q)
+	return doc, err
 }
 
-func (c *StatsCache) election(id int64) *cachedElection {
+// Places returns an election's regions, districts and time zone as last
+// loaded, waiting only when the election has not been loaded yet.
+func (c *StatsCache) Places(ctx context.Context, electionID int64) (*StatsPlaces, error) {
+	s, err := c.snapshot(ctx, electionID, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.places, nil
+}
+
+// Preload starts loading an election in the background, so that the first
+// request after a restart need not wait for the whole election to be read.
+func (c *StatsCache) Preload(electionID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e := c.electionLocked(electionID)
+	if e.snap.Load() == nil {
+		e.reload = true
+		c.kickLocked(e, true)
+	}
+}
+
+func (c *StatsCache) electionLocked(id int64) *cachedElection {
 	e := c.elections[id]
 	if e == nil {
-		e = &cachedElection{id: id, dirty: map[int64]struct{}{}}
+		e = &cachedElection{id: id, dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1)}
 		c.elections[id] = e
 	}
 	return e
+}
+
+// snapshot returns the election's published snapshot when it covers every
+// mark made so far (or, stale, when there is one); otherwise it waits for the
+// refresh that takes every mark made so far.
+func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool) (*statsSnapshot, error) {
+	c.mu.Lock()
+	e := c.electionLocked(electionID)
+	if s := e.snap.Load(); s != nil && (stale || s.covers == e.marked) {
+		c.mu.Unlock()
+		return s, nil
+	}
+	r := e.inflight
+	if r == nil || e.inflightCovers != e.marked {
+		if r = e.next; r == nil {
+			r = &refreshRound{done: make(chan struct{})}
+			e.next = r
+		}
+		c.kickLocked(e, true)
+	}
+	c.mu.Unlock()
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		// The refresh goes on for the others, and for this request's next try.
+		return nil, ctx.Err()
+	}
+	return r.snap, r.err
+}
+
+// kickLocked starts e's refresher, or, hurry, wakes it if it is letting marks
+// settle. c.mu is held.
+func (c *StatsCache) kickLocked(e *cachedElection, hurry bool) {
+	if !e.running {
+		e.running = true
+		go c.run(e)
+		return
+	}
+	if hurry {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // computeFresh computes a document straight from the source, for time windows.
@@ -193,158 +293,4 @@ func (c *StatsCache) computeFresh(ctx context.Context, q StatsQuery) (*StatsDocu
 		return nil, err
 	}
 	return Compute(q, schema, meta, tallies)
-}
-
-// refresh brings e up to date; e.mu is held. Pending marks are taken before the
-// source is read, so a commit that lands during the read marks its stations again
-// and the next refresh re-reads them: a change can be read twice, never lost.
-func (c *StatsCache) refresh(ctx context.Context, e *cachedElection) error {
-	c.mu.Lock()
-	if e.reload {
-		e.loaded, e.reload = false, false
-	}
-	if !e.loaded {
-		clear(e.dirty)
-		e.check = nil
-	}
-	c.mu.Unlock()
-
-	if !e.loaded {
-		if err := c.load(ctx, e); err != nil {
-			return err
-		}
-	}
-
-	c.mu.Lock()
-	ids := make([]int64, 0, len(e.dirty))
-	for id := range e.dirty {
-		ids = append(ids, id)
-	}
-	clear(e.dirty)
-	check := e.check
-	e.check = nil
-	c.mu.Unlock()
-	if len(ids)+len(check) == 0 {
-		return nil
-	}
-
-	metas, err := c.src.StationsMetaByID(ctx, e.id, append(append([]int64(nil), ids...), check...))
-	if err != nil {
-		c.putBack(e, ids, check)
-		return fmt.Errorf("report: unable to refresh statistics: %w", err)
-	}
-	if ids, err = c.place(e, metas, ids); err != nil {
-		c.InvalidateElection(e.id)
-		return err
-	}
-	fresh, err := c.src.StationTallies(ctx, e.id, ids, nil)
-	if err != nil {
-		c.putBack(e, ids, nil)
-		return fmt.Errorf("report: unable to refresh statistics: %w", err)
-	}
-	for _, id := range ids {
-		m, ok := e.h.idx.byID[id]
-		if !ok {
-			continue
-		}
-		old, err := e.station(id)
-		if err != nil {
-			// The sums can no longer be trusted: start again on the next request.
-			c.InvalidateElection(e.id)
-			return err
-		}
-		t := fresh[id]
-		if t == nil {
-			t = &StationTally{}
-		}
-		e.h.swap(m, old, t)
-		e.store(id, t)
-	}
-	return nil
-}
-
-// place updates the places of stations just read (metas): a station moved or
-// renamed rebuilds the sums by the new hierarchy, and a station new to the
-// election is added to ids, whose counts are read next. e.mu is held.
-func (c *StatsCache) place(e *cachedElection, metas []StationMeta, ids []int64) ([]int64, error) {
-	changed := false
-	for _, m := range metas {
-		old, known := e.h.idx.byID[m.ID]
-		if !known {
-			ids = append(ids, m.ID)
-		}
-		changed = changed || !known || old != m
-	}
-	if changed {
-		byID := make(map[int64]StationMeta, len(e.meta)+len(metas))
-		for _, m := range e.meta {
-			byID[m.ID] = m
-		}
-		for _, m := range metas {
-			byID[m.ID] = m
-		}
-		meta := slices.SortedFunc(maps.Values(byID), func(a, b StationMeta) int { return cmp.Compare(a.ID, b.ID) })
-		h, err := newHierarchy(meta, e.station)
-		if err != nil {
-			return nil, err
-		}
-		e.meta, e.h = meta, h
-	}
-	// The counts of the stations found are read after this, so their marks are covered.
-	c.adopt(e, metas, false)
-	return ids, nil
-}
-
-func (c *StatsCache) putBack(e *cachedElection, ids, check []int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		e.dirty[id] = struct{}{}
-	}
-	e.check = append(e.check, check...)
-}
-
-// load reads a whole election; e.mu is held.
-func (c *StatsCache) load(ctx context.Context, e *cachedElection) error {
-	meta, err := c.src.StationsMeta(ctx, e.id)
-	if err != nil {
-		return err
-	}
-	schema, err := c.src.StatsSchema(ctx, e.id)
-	if err != nil {
-		return err
-	}
-	tallies, err := c.src.StationTallies(ctx, e.id, nil, nil)
-	if err != nil {
-		return err
-	}
-	h, err := newHierarchy(meta, func(id int64) (*StationTally, error) { return tallies[id], nil })
-	if err != nil {
-		return err
-	}
-	e.meta, e.schema, e.h = meta, schema, h
-	e.stations, e.codes = make(map[int64][]byte, len(tallies)), newCodebook()
-	for id, t := range tallies {
-		e.store(id, t)
-	}
-	e.loaded = true
-	// Marks made while the election was read may be newer than what was read.
-	c.adopt(e, meta, true)
-	return nil
-}
-
-// adopt records e as the owner of stations and claims their orphan marks, as
-// dirty marks when the stations' counts may be older than the marks.
-func (c *StatsCache) adopt(e *cachedElection, meta []StationMeta, markDirty bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, m := range meta {
-		c.owner[m.ID] = e
-		if _, ok := c.orphans[m.ID]; ok {
-			delete(c.orphans, m.ID)
-			if markDirty {
-				e.dirty[m.ID] = struct{}{}
-			}
-		}
-	}
 }

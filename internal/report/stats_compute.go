@@ -192,6 +192,7 @@ type tallyRow struct {
 	level, code, name string
 	tally             *StationTally
 	stationsTotal     int
+	hours             []hourCell // the incident timeline's cells (cache rows only), by key
 }
 
 // sortRows orders breakdown rows by code; a row without a code (stations without a

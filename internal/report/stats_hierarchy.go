@@ -2,18 +2,20 @@ package report
 
 import "sort"
 
-// hierarchy holds the sums of one election by region and district.
+// hierarchy holds the sums of one election by region and district. The cache
+// never changes a hierarchy it has published: hierarchyEdit makes the next one.
 type hierarchy struct {
 	idx         *stationIndex
 	total       *tallyRow
 	regions     []*tallyRow // sorted by code
 	regionByID  map[int64]*tallyRow
-	districts   map[groupKey]*tallyRow
-	districtsOf map[int64][]*tallyRow      // by region, sorted by code
-	stationsOf  map[groupKey][]StationMeta // by district, sorted by code
+	districts   map[groupKey]*tallyRow // a region's stations without a district: district 0, code ""
+	districtsOf map[int64][]*tallyRow  // by region, sorted by code
+	stationsOf  map[groupKey][]StationMeta
 }
 
-func newHierarchy(meta []StationMeta, tally func(id int64) (*StationTally, error)) (*hierarchy, error) {
+// newHierarchy sums the stations' counts by district, region and country.
+func newHierarchy(meta []StationMeta, station func(id int64) (*StationTally, []hourCell, error)) (*hierarchy, error) {
 	h := &hierarchy{
 		idx:         newStationIndex(meta),
 		total:       &tallyRow{level: LevelCountry, tally: &StationTally{}},
@@ -22,6 +24,7 @@ func newHierarchy(meta []StationMeta, tally func(id int64) (*StationTally, error
 		districtsOf: map[int64][]*tallyRow{},
 		stationsOf:  map[groupKey][]StationMeta{},
 	}
+	hours := map[*tallyRow]cellSum{}
 	for _, m := range meta {
 		r := h.regionByID[m.RegionID]
 		if r == nil {
@@ -37,14 +40,25 @@ func newHierarchy(meta []StationMeta, tally func(id int64) (*StationTally, error
 			h.districtsOf[m.RegionID] = append(h.districtsOf[m.RegionID], d)
 		}
 		h.stationsOf[dk] = append(h.stationsOf[dk], m)
-		t, err := tally(m.ID)
+		t, cells, err := station(m.ID)
 		if err != nil {
 			return nil, err
 		}
 		for _, row := range []*tallyRow{h.total, r, d} {
 			row.stationsTotal++
 			row.tally.Add(t)
+			if len(cells) > 0 {
+				s := hours[row]
+				if s == nil {
+					s = cellSum{}
+					hours[row] = s
+				}
+				s.add(cells, 1)
+			}
 		}
+	}
+	for row, s := range hours {
+		row.hours = mergeCells(nil, s)
 	}
 	sortRowPtrs(h.regions)
 	for _, ds := range h.districtsOf {
@@ -57,12 +71,9 @@ func sortRowPtrs(rows []*tallyRow) {
 	sort.Slice(rows, func(i, j int) bool { return codeLess(rows[i].code, rows[j].code) })
 }
 
-// swap replaces a station's contribution to the sums.
-func (h *hierarchy) swap(m StationMeta, old, cur *StationTally) {
-	for _, row := range []*tallyRow{h.total, h.regionByID[m.RegionID], h.districts[groupKey{region: m.RegionID, district: m.DistrictID}]} {
-		row.tally.Sub(old)
-		row.tally.Add(cur)
-	}
+// rowsOf returns the rows a station counts in: the country, its region and its district.
+func (h *hierarchy) rowsOf(m StationMeta) [3]*tallyRow {
+	return [3]*tallyRow{h.total, h.regionByID[m.RegionID], h.districts[groupKey{region: m.RegionID, district: m.DistrictID}]}
 }
 
 // rows returns the parent row of the scope and its breakdown.

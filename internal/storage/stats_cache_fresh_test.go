@@ -1,0 +1,188 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// How fresh the statistics cache's answers are (report.StatsCache): every
+// acknowledged write is in the next answer; a request never refreshes the cache
+// itself, it waits for the refresher, and answers at once when nothing changed.
+
+// gatedSource is the store with a gate on the cache's refreshes: a read of
+// given stations (a refresh, not a load) announces itself and waits for open.
+type gatedSource struct {
+	*Store
+	tallies atomic.Int64 // StationTallies calls
+	mu      sync.Mutex
+	entered chan struct{} // nil: no gate
+	open    chan struct{}
+}
+
+func (g *gatedSource) StationTallies(ctx context.Context, electionID int64, ids []int64, w *report.TimeWindow) (map[int64]*report.StationTally, error) {
+	g.tallies.Add(1)
+	g.mu.Lock()
+	entered, open := g.entered, g.open
+	g.mu.Unlock()
+	if ids != nil && entered != nil {
+		entered <- struct{}{}
+		<-open
+	}
+	return g.Store.StationTallies(ctx, electionID, ids, w)
+}
+
+// gate makes the next refresh wait; it returns when the refresh is waiting, and
+// the function it returns lets it go on.
+func (g *gatedSource) gate() (waiting <-chan struct{}, release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	entered, open := make(chan struct{}, 1), make(chan struct{})
+	g.entered, g.open = entered, open
+	return entered, func() {
+		g.mu.Lock()
+		g.entered = nil
+		g.mu.Unlock()
+		close(open)
+	}
+}
+
+func (f *statsFixture) votingIncidents(doc *report.StatsDocument, code string) int {
+	for _, r := range doc.Breakdown {
+		if r.Code == code {
+			return r.Phases.Voting.Categories["ballot_stuffing"].Incidents
+		}
+	}
+	f.t.Fatalf("no row %q", code)
+	return 0
+}
+
+func TestStatsCacheRequestsWaitForTheRefresher(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	src := &gatedSource{Store: f.s}
+	c := report.NewStatsCache(src)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
+	if _, err := c.Document(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+
+	waiting, release := src.gate()
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[0], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[0])
+	})
+	// The request hurries the refresher, which now waits at the gate; the
+	// request waits for it (here until its deadline) and reads nothing itself.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err := c.Document(short, q)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a document came before the refresh that has the write: %v", err)
+	}
+	<-waiting
+	// Others waiting meanwhile join that refresh: it has every mark.
+	const waiters = 8
+	docs := make(chan *report.StatsDocument, waiters)
+	errs := make(chan error, waiters)
+	for range waiters {
+		go func() {
+			doc, err := c.Document(ctx, q)
+			if err != nil {
+				errs <- err
+				return
+			}
+			docs <- doc
+		}()
+	}
+	reads := src.tallies.Load()
+	// Places does not wait for refreshes.
+	if p, err := c.Places(ctx, f.election); err != nil || len(p.Regions) != 2 {
+		t.Fatalf("places: %v", err)
+	}
+	release()
+	for range waiters {
+		select {
+		case doc := <-docs:
+			if n := doc.Phases.Voting.Categories["ballot_stuffing"].Incidents; n != 1 {
+				t.Fatalf("a waiting request got %d incidents, want 1", n)
+			}
+		case err := <-errs:
+			t.Fatal(err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("waiting requests were not answered")
+		}
+	}
+	if n := src.tallies.Load() - reads; n != 0 {
+		t.Errorf("%d waiting requests caused %d reads of tallies", waiters, n)
+	}
+	// With nothing marked, requests read nothing, whatever their number.
+	reads = src.tallies.Load()
+	for range 40 {
+		doc, err := c.Document(ctx, q)
+		if err != nil || doc.Phases.Voting.Categories["ballot_stuffing"].Incidents != 1 {
+			t.Fatalf("after the refresh: %v", err)
+		}
+	}
+	if n := src.tallies.Load() - reads; n != 0 {
+		t.Errorf("40 requests with nothing changed read tallies %d times", n)
+	}
+}
+
+// Every writer sees its own write in the next document, however many write and
+// read at once.
+func TestStatsCacheReadsItsOwnWrites(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f) // st[0..4] are the stations of R1/D1
+	c := f.cache()
+	ctx := context.Background()
+	scope := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential", Region: "R1", District: "D1"}
+	const writers, rounds = 4, 12
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	var seq atomic.Int64
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := fmt.Sprintf("1-1-%d", g)
+			for i := 1; i <= rounds; i++ {
+				err := f.s.Write(ctx, func(tx *Tx) error {
+					_, err := tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
+						phase, category, occurred_at, witnessed, status, created_at, updated_at)
+						SELECT ?, ?, '', id, region_id, district_id, 'voting', 'ballot_stuffing', ?, 0, 'new', ?, ? FROM stations WHERE id = ?`,
+						f.election, fmt.Sprintf("own-%d", seq.Add(1)), fmtTime(time.Now()), fmtTime(time.Now()), fmtTime(time.Now()), st[g])
+					tx.Touch(st[g])
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				doc, err := c.Document(ctx, scope)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := f.votingIncidents(doc, code); n != i {
+					errs <- fmt.Errorf("writer %d after its write %d sees %d incidents", g, i, n)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	f.sameAsFresh(c, "after the writers")
+}
