@@ -140,9 +140,12 @@ func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *ato
 		d.space(4)
 		d.rule()
 	}
-	// A section that fits on a page starts on a page where it fits whole, so its
-	// pictures stay with its text; a longer one keeps at least its heading together.
-	if h := d.measure(draw); h <= bottomY-marginTop {
+	// A section with pictures that fits on a page starts on a page where it fits
+	// whole, so its pictures stay with its text; any other keeps at least its
+	// heading together. (Measuring lays the text out twice: only when it matters.)
+	if len(thumbs) == 0 {
+		d.ensure(110)
+	} else if h := d.measure(draw); h <= bottomY-marginTop {
 		d.ensure(h)
 	} else {
 		d.ensure(110)
