@@ -139,7 +139,27 @@ func pdfText(t testing.TB, pdf []byte) (string, bool) {
 	if err != nil {
 		t.Fatalf("pdftotext cannot read the report: %v", err)
 	}
+	qpdfCheck(t, in)
 	return strings.Join(strings.Fields(string(out)), " "), true
+}
+
+// qpdfCheck has qpdf check the report's structure (cross-reference table, object
+// streams, fonts): the PDF is written by our own page-streaming writer, so a second,
+// independent reader must find nothing wrong, not just poppler's forgiving one.
+func qpdfCheck(t testing.TB, path string) {
+	t.Helper()
+	bin, err := exec.LookPath("qpdf")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("qpdf is required in CI to check the PDF report's structure")
+		}
+		t.Log("qpdf is not installed: the PDF's structure is not checked")
+		return
+	}
+	out, err := exec.Command(bin, "--check", path).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "WARNING") {
+		t.Fatalf("qpdf --check finds the report faulty: %v\n%s", err, out)
+	}
 }
 
 func TestEvidencePack(t *testing.T) {
