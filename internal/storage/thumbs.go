@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -98,9 +99,12 @@ func (p *Snapshot) Thumbnail(ctx context.Context, e report.Evidence) (report.Thu
 // thumbQueues holds the queue of each store whose RunThumbnails runs.
 var thumbQueues sync.Map // *Store → chan report.Evidence
 
-// RunThumbnails makes the thumbnails of photos as they are stored, one at a time
-// (a core at most), until ctx ends. Uploads only queue them: the answer to an
-// upload does not wait. What the queue cannot hold is made by the first pack.
+// RunThumbnails makes the thumbnails of photos as they are stored, one at a time,
+// until ctx ends. Uploads only queue them: the answer to an upload does not wait.
+// It takes at most a quarter of one core (it rests three times as long as each
+// thumbnail took), so that at closing time, when photos and forms arrive together,
+// the forms keep the CPU; what the queue cannot hold meanwhile is made by the
+// first pack.
 func (s *Store) RunThumbnails(ctx context.Context) {
 	q := make(chan report.Evidence, 256)
 	if _, running := thumbQueues.LoadOrStore(s, q); running {
@@ -112,8 +116,14 @@ func (s *Store) RunThumbnails(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case e := <-q:
+			start := time.Now()
 			if _, err := s.Thumbnail(ctx, e); err != nil && !errors.Is(err, report.ErrNoThumbnail) && ctx.Err() == nil {
 				slog.Warn("store: unable to make a thumbnail", "sha256", e.SHA256, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(3 * time.Since(start)):
 			}
 		}
 	}
