@@ -30,7 +30,10 @@ type TallySource interface {
 // stations a commit changed and wakes it; it lets marks gather for a moment
 // (refreshSettle), re-reads the marked stations in one batch, and publishes a
 // new immutable snapshot of the sums, copying only the rows that changed.
-// Requests read the published snapshot without a lock.
+// Requests read the published snapshot without a lock. Keeping up costs a
+// re-read of each touched station, so the refresher works in the background
+// only while the election is watched (asked for within watchWindow); after
+// that, marks wait for the next request, whose refresh then takes them all.
 //
 // Freshness: Document and View include every write acknowledged before they
 // were called (the store marks a commit's stations before it answers the
@@ -68,6 +71,10 @@ type StatsCache struct {
 // maxOrphans bounds the memory of stations dirtied in elections nobody has asked for.
 const maxOrphans = 1 << 16
 
+// watchWindow is how long after a request an election is kept current in the
+// background: longer than the dashboard's own refresh (a minute).
+const watchWindow = 2 * time.Minute
+
 // refreshSettle is how long a refresher lets commits gather before re-reading
 // when no request waits. Short, so that the refresh a request finds in progress
 // is small; long enough to bound a stream of commits to forty refreshes a
@@ -86,6 +93,7 @@ type cachedElection struct {
 	reload  bool
 	marked  uint64        // marks made so far; a snapshot covering as many has them all
 	running bool          // a refresher goroutine is at work
+	asked   time.Time     // the last request (or Preload): the election is watched
 	next    *refreshRound // what requests waiting for the next refresh wait on
 	// The refresh in progress and the marks it took: a request joins it when no
 	// mark came since.
@@ -136,7 +144,7 @@ func (c *StatsCache) Invalidate(stations []int64) {
 		if e := c.owner[id]; e != nil {
 			e.dirty[id] = struct{}{}
 			e.marked++
-			c.kickLocked(e, false)
+			c.followLocked(e)
 			continue
 		}
 		if _, known := c.orphans[id]; known {
@@ -156,9 +164,7 @@ func (c *StatsCache) Invalidate(stations []int64) {
 		for _, e := range c.elections {
 			e.check = append(e.check, id)
 			e.marked++
-			if e.snap.Load() != nil {
-				c.kickLocked(e, false)
-			}
+			c.followLocked(e)
 		}
 	}
 }
@@ -171,9 +177,7 @@ func (c *StatsCache) InvalidateElection(electionID int64) {
 	if e := c.elections[electionID]; e != nil {
 		e.reload = true
 		e.marked++
-		if e.snap.Load() != nil {
-			c.kickLocked(e, false)
-		}
+		c.followLocked(e)
 	}
 }
 
@@ -206,6 +210,7 @@ func (c *StatsCache) Preload(electionID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.electionLocked(electionID)
+	e.asked = time.Now()
 	if e.snap.Load() == nil {
 		e.reload = true
 		c.kickLocked(e, true)
@@ -227,6 +232,7 @@ func (c *StatsCache) electionLocked(id int64) *cachedElection {
 func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool) (*statsSnapshot, error) {
 	c.mu.Lock()
 	e := c.electionLocked(electionID)
+	e.asked = time.Now()
 	if s := e.snap.Load(); s != nil && (stale || s.covers == e.marked) {
 		c.mu.Unlock()
 		return s, nil
@@ -248,6 +254,16 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 	}
 	return r.snap, r.err
 }
+
+// followLocked starts e's refresher after a mark, if e is loaded and watched.
+// c.mu is held.
+func (c *StatsCache) followLocked(e *cachedElection) {
+	if e.snap.Load() != nil && e.watchedLocked() {
+		c.kickLocked(e, false)
+	}
+}
+
+func (e *cachedElection) watchedLocked() bool { return time.Since(e.asked) < watchWindow }
 
 // kickLocked starts e's refresher, or, hurry, wakes it if it is letting marks
 // settle. c.mu is held.

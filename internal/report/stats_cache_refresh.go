@@ -12,12 +12,14 @@ import (
 )
 
 // run is an election's refresher. It refreshes while anything is pending and
-// ends when nothing is, or when a refresh fails with nobody waiting (the next
-// mark or request starts it again, so a failing database is not retried in a loop).
+// someone waits or watches, and ends when not, or when a refresh fails with
+// nobody waiting (the next mark or request starts it again, so a failing
+// database is not retried in a loop).
 func (c *StatsCache) run(e *cachedElection) {
 	for {
 		c.mu.Lock()
-		if len(e.dirty) == 0 && len(e.check) == 0 && !e.reload && e.next == nil {
+		pending := len(e.dirty) > 0 || len(e.check) > 0 || e.reload
+		if e.next == nil && (!pending || !e.watchedLocked()) {
 			e.running = false
 			c.mu.Unlock()
 			return

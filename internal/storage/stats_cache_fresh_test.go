@@ -186,3 +186,45 @@ func TestStatsCacheReadsItsOwnWrites(t *testing.T) {
 	}
 	f.sameAsFresh(c, "after the writers")
 }
+
+// While an election is watched, commits are read in the background: the next
+// request finds them already in the published snapshot and reads nothing.
+func TestStatsCacheRefreshesInTheBackground(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	src := &gatedSource{Store: f.s}
+	c := report.NewStatsCache(src)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
+	if _, err := c.Document(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	reads := src.tallies.Load()
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[3], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[3])
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for src.tallies.Load() == reads {
+		if time.Now().After(deadline) {
+			t.Fatal("no refresh in the background after a commit")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The refresh has begun; once it is published a request reads nothing more.
+	var doc *report.StatsDocument
+	var err error
+	for {
+		before := src.tallies.Load()
+		if doc, err = c.Document(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if src.tallies.Load() == before {
+			break
+		}
+	}
+	if n := doc.Phases.Voting.Categories["ballot_stuffing"].Incidents; n != 1 {
+		t.Fatalf("%d incidents after the background refresh, want 1", n)
+	}
+}
