@@ -49,6 +49,7 @@ type Store struct {
 	sealer  *sealer
 	schemas schemaCache
 	reads   readStmts
+	ckpt    *checkpointer
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -57,6 +58,8 @@ func dsn(path string, readOnly bool, sync string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	if !readOnly {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// The checkpointer does it, off the commit path (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous("+sync+")")
@@ -118,6 +121,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if s.sealer, err = openSealer(opt.DataDir); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.ckpt, err = startCheckpointer(opt.Path, opt.Synchronous); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 	}
 	s.w = startWriter(s, opt.MaxBatch)
 	return s, nil
@@ -271,6 +278,9 @@ func (s *Store) Close() error {
 		s.w.stop()
 	}
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.ro != nil {
 		s.reads.close()
 		errs = append(errs, s.ro.Close())
