@@ -31,6 +31,8 @@ func main() {
 	flag.StringVar(&cfg.Bins.Observer, "bin", "", "use this observer binary instead of building one")
 	flag.IntVar(&cfg.Coordinators, "coordinators", 0, "clients that refresh dashboards, statistics and incident lists (0: one in eight; -1: none)")
 	flag.DurationVar(&cfg.Refresh, "refresh", time.Second, "each coordinator's pause between refreshes (0: none, a closed loop)")
+	flag.Float64Var(&cfg.Paced, "paced", 0.5, "after the closed-loop mix, run it again with observers paced to this share of the steps per second they reached (negative: skip)")
+	flag.DurationVar(&cfg.PacedDuration, "paced-duration", 0, "how long the paced mix runs (default: as long as the floors)")
 	flag.BoolVar(&cfg.InProcess, "inprocess", false, "run the server inside this process (for --cpuprofile; no memory figures, no crash mode)")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the mix to this file (with --inprocess it covers the server)")
 	flag.Parse()

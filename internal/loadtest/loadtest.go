@@ -39,7 +39,12 @@ type Config struct {
 	Coordinators int
 	// Refresh is each coordinator's pause between requests (0: none).
 	Refresh time.Duration
-	Out     io.Writer
+	// Paced is the share of the closed-loop mix's observer request rate offered in
+	// a second, paced run of the mix (0: half; negative: no paced run), for
+	// PacedDuration (default: as long as the floors).
+	Paced         float64
+	PacedDuration time.Duration
+	Out           io.Writer
 }
 
 func (c *Config) defaults() {
@@ -66,6 +71,12 @@ func (c *Config) defaults() {
 	if c.Seed == 0 {
 		c.Seed = uint64(time.Now().UnixNano())
 	}
+	if c.Paced == 0 {
+		c.Paced = 0.5
+	}
+	if c.PacedDuration <= 0 {
+		c.PacedDuration = c.FloorDuration
+	}
 	if c.Out == nil {
 		c.Out = io.Discard
 	}
@@ -79,13 +90,18 @@ type Result struct {
 	Mix                    Summary
 	MixSubmit, MixReads    KindStats
 	Memory                 Memory // the server's peak during the mix
-	Crash                  CrashReport
-	Verify                 VerifyReport
+	// The mix again, each observer client paced to offer PacedRate requests a
+	// second in all.
+	Paced                   Summary
+	PacedSubmit, PacedReads KindStats
+	PacedRate               float64
+	Crash                   CrashReport
+	Verify                  VerifyReport
 }
 
 // Errors is every failed request of the run.
 func (r Result) Errors() int {
-	return r.Mix.Errors + r.FloorNormal.Errors + r.FloorFull.Errors + r.Submit.Errors + r.Crash.DrainErrors
+	return r.Mix.Errors + r.Paced.Errors + r.FloorNormal.Errors + r.FloorFull.Errors + r.Submit.Errors + r.Crash.DrainErrors
 }
 
 // Run does one run and prints its report to cfg.Out as it goes.
@@ -142,6 +158,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if err := runMix(ctx, cfg, srv, ledger, &res); err != nil {
 		return res, err
+	}
+	if cfg.Crashes == 0 && cfg.Paced > 0 {
+		rate := cfg.Paced * float64(res.Mix.Steps) / res.Mix.Elapsed.Seconds()
+		if err := runPaced(ctx, cfg, srv, ledger, &res, rate); err != nil {
+			return res, err
+		}
 	}
 	if err := srv.stop(); err != nil {
 		return res, err

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,40 +79,79 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 	return ks, mem, nil
 }
 
+// mixRun is one run of the mix: closed loop, or paced.
+type mixRun struct {
+	// pace is each observer client's interval between the starts of its requests
+	// (0: closed loop, the next request as soon as the last is answered).
+	pace   time.Duration
+	prefix string // keeps the client ids of runs apart
+	label  string
+}
+
 // runMix drives the election-day mix, and in crash mode kills the server meanwhile.
 func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *Result) error {
+	mix, submit, reads, err := runMixWith(ctx, cfg, srv, ledger, res, mixRun{prefix: "m", label: "mix"})
+	res.Mix, res.MixSubmit, res.MixReads = mix, submit, reads
+	return err
+}
+
+// runPaced drives the same mix with every observer client paced so that together
+// they take rate steps a second: latency below saturation, where a closed loop
+// only measures its own queue (64 clients waiting on each other).
+func runPaced(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *Result, rate float64) error {
+	observers := cfg.Clients - cfg.Coordinators
+	if rate <= 0 || observers <= 0 {
+		return nil
+	}
+	pace := time.Duration(float64(observers) / rate * float64(time.Second))
+	c := cfg
+	c.Duration, c.CPUProfile, c.Crashes = cfg.PacedDuration, "", 0
+	mix, submit, reads, err := runMixWith(ctx, c, srv, ledger, res, mixRun{pace: pace, prefix: "p", label: "paced mix"})
+	res.Paced, res.PacedSubmit, res.PacedReads, res.PacedRate = mix, submit, reads, rate
+	return err
+}
+
+func runMixWith(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *Result, run mixRun) (Summary, KindStats, KindStats, error) {
+	var none KindStats
 	ph := newPhase(srv.base, cfg.Clients, srv.fx, ledger)
 	nc := cfg.Coordinators
 	nf := formClients(cfg.Clients - nc)
 	var workers []worker
 	var obs []*observer
+	var steps atomic.Int64
 	for i := range nc {
 		c := &coordinator{p: ph, acc: srv.fx.Coordinators[i%len(srv.fx.Coordinators)], browser: ph.sessionClient(),
 			rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), pause: cfg.Refresh}
 		if err := ph.login(ctx, c.browser, c.acc); err != nil {
-			return err
+			return Summary{}, none, none, err
 		}
 		workers = append(workers, c)
 	}
 	for i := range cfg.Clients - nc {
-		o := newObserver(ph, srv.fx.Observers[i%len(srv.fx.Observers)], fmt.Sprintf("m%d", i), cfg.Seed+uint64(i)*104729)
+		o := newObserver(ph, srv.fx.Observers[i%len(srv.fx.Observers)], fmt.Sprintf("%s%d", run.prefix, i), cfg.Seed+uint64(i)*104729)
 		obs = append(obs, o)
+		var w worker = &apiObserver{observer: o}
 		if i < nf {
 			fw, err := newFormObserver(ctx, o)
 			if err != nil {
-				return err
+				return Summary{}, none, none, err
 			}
-			workers = append(workers, fw)
-			continue
+			w = fw
 		}
-		workers = append(workers, &apiObserver{observer: o})
+		// Spread the clients' first steps over one interval.
+		workers = append(workers, &paced{w: w, every: run.pace, steps: &steps,
+			next: time.Now().Add(time.Duration(i) * run.pace / time.Duration(cfg.Clients-nc))})
 	}
 	refresh := "no pause"
 	if cfg.Refresh > 0 {
 		refresh = "about every " + cfg.Refresh.String()
 	}
-	fmt.Fprintf(cfg.Out, "mix: %d clients for %s: %d coordinators (dashboard, stats, incident lists; %s), %d observers on the HTML forms, %d on the API\n",
-		len(workers), cfg.Duration, nc, refresh, nf, len(workers)-nc-nf)
+	pacing := ""
+	if run.pace > 0 {
+		pacing = fmt.Sprintf(", each observer starting a step (a form, an incident, a photo…) every %s", run.pace.Round(time.Millisecond))
+	}
+	fmt.Fprintf(cfg.Out, "%s: %d clients for %s: %d coordinators (dashboard, stats, incident lists; %s), %d observers on the HTML forms, %d on the API%s\n",
+		run.label, len(workers), cfg.Duration, nc, refresh, nf, len(workers)-nc-nf, pacing)
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var stopMem func() Memory
@@ -128,7 +168,7 @@ func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *R
 	}
 	stopProfile, err := startProfile(cfg.CPUProfile)
 	if err != nil {
-		return err
+		return Summary{}, none, none, err
 	}
 	err = measure(mctx, ph, workers, cfg.Duration)
 	if perr := stopProfile(); perr != nil && err == nil {
@@ -140,16 +180,40 @@ func runMix(ctx context.Context, cfg Config, srv *server, ledger *Ledger, res *R
 		res.Memory = stopMem()
 	}
 	if res.Crash.Err != nil {
-		return res.Crash.Err
+		return Summary{}, none, none, res.Crash.Err
 	}
 	if err != nil && ctx.Err() != nil {
-		return err
+		return Summary{}, none, none, err
 	}
-	res.Mix = ph.rec.Summary()
-	res.MixSubmit = res.Mix.Merge("durable submissions", ph.rec, submitKinds...)
-	res.MixReads = res.Mix.Merge("coordinator reads", ph.rec, readKinds...)
-	res.Crash.DrainErrors = drain(ctx, ph, obs)
-	return nil
+	mix := ph.rec.Summary()
+	mix.Steps = steps.Load()
+	submit := mix.Merge("durable submissions", ph.rec, submitKinds...)
+	reads := mix.Merge("coordinator reads", ph.rec, readKinds...)
+	res.Crash.DrainErrors += drain(ctx, ph, obs)
+	return mix, submit, reads, nil
+}
+
+// paced counts an observer client's steps and, with every set, holds it to one
+// step per interval, without catching up on intervals its slow answers used up (an
+// observer does not send two forms at once).
+type paced struct {
+	w     worker
+	every time.Duration
+	next  time.Time
+	steps *atomic.Int64
+}
+
+func (p *paced) step(ctx context.Context) error {
+	p.steps.Add(1)
+	if d := time.Until(p.next); p.every > 0 && d > 0 {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(d):
+		}
+	}
+	p.next = time.Now().Add(p.every)
+	return p.w.step(ctx)
 }
 
 // drain sends every interrupted submission again until it is acknowledged, so that

@@ -23,6 +23,14 @@ func printResult(w io.Writer, cfg Config, r Result) {
 	if cfg.Crashes == 0 && !cfg.InProcess {
 		fmt.Fprintf(w, "server memory: RSS peak %s, VmHWM %s\n", mb(r.Memory.RSS), mb(r.Memory.HWM))
 	}
+	if r.PacedRate > 0 {
+		fmt.Fprintf(w, "\n== the same mix paced: observers take %.0f steps/s in all (%.0f%% of the %.0f/s of the closed loop), %s ==\n",
+			r.PacedRate, 100*cfg.Paced, float64(r.Mix.Steps)/r.Mix.Elapsed.Seconds(), r.Paced.Elapsed.Round(time.Millisecond))
+		r.Paced.Print(w)
+		fmt.Fprintln(w)
+		r.PacedSubmit.Print(w)
+		r.PacedReads.Print(w)
+	}
 	if r.FloorNormal.PerSec > 0 && r.Submit.PerSec > 0 {
 		share := r.Submit.PerSec / r.FloorNormal.PerSec
 		fmt.Fprintf(w, "\n== durable submissions against the floors (same client loop, %d clients) ==\n", cfg.Clients)
@@ -34,6 +42,11 @@ func printResult(w io.Writer, cfg Config, r Result) {
 		fmt.Fprintf(w, "  p99 of durable submissions in the mix %s (target < %s: %s); coordinator reads p99 %s (target < %s: %s)\n",
 			ms(r.MixSubmit.P99), TargetSubmitP99, verdict(r.MixSubmit.P99 < TargetSubmitP99),
 			ms(r.MixReads.P99), TargetReadP99, verdict(r.MixReads.P99 < TargetReadP99))
+		if r.PacedRate > 0 {
+			fmt.Fprintf(w, "  paced at %.0f%% of that load: p99 of durable submissions %s (target < %s: %s); coordinator reads p99 %s (target < %s: %s)\n",
+				100*cfg.Paced, ms(r.PacedSubmit.P99), TargetSubmitP99, verdict(r.PacedSubmit.P99 < TargetSubmitP99),
+				ms(r.PacedReads.P99), TargetReadP99, verdict(r.PacedReads.P99 < TargetReadP99))
+		}
 	}
 	if cfg.Crashes > 0 {
 		c := r.Crash

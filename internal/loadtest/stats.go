@@ -91,6 +91,7 @@ type KindStats struct {
 // Summary is the outcome of one measured interval.
 type Summary struct {
 	Elapsed     time.Duration
+	Steps       int64 // observer clients' steps (a step is one to a few requests)
 	Kinds       []KindStats
 	Errors      int
 	ErrorSample []string
