@@ -94,30 +94,24 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 		return ev, false, err
 	}
 	defer blob.discard()
+	// Decided first on the read pool, so that a duplicate or a file over the
+	// incident's limit never becomes a blob; then the file goes to its content
+	// address, durably, before the write: the rename and the folder's fsync stay out
+	// of the single writer, where every submission queued behind them would wait.
+	// The writer decides again; should a concurrent upload make it refuse now, the
+	// kept file is merely unreferenced (content-addressed, never exported, and used
+	// by the next upload of the same bytes).
+	if got, found, err := decideEvidence(readRows{ctx, s}, incidentID, blob, name, limits); err != nil || found {
+		return got, false, err
+	}
+	if err := blob.keep(); err != nil {
+		return ev, false, err
+	}
 	err = s.Write(ctx, func(tx *Tx) error {
 		created = false
-		got, err := scanEvidence(tx.QueryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
-		if err == nil {
+		got, found, err := decideEvidence(tx, incidentID, blob, name, limits)
+		if err != nil || found {
 			ev = got
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: unable to look for the same file on incident %d: %w", incidentID, err)
-		}
-		if limits.MaxIncidentBytes > 0 {
-			var used int64
-			if err := tx.QueryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
-				return fmt.Errorf("store: unable to add up the files of incident %d: %w", incidentID, err)
-			}
-			if used+blob.size > limits.MaxIncidentBytes {
-				return &EvidenceSizeError{Name: name, Limit: limits.MaxIncidentBytes, PerIncident: true}
-			}
-		}
-		// Kept inside the commit, under the single writer: no other upload can decide
-		// about the same bytes meanwhile, and a refusal above leaves no blob. Should the
-		// commit itself fail after this, the file stays unreferenced (never half-written)
-		// and the next upload of the same bytes uses it.
-		if err := blob.keep(); err != nil {
 			return err
 		}
 		ev = report.Evidence{IncidentID: incidentID, SHA256: blob.sha, Size: blob.size, MIME: mimeType,
@@ -146,6 +140,36 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	}
 	return ev, created, nil
 }
+
+// decideEvidence finds the same file already on the incident (found), or refuses a
+// file the incident's limit has no room for.
+func decideEvidence(q rowQuerier, incidentID int64, blob *stagedBlob, name string, limits EvidenceLimits) (report.Evidence, bool, error) {
+	got, err := scanEvidence(q.QueryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
+	if err == nil {
+		return got, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return report.Evidence{}, false, fmt.Errorf("store: unable to look for the same file on incident %d: %w", incidentID, err)
+	}
+	if limits.MaxIncidentBytes > 0 {
+		var used int64
+		if err := q.QueryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
+			return report.Evidence{}, false, fmt.Errorf("store: unable to add up the files of incident %d: %w", incidentID, err)
+		}
+		if used+blob.size > limits.MaxIncidentBytes {
+			return report.Evidence{}, false, &EvidenceSizeError{Name: name, Limit: limits.MaxIncidentBytes, PerIncident: true}
+		}
+	}
+	return report.Evidence{}, false, nil
+}
+
+// readRows is the read pool as a rowQuerier, with prepared statements.
+type readRows struct {
+	ctx context.Context
+	s   *Store
+}
+
+func (r readRows) QueryRow(query string, args ...any) *sql.Row { return r.s.readRow(r.ctx, query, args...) }
 
 // IncidentEvidence returns the file with this SHA-256 among the incident's evidence,
 // with report.ErrNotFound when the incident has no such file.
