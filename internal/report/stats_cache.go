@@ -93,7 +93,7 @@ type cachedElection struct {
 	reload  bool
 	marked  uint64        // marks made so far; a snapshot covering as many has them all
 	running bool          // a refresher goroutine is at work
-	asked   time.Time     // the last request (or Preload): the election is watched
+	asked   time.Time     // the last request: the election is watched until watchWindow after it
 	next    *refreshRound // what requests waiting for the next refresh wait on
 	// The refresh in progress and the marks it took: a request joins it when no
 	// mark came since.
@@ -205,14 +205,16 @@ func (c *StatsCache) Places(ctx context.Context, electionID int64) (*StatsPlaces
 }
 
 // Preload starts loading an election in the background, so that the first
-// request after a restart need not wait for the whole election to be read.
+// request after a restart need not wait for the whole election to be read. It
+// does not make the election watched: until someone asks for it, commits are
+// only marked, and the first request's refresh reads what they touched.
 func (c *StatsCache) Preload(electionID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.electionLocked(electionID)
-	e.asked = time.Now()
-	if e.snap.Load() == nil {
-		e.reload = true
+	if e.snap.Load() == nil && e.next == nil {
+		// A round nobody waits on: the refresher loads at once, as for a request.
+		e.next = &refreshRound{done: make(chan struct{})}
 		c.kickLocked(e, true)
 	}
 }

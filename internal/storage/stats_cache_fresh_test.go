@@ -228,3 +228,38 @@ func TestStatsCacheRefreshesInTheBackground(t *testing.T) {
 		t.Fatalf("%d incidents after the background refresh, want 1", n)
 	}
 }
+
+// Preload reads an election before anyone asks; until someone does, commits are
+// only marked (keeping up costs a re-read per touched station), and the first
+// request's refresh reads them.
+func TestStatsCachePreloadIsNotWatching(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	src := &gatedSource{Store: f.s}
+	c := report.NewStatsCache(src)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	c.Preload(f.election)
+	deadline := time.Now().Add(10 * time.Second)
+	for src.tallies.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Preload read nothing")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// (Places or Document would wait for the load, but asking is watching.)
+	time.Sleep(100 * time.Millisecond)
+	reads := src.tallies.Load()
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[2], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[2])
+	})
+	time.Sleep(200 * time.Millisecond) // eight times the refresher's settle time
+	if n := src.tallies.Load() - reads; n != 0 {
+		t.Fatalf("an election nobody asked for was refreshed %d times", n)
+	}
+	doc, err := c.Document(ctx, report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"})
+	if err != nil || doc.Phases.Voting.Categories["ballot_stuffing"].Incidents != 1 {
+		t.Fatalf("the first request after Preload: %v", err)
+	}
+}
