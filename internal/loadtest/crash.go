@@ -30,14 +30,16 @@ type CrashReport struct {
 func crashLoop(ctx context.Context, cancel context.CancelFunc, cfg Config, srv *server, ph *phase, rep *CrashReport) {
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 0xc4a5))
 	slot := cfg.Duration / time.Duration(cfg.Crashes+1)
-	for range cfg.Crashes {
-		// Somewhere in the middle half-to-one-and-a-half of each slot, so kills land at
-		// unpredictable points of the writer's cycle.
-		wait := slot/2 + time.Duration(rnd.Int64N(int64(slot)))
+	begin := time.Now()
+	for k := range cfg.Crashes {
+		// Kill k lands within a quarter slot of the k+1-th slot boundary, measured from
+		// the start of the mix (not from the last restart, whose time would push the
+		// last kills past the end), at an unpredictable point of the writer's cycle.
+		at := begin.Add(time.Duration(k+1)*slot - slot/4 + time.Duration(rnd.Int64N(int64(slot/2))))
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(wait):
+		case <-time.After(time.Until(at)):
 		}
 		ph.gate.takeDown()
 		srv.proc.Kill()
