@@ -188,26 +188,23 @@ func tenth(x float64) report.Percent {
 	return report.Percent(float64(int64(x*10+0.5)) / 10)
 }
 
-// label is the figure's name in the request's language; a custom question or
-// category without catalogue text shows its code.
+// label is the figure's name in the request's language: a custom question or
+// category has the text an administrator gave it (else English, else its code).
 func (f statFigure) label(ctx context.Context) string {
-	var key string
 	switch f.Kind {
 	case kindCoverage:
 		return t(ctx, "dashboard.fig.coverage")
 	case kindAssessment:
 		return t(ctx, "dashboard.fig.negative")
 	case kindQuestion:
-		key = "question." + f.Code
+		return questionText(ctx, f.Code)
 	case kindCategory:
-		key = "category." + f.Code + ".name"
-	case kindCheck:
-		key = "check." + f.Code
+		return categoryName(ctx, f.Code)
 	}
-	if !i18n.Has(key) {
-		return f.Code
+	if key := "check." + f.Code; i18n.Has(key) {
+		return t(ctx, key)
 	}
-	return t(ctx, key)
+	return f.Code
 }
 
 // shareText shows a share the way statistics.md asks of a screen: "—" without a

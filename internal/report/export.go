@@ -41,6 +41,9 @@ type ExportOptions struct {
 	// CategoryName overrides the name of a category (custom categories); it returns
 	// "" to fall back to the catalogue.
 	CategoryName func(code string) string
+	// Custom names the categories an administrator added, in Tr's language (else
+	// English); storage fills it when it is empty.
+	Custom CustomTexts
 	// IncludeContacts adds observer_name and observer_phone. Only on the
 	// coordinator's explicit request, which the caller audit-logs.
 	IncludeContacts bool
@@ -60,13 +63,7 @@ func (o ExportOptions) categoryName(code string) string {
 			return n
 		}
 	}
-	if o.Tr != nil {
-		key := "category." + code + ".name"
-		if n := o.Tr.T(key); n != key && n != "" {
-			return n
-		}
-	}
-	return code
+	return o.Custom.CategoryName(o.Tr, code)
 }
 
 // csvSafe keeps a spreadsheet from running a cell as a formula: a value that starts

@@ -78,6 +78,10 @@ type PackOptions struct {
 	AuditEntryIDs []int64
 	// CategoryName names custom categories (see ExportOptions).
 	CategoryName func(code string) string
+	// Custom holds the texts of the questions and categories an administrator
+	// added, shown in Tr's language (else English) in the report, the incident
+	// tables and the README; storage fills it when it is empty.
+	Custom CustomTexts
 	// MaxThumbnailBytes bounds the photo thumbnails in report.pdf, and so its size
 	// (default 24 MiB); past it the report lists files without pictures.
 	// ThumbnailsPerIncident caps the pictures of one incident (default 6).
@@ -176,7 +180,8 @@ func (o *PackOptions) defaults() error {
 }
 
 func (o PackOptions) exportOptions() ExportOptions {
-	return ExportOptions{Election: o.Election, Tr: o.Tr, CategoryName: o.CategoryName, IncludeContacts: o.IncludeContacts}
+	return ExportOptions{Election: o.Election, Tr: o.Tr, CategoryName: o.CategoryName, Custom: o.Custom,
+		IncludeContacts: o.IncludeContacts}
 }
 
 // WritePack writes the evidence pack to w as it is built.

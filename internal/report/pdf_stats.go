@@ -89,11 +89,21 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 	d.text(marginX, contentW, tr.T("pack.pdf.stats_note", "N", doc.SmallNThreshold))
 	d.gray(false)
 	d.space(6)
+	// The election's schema, when given, puts added questions and categories in
+	// the order of its forms rather than of their codes.
+	qs, cats := Questions, Categories
+	if opt.Schema != nil {
+		qs = nil
+		for _, p := range Phases {
+			qs = append(qs, opt.Schema.Checklist(p).Questions...)
+		}
+		cats = opt.Schema.Categories
+	}
 	var qOrder, cOrder []string
-	for _, q := range Questions {
+	for _, q := range qs {
 		qOrder = append(qOrder, q.Code)
 	}
-	for _, c := range Categories {
+	for _, c := range cats {
 		cOrder = append(cOrder, c.Code)
 	}
 	phases := make([]string, 0, len(Phases))
@@ -128,7 +138,7 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 				if v.N == 0 {
 					continue
 				}
-				d.cells(widths, []string{tr.T("question." + q), shareText(tr, v.Yes, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
+				d.cells(widths, []string{opt.Custom.QuestionText(tr, q), shareText(tr, v.Yes, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
 			}
 			d.space(4)
 		}

@@ -53,6 +53,11 @@ func (s *Store) WriteEvidencePack(ctx context.Context, w io.Writer, actor report
 		}
 		opt.Schema = &schema
 	}
+	if opt.Custom.Empty() {
+		if opt.Custom, err = s.customTexts(ctx, opt.Election.ID); err != nil {
+			return report.PackSummary{}, err
+		}
+	}
 	if opt.TempDir == "" {
 		// Beside the evidence rather than in a temporary folder that may be in memory.
 		opt.TempDir = s.dataDir
@@ -78,6 +83,12 @@ func (s *Store) ExportIncidents(ctx context.Context, w io.Writer, format string,
 	if _, err := s.recordExport(ctx, actor, opt.Election.ID, "incidents", opt.Election.Code,
 		exportDetails{Scope: scopeOf(report.PackScope{Filter: f}), Format: format, IncludeContacts: opt.IncludeContacts}); err != nil {
 		return 0, err
+	}
+	if opt.Custom.Empty() {
+		var err error
+		if opt.Custom, err = s.customTexts(ctx, opt.Election.ID); err != nil {
+			return 0, err
+		}
 	}
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
@@ -127,6 +138,27 @@ func (s *Store) ExportIncidents(ctx context.Context, w io.Writer, format string,
 		return n, err
 	}
 	return n, closeFn()
+}
+
+// customTexts are the texts of an election's added questions and of the added
+// categories, for an export to show in its language.
+func (s *Store) customTexts(ctx context.Context, electionID int64) (report.CustomTexts, error) {
+	out := report.CustomTexts{Questions: map[string]report.Texts{}, Categories: map[string]report.Texts{}}
+	qs, err := s.CustomQuestions(ctx, electionID)
+	if err != nil {
+		return out, err
+	}
+	for _, q := range qs {
+		out.Questions[q.Code] = q.Texts
+	}
+	cats, err := s.CustomCategories(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range cats {
+		out.Categories[c.Code] = c.Names
+	}
+	return out, nil
 }
 
 // exportDetails is the audit entry's record of what was exported.
