@@ -169,7 +169,9 @@ type readRows struct {
 	s   *Store
 }
 
-func (r readRows) QueryRow(query string, args ...any) *sql.Row { return r.s.readRow(r.ctx, query, args...) }
+func (r readRows) QueryRow(query string, args ...any) *sql.Row {
+	return r.s.readRow(r.ctx, query, args...)
+}
 
 // IncidentEvidence returns the file with this SHA-256 among the incident's evidence,
 // with report.ErrNotFound when the incident has no such file.

@@ -58,8 +58,6 @@ func dsn(path string, readOnly bool, sync string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	if !readOnly {
 		q.Add("_pragma", "journal_mode(WAL)")
-		// The checkpointer does it, off the commit path (checkpoint.go).
-		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous("+sync+")")
