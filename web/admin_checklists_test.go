@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -186,6 +187,11 @@ func TestAdminRetiresCategory(t *testing.T) {
 	incs, _ := h.store.Incidents(ctx, report.IncidentFilter{ElectionID: f.el.ID, UserID: f.anna.ID})
 	if len(incs) != 1 || incs[0].Category != "voter_buses" {
 		t.Fatalf("incidents: %+v", incs)
+	}
+	// The API names it as the pages do, in the caller's language.
+	if resp, body := h.api(http.MethodGet, fmt.Sprintf("/api/v1/incidents/%d", incs[0].ID), h.token(f.coord), "", nil); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, `"category_name":"Voters brought by bus"`) {
+		t.Errorf("API incident: %d %s", resp.StatusCode, body)
 	}
 
 	for _, code := range []string{"voter_buses", "carousel_voting"} {

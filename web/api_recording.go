@@ -262,7 +262,7 @@ func (s *Server) apiListIncidents(c echo.Context) error {
 		return err
 	}
 	out := incidentListJSON{Incidents: []report.IncidentJSON{}}
-	opt := report.ExportOptions{Election: el, Tr: state(c).loc}
+	opt := report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c)}
 	for i, in := range incs {
 		if i == limit {
 			q := c.QueryParams()
@@ -319,7 +319,7 @@ func (s *Server) apiGetIncident(c echo.Context) error {
 		return err
 	}
 	out := incidentDetailJSON{
-		IncidentJSON: report.IncidentJSONOf(report.IncidentRecord{Incident: in, Evidence: evs}, report.ExportOptions{Election: el, Tr: state(c).loc}),
+		IncidentJSON: report.IncidentJSONOf(report.IncidentRecord{Incident: in, Evidence: evs}, report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c)}),
 		Files:        []evidenceJSON{},
 	}
 	for _, ev := range evs {
@@ -328,4 +328,11 @@ func (s *Server) apiGetIncident(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// apiCategoryName names categories in the API's answers as the pages do: an
+// administrator's added category by its text in the caller's language.
+func apiCategoryName(c echo.Context) func(string) string {
+	ctx := c.Request().Context()
+	return func(code string) string { return categoryName(ctx, code) }
 }
