@@ -50,35 +50,13 @@ func (a *answerSet) parsePlain(b []byte) bool {
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b)
-	}
-	for {
-		k, j, ok := plainString(b, i)
-		if !ok {
-			return false
+	return plainObject(b, skipSpace(b, i+1), func(k, b []byte, i int) (int, bool) {
+		v, j, ok := plainString(b, i)
+		if ok {
+			a.keys, a.vals = append(a.keys, k), append(a.vals, tallyAnswer(v))
 		}
-		if i = skipSpace(b, j); i >= len(b) || b[i] != ':' {
-			return false
-		}
-		v, j, ok := plainString(b, skipSpace(b, i+1))
-		if !ok {
-			return false
-		}
-		a.keys, a.vals = append(a.keys, k), append(a.vals, tallyAnswer(v))
-		if i = skipSpace(b, j); i >= len(b) {
-			return false
-		}
-		switch b[i] {
-		case '}':
-			return skipSpace(b, i+1) == len(b)
-		case ',':
-			i = skipSpace(b, i+1)
-		default:
-			return false
-		}
-	}
+		return j, ok
+	})
 }
 
 func skipSpace(b []byte, i int) int {
