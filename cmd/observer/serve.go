@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"strings"
@@ -33,20 +34,27 @@ type serveOpts struct {
 	addr, baseURL, proxies *string
 	insecure               *bool
 	maxFileMB              *int64
+	maxPack, maxVerify     *byteSize
 }
 
 func serveFlags(fs interface {
 	String(string, string, string) *string
 	Bool(string, bool, string) *bool
 	Int64(string, int64, string) *int64
+	Var(flag.Value, string, string)
 }) serveOpts {
-	return serveOpts{
+	o := serveOpts{
 		addr:      fs.String("addr", ":8080", "address to listen on"),
 		baseURL:   fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
 		proxies:   fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
 		insecure:  fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
 		maxFileMB: fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
+		maxPack:   new(byteSize),
+		maxVerify: new(byteSize),
 	}
+	fs.Var(o.maxPack, "max-pack", "largest evidence pack a coordinator may upload to /verify (default 4GiB)")
+	fs.Var(o.maxVerify, "max-verify", "most one check on /verify may unpack (default twice --max-pack)")
+	return o
 }
 
 // serve runs the server until ctx ends; banner adds lines to the start-up message.
@@ -63,7 +71,8 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	if *o.proxies != "" {
 		proxies = strings.Split(*o.proxies, ",")
 	}
-	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20}
+	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
+		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify)}
 	srv, err := web.New(cfg, store, e.log)
 	if err != nil {
 		return err

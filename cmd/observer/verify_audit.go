@@ -13,13 +13,18 @@ import (
 
 func init() {
 	vc := command{name: "verify", summary: "checks an evidence pack, or with --audit the database's audit chain",
-		usage: "[--lang en|ru|kk] [--trust FINGERPRINT] PACK.zip | --audit"}
+		usage: "[--lang en|ru|kk] [--trust FINGERPRINT] [--max-entry SIZE] [--max-total SIZE] [--max-ratio N] PACK.zip | --audit"}
 	vc.run = func(ctx context.Context, e *env, args []string) error {
 		fs := flags(vc, e.stderr)
 		audit := fs.Bool("audit", false, "check the hash chain of the database's audit log (--db)")
 		lang := fs.String("lang", "", "language of the account: en, ru or kk (default from LANG)")
 		var trust stringList
 		fs.Var(&trust, "trust", "fingerprint of a signing key to trust (repeatable); without it the key is only shown")
+		var limits report.VerifyOptions
+		var maxEntry, maxTotal byteSize
+		fs.Var(&maxEntry, "max-entry", "refuse a file of the pack that unpacks to more than this (default 16GiB)")
+		fs.Var(&maxTotal, "max-total", "unpack at most this much in all (default 256GiB)")
+		fs.Int64Var(&limits.MaxRatio, "max-ratio", 0, "refuse a file over 1 MiB that unpacks to more than this many times its packed size (default 200)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -28,7 +33,9 @@ func init() {
 			return verifyAudit(ctx, e)
 		case !*audit && fs.NArg() == 1:
 			tr := i18n.New(*lang, os.Getenv("LANG"))
-			return verifyPack(e, fs.Arg(0), tr, trust)
+			limits.TrustedFingerprints = trust
+			limits.MaxEntryBytes, limits.MaxTotalBytes = int64(maxEntry), int64(maxTotal)
+			return verifyPack(e, fs.Arg(0), tr, limits)
 		}
 		return errors.New("give either one pack file (observer verify PACK.zip) or --audit")
 	}
@@ -58,7 +65,7 @@ func verifyAudit(ctx context.Context, e *env) error {
 }
 
 // verifyPack checks a pack with the evidence-pack verification and prints its account.
-func verifyPack(e *env, path string, tr report.Translator, trust []string) error {
+func verifyPack(e *env, path string, tr report.Translator, opt report.VerifyOptions) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("unable to open %s: %w", path, err)
@@ -68,7 +75,7 @@ func verifyPack(e *env, path string, tr report.Translator, trust []string) error
 	if err != nil {
 		return fmt.Errorf("unable to read %s: %w", path, err)
 	}
-	res, err := report.VerifyPack(f, fi.Size(), report.VerifyOptions{TrustedFingerprints: trust})
+	res, err := report.VerifyPack(f, fi.Size(), opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

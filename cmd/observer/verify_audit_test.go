@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,6 +87,13 @@ func TestVerifyPackCommand(t *testing.T) {
 	if exit, stdout, stderr := cli(t, "verify", "--lang", "en", pack); exit != 0 {
 		t.Fatalf("pack as made: exit %d\n%s%s", exit, stdout, stderr)
 	}
+	// Limits on what a check unpacks (against compression bombs) are the caller's to set.
+	if exit, stdout, _ := cli(t, "verify", "--lang", "en", "--max-total", "10KiB", pack); exit != 1 || !strings.Contains(stdout, "not checked") {
+		t.Fatalf("a pack over --max-total: exit %d\n%s", exit, stdout)
+	}
+	if exit, _, stderr := cli(t, "verify", "--max-entry", "lots", pack); exit == 0 || !strings.Contains(stderr, "not an amount of bytes") {
+		t.Fatalf("a nonsense --max-entry: exit %d\n%s", exit, stderr)
+	}
 	// One byte flipped a third of the way in: inside some entry's data (the
 	// directory is at the end), which then no longer matches its sum or CRC.
 	b := zip.Bytes()
@@ -92,5 +101,20 @@ func TestVerifyPackCommand(t *testing.T) {
 	bad := writeFile(t, dir, "bad.zip", string(b))
 	if exit, stdout, _ := cli(t, "verify", "--lang", "en", bad); exit != 1 {
 		t.Fatalf("changed pack: exit %d\n%s", exit, stdout)
+	}
+}
+
+func TestServeSizeFlags(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	o := serveFlags(fs)
+	if err := fs.Parse([]string{"--max-pack", "500MiB", "--max-verify", "2GB"}); err != nil {
+		t.Fatal(err)
+	}
+	if *o.maxPack != 500<<20 || *o.maxVerify != 2_000_000_000 {
+		t.Errorf("--max-pack %d, --max-verify %d", *o.maxPack, *o.maxVerify)
+	}
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse([]string{"--max-pack", "-3"}); err == nil {
+		t.Error("a negative size was taken")
 	}
 }
