@@ -101,8 +101,18 @@ func TestAdminAddsQuestionAnsweredAndCounted(t *testing.T) {
 		}
 	}
 
+	// A category of another phase, offered from a link, sets the form's phase.
+	resp, _ = admin.post(base+"/categories", url.Values{"code": {"count_lights_off"}, "phase": {"counting"},
+		"name_en": {"Lights switched off during the count"}, "name_ru": {"Свет выключали во время подсчёта"},
+		"name_kk": {"Санау кезінде жарық өшірілді"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add a counting category: %d", resp.StatusCode)
+	}
 	anna := h.client()
 	anna.login("anna")
+	if _, body := anna.get("/incidents/new?station=071-023&category=count_lights_off"); !regexp.MustCompile(`value="counting"[^>]*checked`).MatchString(body) {
+		t.Error("a link to an added counting category does not open the form on the counting phase")
+	}
 	anna.get("/lang?to=kk&back=/my")
 	_, body = anna.get("/observations/new?phase=counting&station=071-023")
 	for _, want := range []string{sealsKK, sealsPhoto, `name="q.count_seals_numbered" value="yes"`, `name="q.count_seals_numbered" value="no"`,

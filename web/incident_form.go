@@ -150,20 +150,23 @@ func (s *Server) newIncident(c echo.Context) error {
 	} else if len(p.Assigned) > 0 {
 		loc = p.Assigned[0].Location()
 	}
+	schema, err := s.store.StatsSchema(ctx, el.ID)
+	if err != nil {
+		return err
+	}
 	if p.Phase == "" {
 		p.Phase = report.Phase(c.QueryParam("phase"))
 	}
 	if !report.ValidPhase(p.Phase) {
 		p.Phase = report.PhaseVoting // most of the day
-		if cat, ok := report.CategoryByCode(p.Category); ok && cat.Phase != report.PhaseAny {
-			p.Phase = cat.Phase
+		// The category's own phase, an administrator's added ones included.
+		for _, cat := range schema.Categories {
+			if cat.Code == p.Category && cat.Phase != report.PhaseAny {
+				p.Phase = cat.Phase
+			}
 		}
 	}
 	p.Occurred = time.Now().In(loc).Format(localLayout)
-	schema, err := s.store.StatsSchema(ctx, el.ID)
-	if err != nil {
-		return err
-	}
 	p.Groups = categoryGroups(schema, p.Phase, "")
 	return s.render(c, http.StatusOK, incidentFormPage(p))
 }
