@@ -166,7 +166,7 @@ func (s *Server) parseExportScope(ctx context.Context, u *report.User, el report
 		if end.value == "" {
 			continue
 		}
-		tm, err := parseWhen(end.value, loc)
+		tm, err := report.ParseWhen(end.value, loc)
 		if err != nil {
 			errs[end.field] = "export.err.time"
 			continue

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,7 +118,7 @@ func parseScope(q url.Values, u *report.User, loc *time.Location) (statsScope, e
 		if p.val == "" {
 			continue
 		}
-		t, err := parseWhen(p.val, loc)
+		t, err := report.ParseWhen(p.val, loc)
 		if err != nil {
 			return sc, &scopeError{p.field, "use a time like 2026-03-15T08:00 or 2026-03-15T08:00:00+05:00"}
 		}
@@ -132,18 +131,6 @@ func parseScope(q url.Values, u *report.User, loc *time.Location) (statsScope, e
 		sc.Window = &w
 	}
 	return sc, nil
-}
-
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("unreadable time %q", s)
 }
 
 // query is the engine's query for the scope.

@@ -232,7 +232,7 @@ func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scop
 		if p.val == "" {
 			continue
 		}
-		t, err := parseExportTime(p.val, loc)
+		t, err := report.ParseWhen(p.val, loc)
 		if err != nil {
 			return el, fmt.Errorf("--%s %q: use RFC 3339 (2026-03-15T08:00:00+05:00) or 2026-03-15T08:00 in the election's zone (%s)", p.flag, p.val, loc)
 		}
@@ -249,18 +249,6 @@ func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scop
 		f.IDs = append(f.IDs, id)
 	}
 	return el, nil
-}
-
-func parseExportTime(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("unreadable time %q", s)
 }
 
 // written is what writeAtomically wrote.
