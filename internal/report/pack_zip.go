@@ -34,13 +34,18 @@ type packZip struct {
 	hashDone chan struct{}
 }
 
-func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error) (string, error) {
+// create starts an entry, stored or deflated.
+func (p *packZip) create(name string, deflate bool) (io.Writer, error) {
 	hdr := &zip.FileHeader{Name: name, Method: zip.Store, Modified: p.at}
 	if deflate {
 		hdr.Method = zip.Deflate
 	}
 	hdr.SetMode(0o644)
-	zf, err := p.zw.CreateHeader(hdr)
+	return p.zw.CreateHeader(hdr)
+}
+
+func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error) (string, error) {
+	zf, err := p.create(name, deflate)
 	if err != nil {
 		return "", fmt.Errorf("report: unable to add %s to the pack: %w", name, err)
 	}
@@ -57,12 +62,7 @@ func (p *packZip) entry(name string, deflate bool, fill func(w io.Writer) error)
 // The bytes are hashed on another core while they are written (and CRC'd) on
 // this one: hashing and writing are each about as costly as reading.
 func (p *packZip) copyEntry(name string, deflate bool, open func() (io.ReadCloser, error)) (string, int64, error) {
-	hdr := &zip.FileHeader{Name: name, Method: zip.Store, Modified: p.at}
-	if deflate {
-		hdr.Method = zip.Deflate
-	}
-	hdr.SetMode(0o644)
-	zf, err := p.zw.CreateHeader(hdr)
+	zf, err := p.create(name, deflate)
 	if err != nil {
 		return "", 0, fmt.Errorf("report: unable to add %s to the pack: %w", name, err)
 	}
