@@ -226,8 +226,16 @@
     form.addEventListener("input", update);
   }
 
+  // offline.js shows the server's answer by writing it over this document: what
+  // this copy of the script still has to do (a refresh it had queued) belongs to
+  // the page that is gone, and must not reach into the new one (it would move the
+  // new page's panel into the old, detached <main>).
+  function gone() { return !!main && !main.isConnected; }
+
   function refresh() {
+    if (gone()) return Promise.resolve();
     return box.all().then(function (recs) {
+      if (gone()) return;
       var now = Date.now();
       recs = recs.filter(function (r) {
         if (r.status === "sent" && now - r.sent > KEEP_SENT_MS) { box.del(r.id); return false; }
@@ -269,6 +277,7 @@
   var pendingRefresh = null;
   function later() {
     clearTimeout(pendingRefresh);
+    if (gone()) return;
     pendingRefresh = setTimeout(refresh, 50);
   }
 
