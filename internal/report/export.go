@@ -117,29 +117,75 @@ func evidenceSHAs(ev []Evidence) []string {
 	return out
 }
 
+// csvOut is what the CSV exports share: the byte-order mark and the header row
+// first, then rows built in one reused slice, each with the observer's contact
+// when asked for, and every cell guarded against formula injection.
+type csvOut struct {
+	contacts bool
+	bw       *bufio.Writer
+	cw       *csv.Writer
+	row      []string
+}
+
+func newCSVOut(w io.Writer, head []string, contacts bool) (csvOut, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	t := csvOut{contacts: contacts, bw: bw, cw: csv.NewWriter(bw)}
+	if _, err := bw.WriteString(UTF8BOM); err != nil {
+		return t, fmt.Errorf("report: unable to write the CSV: %w", err)
+	}
+	if err := t.cw.Write(head); err != nil {
+		return t, fmt.Errorf("report: unable to write the CSV: %w", err)
+	}
+	return t, nil
+}
+
+// put writes the row built in t.row (what and id name it in an error).
+func (t *csvOut) put(contact *ObserverContact, what string, id int64) error {
+	if t.contacts {
+		var ct ObserverContact
+		if contact != nil {
+			ct = *contact
+		}
+		t.row = append(t.row, ct.Name, ct.Phone)
+	}
+	for i := range t.row {
+		t.row[i] = csvSafe(t.row[i])
+	}
+	if err := t.cw.Write(t.row); err != nil {
+		return fmt.Errorf("report: unable to write %s %d: %w", what, id, err)
+	}
+	return nil
+}
+
+// Close flushes what is buffered; it does not close the underlying writer.
+func (t *csvOut) Close() error {
+	t.cw.Flush()
+	if err := t.cw.Error(); err != nil {
+		return fmt.Errorf("report: unable to write the CSV: %w", err)
+	}
+	if err := t.bw.Flush(); err != nil {
+		return fmt.Errorf("report: unable to write the CSV: %w", err)
+	}
+	return nil
+}
+
 // IncidentCSVWriter writes incidents as CSV, one row at a time.
 type IncidentCSVWriter struct {
+	csvOut
 	opt ExportOptions
-	bw  *bufio.Writer
-	cw  *csv.Writer
-	row []string
 }
 
 // NewIncidentCSV writes the byte-order mark and the header row.
 func NewIncidentCSV(w io.Writer, opt ExportOptions) (*IncidentCSVWriter, error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString(UTF8BOM); err != nil {
-		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	c := &IncidentCSVWriter{opt: opt, bw: bw, cw: csv.NewWriter(bw)}
 	head := append([]string(nil), IncidentColumns...)
 	if opt.IncludeContacts {
 		head = append(head, ContactColumns...)
 	}
-	if err := c.cw.Write(head); err != nil {
-		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
+	t, err := newCSVOut(w, head, opt.IncludeContacts)
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &IncidentCSVWriter{csvOut: t, opt: opt}, nil
 }
 
 // Write adds one incident.
@@ -155,32 +201,7 @@ func (c *IncidentCSVWriter) Write(rec IncidentRecord) error {
 		strconv.FormatBool(in.Witnessed), string(in.Status), in.ObserverCode, obsID, in.Description,
 		strconv.Itoa(len(rec.Evidence)), strings.Join(evidenceSHAs(rec.Evidence), ";"),
 		localTime(in.CreatedAt, st), in.VerifiedBy, localTimePtr(in.VerifiedAt, st), in.VerificationNote)
-	if c.opt.IncludeContacts {
-		var ct ObserverContact
-		if rec.Contact != nil {
-			ct = *rec.Contact
-		}
-		c.row = append(c.row, ct.Name, ct.Phone)
-	}
-	for i := range c.row {
-		c.row[i] = csvSafe(c.row[i])
-	}
-	if err := c.cw.Write(c.row); err != nil {
-		return fmt.Errorf("report: unable to write incident %d: %w", in.ID, err)
-	}
-	return nil
-}
-
-// Close flushes what is buffered; it does not close the underlying writer.
-func (c *IncidentCSVWriter) Close() error {
-	c.cw.Flush()
-	if err := c.cw.Error(); err != nil {
-		return fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	if err := c.bw.Flush(); err != nil {
-		return fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	return nil
+	return c.put(rec.Contact, "incident", in.ID)
 }
 
 // IncidentJSON is one incident in the JSON export: the CSV's columns, with JSON

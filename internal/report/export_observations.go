@@ -1,9 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -44,11 +41,9 @@ type ObservationRecord struct {
 
 // ObservationCSVWriter writes observations as CSV, one row at a time.
 type ObservationCSVWriter struct {
+	csvOut
 	opt    ExportOptions
 	custom []Question
-	bw     *bufio.Writer
-	cw     *csv.Writer
-	row    []string
 }
 
 // NewObservationCSV writes the byte-order mark and the header row.
@@ -59,15 +54,11 @@ func NewObservationCSV(w io.Writer, opt ExportOptions) (*ObservationCSVWriter, e
 // NewObservationCSVWith is NewObservationCSV with a column for each of the
 // election's custom questions too, after the standard ones.
 func NewObservationCSVWith(w io.Writer, opt ExportOptions, custom []Question) (*ObservationCSVWriter, error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString(UTF8BOM); err != nil {
-		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
+	t, err := newCSVOut(w, observationColumns(opt.IncludeContacts, custom), opt.IncludeContacts)
+	if err != nil {
+		return nil, err
 	}
-	c := &ObservationCSVWriter{opt: opt, custom: custom, bw: bw, cw: csv.NewWriter(bw)}
-	if err := c.cw.Write(observationColumns(opt.IncludeContacts, custom)); err != nil {
-		return nil, fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	return c, nil
+	return &ObservationCSVWriter{csvOut: t, opt: opt, custom: custom}, nil
 }
 
 func formatVotes(v map[string]int64) string {
@@ -111,30 +102,5 @@ func (c *ObservationCSVWriter) Write(rec ObservationRecord) error {
 		votes = o.Protocol.Votes
 	}
 	c.row = append(c.row, formatVotes(votes), o.Notes, localTime(o.CreatedAt, st), localTime(o.UpdatedAt, st))
-	if c.opt.IncludeContacts {
-		var ct ObserverContact
-		if rec.Contact != nil {
-			ct = *rec.Contact
-		}
-		c.row = append(c.row, ct.Name, ct.Phone)
-	}
-	for i := range c.row {
-		c.row[i] = csvSafe(c.row[i])
-	}
-	if err := c.cw.Write(c.row); err != nil {
-		return fmt.Errorf("report: unable to write observation %d: %w", o.ID, err)
-	}
-	return nil
-}
-
-// Close flushes what is buffered; it does not close the underlying writer.
-func (c *ObservationCSVWriter) Close() error {
-	c.cw.Flush()
-	if err := c.cw.Error(); err != nil {
-		return fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	if err := c.bw.Flush(); err != nil {
-		return fmt.Errorf("report: unable to write the CSV: %w", err)
-	}
-	return nil
+	return c.put(rec.Contact, "observation", o.ID)
 }
