@@ -48,8 +48,10 @@ type Store struct {
 	now     func() time.Time
 	sealer  *sealer
 	schemas schemaCache
-	reads   readStmts
-	ckpt    *checkpointer
+	// tallyMemo keeps what each station's observations add to its statistics (stats_memo.go).
+	tallyMemo tallyMemo
+	reads     readStmts
+	ckpt      *checkpointer
 }
 
 func dsn(path string, readOnly bool, sync string) string {

@@ -148,7 +148,10 @@ const stationChunk = 500
 //
 // A whole election is read in parallel, one range of station ids per core: the
 // reading is CPU-bound, and a station never spans two ranges, so each station is
-// still consistent (the cache re-reads any station written meanwhile).
+// still consistent (the cache re-reads any station written meanwhile). Given
+// stations without a window (the cache's refreshes) read only the observations
+// added since the last such read of the station, when nothing else changed
+// (stats_memo.go).
 func (s *Store) StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) (map[int64]*report.StationTally, error) {
 	if stationIDs != nil {
 		return s.readTallies(ctx, electionID, stationSel{ids: stationIDs}, window)
@@ -209,6 +212,16 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 	} else {
 		for _, id := range sel.ids {
 			tl.station(id)
+		}
+		if window == nil {
+			// The statistics cache's refreshes: see stats_memo.go.
+			if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
+				return nil, err
+			}
+			for _, t := range tl.tallies {
+				t.Finish()
+			}
+			return tl.tallies, nil
 		}
 		for start := 0; start < len(sel.ids); start += stationChunk {
 			chunk := stationSel{ids: sel.ids[start:min(start+stationChunk, len(sel.ids))]}

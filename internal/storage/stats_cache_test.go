@@ -157,7 +157,7 @@ func randomWrites(f *statsFixture, rng *rand.Rand, st []int64, n int) {
 		s := st[rng.IntN(len(st))]
 		phase := report.Phases[rng.IntN(4)]
 		f.write(func(tx *Tx) {
-			switch rng.IntN(3) {
+			switch rng.IntN(6) {
 			case 0:
 				ans := map[string]report.Answer{}
 				for _, q := range report.StandardChecklist(phase).Questions {
@@ -169,7 +169,17 @@ func randomWrites(f *statsFixture, rng *rand.Rand, st []int64, n int) {
 				if phase == report.PhaseCounting && rng.IntN(2) == 0 {
 					p = &report.Protocol{VotersVoted: i64(rng.Int64N(100)), BallotsStationary: i64(rng.Int64N(100)), BallotsMobile: i64(rng.Int64N(10))}
 				}
-				f.observation(tx, obsRow{station: s, phase: phase, assessment: report.Assessments[rng.IntN(4)], answers: ans, protocol: p})
+				f.observation(tx, obsRow{station: s, phase: phase, assessment: report.Assessments[rng.IntN(4)], answers: ans, protocol: p,
+					draft: rng.IntN(5) == 0})
+			case 3:
+				// An edit: a draft submitted, or a submitted form's grade changed.
+				tx.Exec(`UPDATE observations SET state = 'submitted', assessment = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`,
+					string(report.Assessments[rng.IntN(4)]), s)
+			case 4:
+				// A form corrected to another station: both stations change.
+				other := st[rng.IntN(len(st))]
+				tx.Exec(`UPDATE observations SET station_id = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`, other, s)
+				tx.Touch(other)
 			case 1:
 				var obs int64
 				tx.QueryRow(`SELECT COALESCE(MAX(id), 0) FROM observations WHERE station_id = ? AND phase = ?`, s, phase).Scan(&obs)

@@ -26,6 +26,9 @@ type tallier struct {
 	obs        map[int64]obsRef
 	// codes interns category codes, so a million incidents share a few dozen strings.
 	codes map[string]string
+	// last is the highest observation id read of each station (kept only when
+	// not nil: for the memo of stats_memo.go).
+	last map[int64]int64
 }
 
 func newTallier(schema report.StatsSchema) *tallier {
@@ -146,6 +149,12 @@ func (tl *tallier) readObservations(ctx context.Context, tx *sql.Tx, electionID 
 	if err != nil {
 		return fmt.Errorf("store: unable to read observations for statistics: %w", err)
 	}
+	return tl.addObservations(rows)
+}
+
+// addObservations counts the rows of a query of observations (id, station_id,
+// phase, assessment, answers, protocol), and closes it.
+func (tl *tallier) addObservations(rows *sql.Rows) error {
 	defer rows.Close()
 	var (
 		id, station                        int64
@@ -155,6 +164,9 @@ func (tl *tallier) readObservations(ctx context.Context, tx *sql.Tx, electionID 
 	for rows.Next() {
 		if err := rows.Scan(&id, &station, &phase, &assessment, &answers, &protoJ); err != nil {
 			return fmt.Errorf("store: unable to read an observation for statistics: %w", err)
+		}
+		if tl.last != nil && id > tl.last[station] {
+			tl.last[station] = id
 		}
 		cl, ok := tl.checklists[tallyPhase(phase)]
 		if !ok {
