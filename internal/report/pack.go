@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -206,51 +205,34 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}
 	// The report is laid out while the tables and the evidence are written (it is
 	// mostly CPU, they are mostly I/O), and written after them.
-	spool, err := os.CreateTemp(opt.TempDir, ".report-*.pdf")
+	spool, err := newSpool(opt.TempDir, ".report-*.pdf")
 	if err != nil {
 		return sum, fmt.Errorf("report: unable to make room for the report: %w", err)
 	}
-	// Unlinked at once where the system allows, so that nothing is left behind
-	// even by a crash; the open file stays usable.
-	os.Remove(spool.Name())
-	defer func() { spool.Close(); os.Remove(spool.Name()) }()
+	defer spool.close()
 	bctx, cancel := context.WithCancel(ctx)
 	var docRes reportResult
 	var docErr error
 	built := make(chan struct{})
 	go func() {
 		defer close(built)
-		docRes, docErr = buildReport(bctx, spool, src, opt, stats, newContactCache(src, opt.IncludeContacts))
+		docRes, docErr = buildReport(bctx, spool.f, src, opt, stats, newContactCache(src, opt.IncludeContacts))
 	}()
 	defer func() { cancel(); <-built }()
 
-	eopt := opt.exportOptions()
-	if _, err := p.entry(PackIncidentsCSV, true, func(w io.Writer) error {
-		c, err := NewIncidentCSV(w, eopt)
-		if err != nil {
-			return err
-		}
-		if err := eachRecord(ctx, src, opt.Scope.Filter, contacts, c.Write); err != nil {
-			return err
-		}
-		return c.Close()
-	}); err != nil {
+	// One reading of the scope's incidents: incidents.csv goes into the pack as it
+	// is read; incidents.json and the list of evidence files wait in spool files
+	// (memory stays flat) and follow it.
+	tables, err := writeIncidentTables(ctx, p, src, opt, contacts, sel, &sum)
+	if err != nil {
 		return sum, err
 	}
-	if _, err := p.entry(PackIncidentsJSN, true, func(w io.Writer) error {
-		j, err := NewIncidentJSON(w, eopt)
-		if err != nil {
-			return err
-		}
-		if err := eachRecord(ctx, src, opt.Scope.Filter, contacts, j.Write); err != nil {
-			return err
-		}
-		return j.Close()
-	}); err != nil {
+	defer tables.close()
+	if _, err := p.entry(PackIncidentsJSN, true, tables.json.copyTo); err != nil {
 		return sum, err
 	}
 	if _, err := p.entry(PackObservations, true, func(w io.Writer) error {
-		c, err := NewObservationCSVWith(w, eopt, customQuestions(opt.Schema))
+		c, err := NewObservationCSVWith(w, opt.exportOptions(), customQuestions(opt.Schema))
 		if err != nil {
 			return err
 		}
@@ -273,7 +255,7 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	if err := p.bytesEntry(PackStatistics, true, append(stats, '\n')); err != nil {
 		return sum, err
 	}
-	if err := writeEvidence(ctx, p, src, opt, sel, &sum); err != nil {
+	if err := writeEvidence(ctx, p, src, tables.evidence, sel, &sum); err != nil {
 		return sum, err
 	}
 	<-built
@@ -281,13 +263,7 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 		return sum, docErr
 	}
 	sum.Thumbnails, sum.ThumbnailsOmitted = docRes.thumbnails, docRes.thumbnailsOmitted
-	if _, err := p.entry(PackReport, false, func(w io.Writer) error {
-		if _, err := spool.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		_, err := io.Copy(w, spool)
-		return err
-	}); err != nil {
+	if _, err := p.entry(PackReport, false, spool.copyTo); err != nil {
 		return sum, err
 	}
 	if _, err := p.entry(PackAudit, true, func(w io.Writer) error {

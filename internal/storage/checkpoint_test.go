@@ -46,8 +46,11 @@ func TestWALStaysSmallUnderSteadyWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3,200 forms with incidents and audit entries write well over 16 MB of pages.
-	if fi.Size() > 16<<20 {
+	// 3,200 forms with incidents and audit entries: a WAL that never starts again
+	// reaches ~128 MB (measured with the writer's automatic checkpoint off); one
+	// that does stays at 8–28 MB however busy the machine (16 MB, the bound this
+	// test had, failed when other test packages ran alongside).
+	if fi.Size() > 48<<20 {
 		t.Errorf("the WAL grew to %d MB", fi.Size()>>20)
 	}
 }
