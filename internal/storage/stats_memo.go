@@ -28,8 +28,10 @@ import (
 // made the change); a memo made under other counters is not used, and the station
 // is read in full again.
 
-// maxMemoStations bounds the memo (each station's tally is a few KB).
-const maxMemoStations = 8192
+// maxMemoStations bounds the memo: a station with forms in all four phases takes
+// ~4 KB, so at most ~64 MB, and a national election (Kazakhstan has ~10,000
+// stations) fits whole. Past it, one station at random makes room for the next.
+const maxMemoStations = 16384
 
 type tallyMemo struct {
 	mu sync.Mutex
@@ -57,8 +59,14 @@ func (m *tallyMemo) get(election, station int64, v memoVersions) (memoEntry, boo
 func (m *tallyMemo) put(station int64, e memoEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.m == nil || len(m.m) >= maxMemoStations {
+	if m.m == nil {
 		m.m = make(map[int64]memoEntry)
+	}
+	if _, ok := m.m[station]; !ok && len(m.m) >= maxMemoStations {
+		for k := range m.m { // map order: any one
+			delete(m.m, k)
+			break
+		}
 	}
 	// A read that began earlier must not replace what a later one stored: the
 	// later one read at least as far, under versions at least as new.

@@ -91,3 +91,17 @@ func TestStationTalliesWithMemoMatchFullReads(t *testing.T) {
 		t.Fatal("the memo was never used")
 	}
 }
+
+// The memo holds at most maxMemoStations stations, making room one at a time.
+func TestTallyMemoIsBounded(t *testing.T) {
+	var m tallyMemo
+	for id := range int64(maxMemoStations + 100) {
+		m.put(id, memoEntry{election: 1, last: id, obs: &report.StationTally{}})
+	}
+	if n := len(m.m); n != maxMemoStations {
+		t.Fatalf("%d stations kept, want %d", n, maxMemoStations)
+	}
+	if _, ok := m.get(1, maxMemoStations+99, memoVersions{}); !ok {
+		t.Error("the newest station was not kept")
+	}
+}
