@@ -27,6 +27,7 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 	if err != nil {
 		return res, err
 	}
+	defer d.w.close() // what is queued is written before the caller reads w
 	d.footerLabel = opt.FileName
 
 	// Cover. The counts are only known at the end: the cover calls a form written then.
@@ -66,12 +67,12 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 		nInc++
 		nFiles += len(p.rec.Evidence)
 		incidentSection(d, p, opt, &spent, &res)
-		if d.w.err != nil {
+		if d.w.failed() != nil {
 			cancel()
 			for range incidents {
 			}
 			<-errc
-			return res, fmt.Errorf("report: unable to write the PDF: %w", d.w.err)
+			return res, fmt.Errorf("report: unable to write the PDF: %w", d.w.failed())
 		}
 	}
 	if err := <-errc; err != nil {

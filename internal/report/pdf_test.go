@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
@@ -106,6 +108,7 @@ func TestIncidentSectionStaysWithItsPictures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.w.close()
 	d.newPage()
 	var jpg bytes.Buffer
 	jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 36, 27)), nil)
@@ -170,5 +173,35 @@ func TestFontSubsetKeepsUsedGlyphs(t *testing.T) {
 	}
 	if outline('Z') != 0 {
 		t.Fatal("a glyph not used kept its outline")
+	}
+}
+
+// failAfter accepts n bytes, then fails every write.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errors.New("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// A write that fails while pages are being laid out (the pages are written by a
+// goroutine of their own) is reported by finish, and nothing hangs.
+func TestPDFWriteErrorIsReported(t *testing.T) {
+	d, err := newPDFDoc(&failAfter{n: 100 << 10}, "t", "a", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.w.close()
+	d.newPage()
+	for i := range 3000 {
+		d.para(fmt.Sprintf("Line %d: Қазақстан, наблюдатель удалён с участка", i), false, 10)
+	}
+	if err := d.finish(i18n.New("kk")); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("finish after a failed write: %v", err)
 	}
 }

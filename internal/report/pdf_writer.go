@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unicode/utf16"
 )
 
@@ -22,7 +24,22 @@ import (
 // (the page count, the cover's counts) without laying the document out twice.
 // What a report needs of PDF is small: text in two embedded TrueType fonts,
 // lines, JPEG pictures and page numbers.
+//
+// The objects are compressed and written by a goroutine of their own, in the order
+// they were made, while the layout goes on with the next page: compressing the
+// pages was a fifth of the layout's time, and a pack's report is what a pack of
+// thousands of incidents waits for. The queue is short, so memory stays that of a
+// few pages.
 type pdfWriter struct {
+	n    int // objects reserved so far (the caller's count)
+	ops  chan func(*pdfSink)
+	done chan struct{}
+	err  atomic.Pointer[error] // the first write error, as the sink found it
+	stop sync.Once
+}
+
+// pdfSink is the writing side, owned by the writer's goroutine.
+type pdfSink struct {
 	bw      *bufio.Writer
 	pos     int64
 	err     error
@@ -32,82 +49,131 @@ type pdfWriter struct {
 }
 
 func newPDFWriter(w io.Writer) *pdfWriter {
-	p := &pdfWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	s := &pdfSink{bw: bufio.NewWriterSize(w, 64<<10)}
 	// Pages are small and many: the fastest level compresses them nearly as well.
-	p.zw, _ = zlib.NewWriterLevel(&p.zbuf, zlib.BestSpeed)
+	s.zw, _ = zlib.NewWriterLevel(&s.zbuf, zlib.BestSpeed)
+	p := &pdfWriter{ops: make(chan func(*pdfSink), 8), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for op := range p.ops {
+			if s.err == nil {
+				op(s)
+				if s.err != nil {
+					err := s.err
+					p.err.Store(&err)
+				}
+			}
+		}
+	}()
 	// The binary comment line tells transfer tools the file is not text.
 	p.raw("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	return p
 }
 
-func (p *pdfWriter) raw(s string) {
-	if p.err != nil {
-		return
+// failed is the first error writing met (nil so far).
+func (p *pdfWriter) failed() error {
+	if e := p.err.Load(); e != nil {
+		return *e
 	}
-	n, err := p.bw.WriteString(s)
-	p.pos += int64(n)
-	p.err = err
+	return nil
 }
 
-func (p *pdfWriter) bytes(b []byte) {
-	if p.err != nil {
-		return
-	}
-	n, err := p.bw.Write(b)
-	p.pos += int64(n)
-	p.err = err
+// close ends the writer's goroutine once what is queued is written.
+func (p *pdfWriter) close() {
+	p.stop.Do(func() { close(p.ops) })
+	<-p.done
 }
+
+func (p *pdfWriter) raw(s string) { p.ops <- func(k *pdfSink) { k.raw(s) } }
 
 // reserve takes an object number for an object written later.
 func (p *pdfWriter) reserve() int {
-	p.offsets = append(p.offsets, 0)
-	return len(p.offsets)
-}
-
-func (p *pdfWriter) begin(n int) {
-	p.offsets[n-1] = p.pos
-	p.raw(strconv.Itoa(n) + " 0 obj\n")
+	p.n++
+	return p.n
 }
 
 // object writes object n (reserved) with a body in PDF syntax.
 func (p *pdfWriter) object(n int, body string) {
-	p.begin(n)
-	p.raw(body)
-	p.raw("\nendobj\n")
+	p.ops <- func(k *pdfSink) {
+		k.begin(n)
+		k.raw(body)
+		k.raw("\nendobj\n")
+	}
 }
 
 // stream writes object n as a stream: dict holds the entries other than /Length
-// and /Filter; deflate compresses data.
+// and /Filter; deflate compresses data. data is copied: the caller may reuse it.
 func (p *pdfWriter) stream(n int, dict string, data []byte, deflate bool) {
-	if deflate {
-		p.zbuf.Reset()
-		p.zw.Reset(&p.zbuf)
-		p.zw.Write(data)
-		p.zw.Close()
-		data = p.zbuf.Bytes()
-		dict += " /Filter /FlateDecode"
-	}
-	p.begin(n)
-	p.raw("<<" + dict + " /Length " + strconv.Itoa(len(data)) + " >>\nstream\n")
-	p.bytes(data)
-	p.raw("\nendstream\nendobj\n")
+	data = bytes.Clone(data)
+	p.ops <- func(k *pdfSink) { k.stream(n, dict, data, deflate) }
 }
 
-// finish writes the cross-reference table and the trailer.
+// finish writes the cross-reference table and the trailer, and ends the writer.
 func (p *pdfWriter) finish(root, info int) error {
-	xref := p.pos
-	p.raw(fmt.Sprintf("xref\n0 %d\n0000000000 65535 f \n", len(p.offsets)+1))
-	for i, off := range p.offsets {
-		if off == 0 && p.err == nil {
-			p.err = fmt.Errorf("report: PDF object %d was reserved and never written", i+1)
+	n := p.n
+	p.ops <- func(k *pdfSink) { k.finish(n, root, info) }
+	p.close()
+	return p.failed()
+}
+
+func (k *pdfSink) raw(s string) {
+	if k.err != nil {
+		return
+	}
+	n, err := k.bw.WriteString(s)
+	k.pos += int64(n)
+	k.err = err
+}
+
+func (k *pdfSink) bytes(b []byte) {
+	if k.err != nil {
+		return
+	}
+	n, err := k.bw.Write(b)
+	k.pos += int64(n)
+	k.err = err
+}
+
+func (k *pdfSink) begin(n int) {
+	for len(k.offsets) < n {
+		k.offsets = append(k.offsets, 0)
+	}
+	k.offsets[n-1] = k.pos
+	k.raw(strconv.Itoa(n) + " 0 obj\n")
+}
+
+func (k *pdfSink) stream(n int, dict string, data []byte, deflate bool) {
+	if deflate {
+		k.zbuf.Reset()
+		k.zw.Reset(&k.zbuf)
+		k.zw.Write(data)
+		k.zw.Close()
+		data = k.zbuf.Bytes()
+		dict += " /Filter /FlateDecode"
+	}
+	k.begin(n)
+	k.raw("<<" + dict + " /Length " + strconv.Itoa(len(data)) + " >>\nstream\n")
+	k.bytes(data)
+	k.raw("\nendstream\nendobj\n")
+}
+
+// finish writes the cross-reference table of objects 1..n and the trailer.
+func (k *pdfSink) finish(n, root, info int) {
+	for len(k.offsets) < n {
+		k.offsets = append(k.offsets, 0)
+	}
+	xref := k.pos
+	k.raw(fmt.Sprintf("xref\n0 %d\n0000000000 65535 f \n", len(k.offsets)+1))
+	for i, off := range k.offsets {
+		if off == 0 && k.err == nil {
+			k.err = fmt.Errorf("report: PDF object %d was reserved and never written", i+1)
 		}
-		p.raw(fmt.Sprintf("%010d 00000 n \n", off))
+		k.raw(fmt.Sprintf("%010d 00000 n \n", off))
 	}
-	p.raw(fmt.Sprintf("trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.offsets)+1, root, info, xref))
-	if p.err == nil {
-		p.err = p.bw.Flush()
+	k.raw(fmt.Sprintf("trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(k.offsets)+1, root, info, xref))
+	if k.err == nil {
+		k.err = k.bw.Flush()
 	}
-	return p.err
 }
 
 // pdfText is a PDF text string: UTF-16BE with its byte-order mark, in hex, so any
