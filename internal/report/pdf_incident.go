@@ -22,6 +22,7 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the incident reader if the layout fails
 	var res reportResult
+	opt.Tr = newMemoTranslator(opt.Tr)
 	tr := opt.Tr
 	d, err := newPDFDoc(w, tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
 	if err != nil {
