@@ -13,9 +13,10 @@ type Translator interface {
 	Lang() string
 }
 
-// memoTranslator remembers the texts of keys asked without data: a pack's report
-// asks the same labels for every incident, and each look-up in the catalogue
-// matches the language again (a fifth of the report's layout time).
+// memoTranslator remembers the plural texts a report asks for again and again
+// ("3 files" for each incident): each look-up in the catalogue matches the
+// language and picks the plural form anew. (Texts without data are remembered by
+// the catalogue itself.)
 type memoTranslator struct {
 	Translator
 	mu sync.Mutex
@@ -26,26 +27,16 @@ func newMemoTranslator(tr Translator) *memoTranslator {
 	return &memoTranslator{Translator: tr, m: map[string]string{}}
 }
 
-func (t *memoTranslator) T(key string, data ...any) string {
-	if len(data) > 0 {
-		return t.Translator.T(key, data...)
-	}
-	return t.remember(key, func() string { return t.Translator.T(key) })
-}
-
 func (t *memoTranslator) N(key string, count int, data ...any) string {
 	if len(data) > 0 {
 		return t.Translator.N(key, count, data...)
 	}
-	return t.remember(key+"\x00"+strconv.Itoa(count), func() string { return t.Translator.N(key, count) })
-}
-
-func (t *memoTranslator) remember(k string, text func() string) string {
+	k := key + "\x00" + strconv.Itoa(count)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s, ok := t.m[k]
 	if !ok {
-		s = text()
+		s = t.Translator.N(key, count)
 		t.m[k] = s
 	}
 	return s

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -83,8 +84,26 @@ func (l *Localizer) Lang() string { return l.lang }
 // T translates key. data is alternating names and values for the message's
 // {{.Name}} placeholders: T("x", "Name", "Almaty").
 func (l *Localizer) T(key string, data ...any) string {
-	return l.localize(key, nil, data)
+	if len(data) > 0 {
+		return l.localize(key, nil, data)
+	}
+	// Texts without placeholders are looked up once per language: a page asks for
+	// dozens, the same for every request, and each look-up in the bundle matches
+	// the language again. The catalogue is embedded, so they never change.
+	ck := cacheKey{l.lang, key}
+	if s, ok := plainTexts.Load(ck); ok {
+		return s.(string)
+	}
+	s := l.localize(key, nil, nil)
+	plainTexts.Store(ck, s)
+	return s
 }
+
+type cacheKey struct{ lang, key string }
+
+// plainTexts holds T's texts without placeholders, by language and key (a few
+// thousand at most: the catalogue's keys, and the keys code asks that it lacks).
+var plainTexts sync.Map
 
 // N translates key with CLDR plural rules for count; the message sees {{.Count}}.
 func (l *Localizer) N(key string, count int, data ...any) string {
