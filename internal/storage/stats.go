@@ -205,24 +205,20 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 		return nil, err
 	}
 	tl := newTallier(schema)
-	if sel.ids == nil {
+	for _, id := range sel.ids { // the given stations are present, even without data
+		tl.station(id)
+	}
+	switch {
+	case sel.ids == nil:
 		if err := tl.read(ctx, tx, electionID, sel, window); err != nil {
 			return nil, err
 		}
-	} else {
-		for _, id := range sel.ids {
-			tl.station(id)
+	case window == nil:
+		// The statistics cache's refreshes: see stats_memo.go.
+		if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
+			return nil, err
 		}
-		if window == nil {
-			// The statistics cache's refreshes: see stats_memo.go.
-			if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
-				return nil, err
-			}
-			for _, t := range tl.tallies {
-				t.Finish()
-			}
-			return tl.tallies, nil
-		}
+	default:
 		for start := 0; start < len(sel.ids); start += stationChunk {
 			chunk := stationSel{ids: sel.ids[start:min(start+stationChunk, len(sel.ids))]}
 			if err := tl.read(ctx, tx, electionID, chunk, window); err != nil {
