@@ -259,11 +259,5 @@ func checklistError(ctx context.Context, e report.FieldError) string {
 
 // checklistErrors are the messages for one field.
 func checklistErrors(ctx context.Context, fe report.FieldErrors, field string) []string {
-	var out []string
-	for _, e := range fe {
-		if e.Field == field {
-			out = append(out, checklistError(ctx, e))
-		}
-	}
-	return out
+	return messagesFor(ctx, fe, field, checklistError)
 }

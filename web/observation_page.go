@@ -113,10 +113,15 @@ func (p *observationPage) voteRows() [][2]string {
 
 // fieldErrors are the messages for one field, translated.
 func fieldErrors(ctx context.Context, fe report.FieldErrors, field string) []string {
+	return messagesFor(ctx, fe, field, errorText)
+}
+
+// messagesFor is the text of each of field's errors, as text words it.
+func messagesFor(ctx context.Context, fe report.FieldErrors, field string, text func(context.Context, report.FieldError) string) []string {
 	var out []string
 	for _, e := range fe {
 		if e.Field == field {
-			out = append(out, errorText(ctx, e))
+			out = append(out, text(ctx, e))
 		}
 	}
 	return out
