@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -78,6 +79,19 @@ func (s *Server) finishDownload(d *download, what string, err error) error {
 	return nil
 }
 
+// submittedScope resolves the scope a download form was sent with. answered is
+// true when the answer is given already: the export page again, with the form's
+// errors.
+func (s *Server) submittedScope(c echo.Context, form url.Values) (v *exportView, sc exportScope, answered bool, err error) {
+	if v, sc, err = s.exportContext(c, form); err != nil {
+		return v, sc, true, err
+	}
+	if len(v.Errors) > 0 {
+		return v, sc, true, s.renderExportPage(c, v, http.StatusBadRequest)
+	}
+	return v, sc, false, nil
+}
+
 // exportPack streams the evidence pack of the submitted scope.
 func (s *Server) exportPack(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -85,12 +99,9 @@ func (s *Server) exportPack(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	v, sc, err := s.exportContext(c, form)
-	if err != nil {
+	v, sc, answered, err := s.submittedScope(c, form)
+	if answered {
 		return err
-	}
-	if len(v.Errors) > 0 {
-		return s.renderExportPage(c, v, http.StatusBadRequest)
 	}
 	lang, contacts := downloadOptions(c)
 	doc, err := s.statsDocument(ctx, sc.Stats)
@@ -123,12 +134,9 @@ func (s *Server) exportIncidents(c echo.Context) error {
 	if format != report.FormatCSV && format != report.FormatJSON {
 		return echo.NewHTTPError(http.StatusBadRequest, "format: use csv or json")
 	}
-	v, sc, err := s.exportContext(c, form)
-	if err != nil {
+	v, sc, answered, err := s.submittedScope(c, form)
+	if answered {
 		return err
-	}
-	if len(v.Errors) > 0 {
-		return s.renderExportPage(c, v, http.StatusBadRequest)
 	}
 	lang, contacts := downloadOptions(c)
 	ctype := "text/csv; charset=utf-8"
