@@ -17,7 +17,10 @@ var ErrClosed = errors.New("store: closed")
 // Tx is one submission's view of the group-commit transaction. Each submission runs
 // inside its own savepoint: when it fails, only its own changes are undone.
 type Tx struct {
-	tx    *sql.Tx
+	tx *sql.Tx
+	// ctx is the submitter's context without its cancellation: a submission in a
+	// batch runs to its end (its outcome is then reported as for any other), and the
+	// driver starts no watcher goroutine per statement (4 % of a counting form's CPU).
 	ctx   context.Context
 	store *Store
 	batch *batchState
@@ -220,7 +223,7 @@ func (w *writer) commit(batch []writeReq) {
 
 // runOne runs one submission in a savepoint, so its failure undoes only its own work.
 func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r writeReq) (err error) {
-	t := &Tx{tx: tx, ctx: r.ctx, store: w.s, batch: st}
+	t := &Tx{tx: tx, ctx: context.WithoutCancel(r.ctx), store: w.s, batch: st}
 	if _, err := t.Exec("SAVEPOINT sub"); err != nil {
 		return fmt.Errorf("store: unable to open a savepoint: %w", err)
 	}
