@@ -70,7 +70,14 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 		workers[i] = &apiObserver{observer: o, onlyForms: true}
 	}
 	stopMem := sampleMemory(srv)
-	err := measure(ctx, ph, workers, cfg.FloorDuration)
+	stopProfile, err := startProfile(formsProfile(cfg.CPUProfile))
+	if err != nil {
+		return KindStats{}, Memory{}, err
+	}
+	err = measure(ctx, ph, workers, cfg.FloorDuration)
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	mem := stopMem()
 	if err != nil {
 		return KindStats{}, mem, err
@@ -327,4 +334,13 @@ func sampleMemory(srv *server) func() Memory {
 		defer mu.Unlock()
 		return peak
 	}
+}
+
+// formsProfile is where the counting-forms-alone phase writes its CPU profile: beside
+// the mix's, with ".forms" added (none when the mix has none).
+func formsProfile(mix string) string {
+	if mix == "" {
+		return ""
+	}
+	return mix + ".forms"
 }
