@@ -24,6 +24,7 @@ type recordWriter struct {
 	byID      map[int64]report.Station
 	observers map[string]int64
 	codes     map[int64]string
+	refs      *refs // the store's cache of stations and observers (the writer only)
 }
 
 // rowQuerier is a write's Tx or a read-only snapshot.
@@ -42,11 +43,20 @@ func (s snapshotQuerier) QueryRow(query string, args ...any) *sql.Row {
 }
 
 func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter, error) {
-	w, err := newResolver(tx.ctx, tx.store, tx, txQuerier{tx}, electionID, actor, tx.Now())
+	if electionID == 0 {
+		return nil, errors.New("store: a record needs its election")
+	}
+	// Both versions in one read: every submission makes it.
+	var checklists, references int64
+	if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&checklists, &references); err != nil {
+		return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
+	}
+	schema, err := tx.store.schemaAt(tx.ctx, txQuerier{tx}, electionID, checklists)
 	if err != nil {
 		return nil, err
 	}
-	w.tx = tx
+	w := newRecordWriterWith(tx, electionID, actor, schema, tx.Now())
+	w.tx, w.refs = tx, &refs{c: &tx.store.refs, version: references}
 	return w, nil
 }
 
@@ -58,9 +68,13 @@ func newResolver(ctx context.Context, s *Store, q rowQuerier, schemaDB querier, 
 	if err != nil {
 		return nil, err
 	}
+	return newRecordWriterWith(q, electionID, actor, schema, now), nil
+}
+
+func newRecordWriterWith(q rowQuerier, electionID int64, actor report.User, schema report.StatsSchema, now time.Time) *recordWriter {
 	return &recordWriter{q: q, actor: actor, election: electionID, rules: report.NewRules(schema, now),
 		byCode: map[string]report.Station{}, byID: map[int64]report.Station{},
-		observers: map[string]int64{}, codes: map[int64]string{}}, nil
+		observers: map[string]int64{}, codes: map[int64]string{}}
 }
 
 // station resolves a station of the writer's election by id, else by code.
@@ -69,12 +83,20 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		if st, ok := w.byID[id]; ok {
 			return st, true, nil
 		}
-		st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
-		if errors.Is(err, report.ErrNotFound) || (err == nil && st.ElectionID != w.election) {
-			return st, false, nil
+		st, ok := w.refs.station(id)
+		if !ok {
+			var err error
+			st, err = oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
+			if errors.Is(err, report.ErrNotFound) {
+				return st, false, nil
+			}
+			if err != nil {
+				return st, false, err
+			}
+			w.refs.putStation(st)
 		}
-		if err != nil {
-			return st, false, err
+		if st.ElectionID != w.election {
+			return st, false, nil
 		}
 		w.byID[id], w.byCode[st.Code] = st, st
 		return st, true, nil
@@ -85,6 +107,10 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 	if st, ok := w.byCode[code]; ok {
 		return st, true, nil
 	}
+	if st, ok := w.refs.stationByCode(w.election, code); ok {
+		w.byID[st.ID], w.byCode[code] = st, st
+		return st, true, nil
+	}
 	st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+
 		" WHERE s.election_id = ? AND s.code = ?", w.election, code), code)
 	if errors.Is(err, report.ErrNotFound) {
@@ -93,6 +119,7 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 	if err != nil {
 		return st, false, err
 	}
+	w.refs.putStation(st)
 	w.byID[st.ID], w.byCode[code] = st, st
 	return st, true, nil
 }
@@ -102,10 +129,17 @@ func (w *recordWriter) observer(code string) (int64, error) {
 	if id, ok := w.observers[code]; ok {
 		return id, nil
 	}
+	if id, ok := w.refs.observerID(code); ok {
+		w.observers[code], w.codes[id] = id, code
+		return id, nil
+	}
 	var id int64
 	err := w.q.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
+	}
+	if id != 0 {
+		w.refs.putObserver(id, code)
 	}
 	w.observers[code], w.codes[id] = id, code
 	return id, nil
@@ -115,9 +149,12 @@ func (w *recordWriter) observerCode(id int64) (string, error) {
 	if c, ok := w.codes[id]; ok {
 		return c, nil
 	}
-	var code string
-	if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
-		return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
+	code, ok := w.refs.observerCode(id)
+	if !ok {
+		if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
+			return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
+		}
+		w.refs.putObserver(id, code)
 	}
 	w.observers[code], w.codes[id] = id, code
 	return code, nil

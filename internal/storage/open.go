@@ -48,6 +48,7 @@ type Store struct {
 	now     func() time.Time
 	sealer  *sealer
 	schemas schemaCache
+	refs    refCache
 	// tallyMemo keeps what each station's observations add to its statistics (stats_memo.go).
 	tallyMemo tallyMemo
 	reads     readStmts

@@ -43,6 +43,11 @@ func (s *Store) schema(ctx context.Context, db querier, electionID int64) (repor
 	if err != nil {
 		return report.StatsSchema{}, fmt.Errorf("store: unable to read the checklist version: %w", err)
 	}
+	return s.schemaAt(ctx, db, electionID, version)
+}
+
+// schemaAt is schema when db's checklist_version is known to be version.
+func (s *Store) schemaAt(ctx context.Context, db querier, electionID, version int64) (report.StatsSchema, error) {
 	s.schemas.mu.Lock()
 	c, ok := s.schemas.m[electionID]
 	s.schemas.mu.Unlock()
@@ -63,6 +68,15 @@ func (s *Store) schema(ctx context.Context, db querier, electionID int64) (repor
 	}
 	s.schemas.mu.Unlock()
 	return cloneSchema(schema), nil
+}
+
+// forget empties the cache: the writer calls it when a submission or a commit is
+// undone, since the version it read inside the transaction may be counted again
+// by another change.
+func (c *schemaCache) forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 // cloneSchema copies what callers may change: the map and the category list

@@ -193,6 +193,7 @@ func (w *writer) commit(batch []writeReq) {
 		errs[i] = w.runOne(ctx, tx, st, r)
 	}
 	if err := tx.Commit(); err != nil {
+		w.forgetVersions()
 		for _, r := range batch {
 			r.errc <- fmt.Errorf("store: unable to commit: %w", err)
 		}
@@ -221,6 +222,13 @@ func (w *writer) commit(batch []writeReq) {
 	}
 }
 
+// forgetVersions empties the caches that trust a version counter read inside the
+// transaction: once undone, the same count can come back with other content.
+func (w *writer) forgetVersions() {
+	w.s.schemas.forget()
+	w.s.refs.forget()
+}
+
 // runOne runs one submission in a savepoint, so its failure undoes only its own work.
 func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r writeReq) (err error) {
 	t := &Tx{tx: tx, ctx: context.WithoutCancel(r.ctx), store: w.s, batch: st}
@@ -236,6 +244,7 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 		if err != nil {
 			tx.ExecContext(ctx, "ROLLBACK TO sub")
 			st.prevHash, st.lastID, st.touched = prevHash, lastID, st.touched[:touched]
+			w.forgetVersions()
 		}
 		tx.ExecContext(ctx, "RELEASE sub")
 	}()

@@ -1,0 +1,174 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// refFixture files forms as a coordinator typing in paper forms (so the observer is
+// named by code) and reads back where each landed.
+type refFixture struct {
+	*recFixture
+	other *sql.DB // a second connection: an admin tool, another process
+	n     int
+}
+
+func newRefFixture(t *testing.T) *refFixture {
+	f := &refFixture{recFixture: newRecFixture(t)}
+	var err error
+	if f.other, err = sql.Open("sqlite", dsn(f.s.path, false, "FULL")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.other.Close() })
+	return f
+}
+
+func (f *refFixture) exec(q string, args ...any) {
+	f.t.Helper()
+	if _, err := f.other.ExecContext(context.Background(), q, args...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// file saves a form at the station with this code, for observer OBS-anna, and
+// returns it as stored (or the error).
+func (f *refFixture) file(station string) (report.Observation, error) {
+	f.t.Helper()
+	f.n++
+	o := countingForm(f.recFixture, "ref-"+string(rune('a'+f.n)))
+	o.Incidents, o.Station, o.ObserverCode = nil, report.Station{Code: station}, "OBS-anna"
+	id, created, err := f.s.SaveObservation(context.Background(), o, f.coord)
+	if err != nil {
+		return o, err
+	}
+	if !created {
+		f.t.Fatal("not created")
+	}
+	stored, err := f.s.Observation(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return stored, nil
+}
+
+func (f *refFixture) regionID(code string) int64 {
+	f.t.Helper()
+	var id int64
+	if err := f.other.QueryRow("SELECT id FROM regions WHERE code = ?", code).Scan(&id); err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+// The writer keeps stations and observer codes in memory; a change made afterwards,
+// even by another connection, must be seen by the next submission.
+func TestReferenceCacheSeesChangesFromAnyConnection(t *testing.T) {
+	f := newRefFixture(t)
+	first, err := f.file("071-024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Station.RegionCode != "ALM" || first.ObserverCode != "OBS-anna" {
+		t.Fatalf("first form: region %q, observer %q", first.Station.RegionCode, first.ObserverCode)
+	}
+
+	// The station moves to another region: the next form is counted there.
+	f.exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", f.regionID("ABR"))
+	moved, err := f.file("071-024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var region int64
+	if err := f.other.QueryRow("SELECT region_id FROM observations WHERE id = ?", moved.ID).Scan(&region); err != nil {
+		t.Fatal(err)
+	}
+	if region != f.regionID("ABR") {
+		t.Errorf("a form filed after the station moved went to region %d, want ABR's %d", region, f.regionID("ABR"))
+	}
+
+	// Renamed: the old code is unknown, the new one resolves to the same station.
+	f.exec("UPDATE stations SET code = '071-924' WHERE code = '071-024'")
+	var fe report.FieldErrors
+	if _, err := f.file("071-024"); !errors.As(err, &fe) || !fe.Has("station") {
+		t.Errorf("the old code after a rename: %v, want a station error", err)
+	}
+	renamed, err := f.file("071-924")
+	if err != nil || renamed.StationID != first.StationID {
+		t.Errorf("the new code: station %d, %v; want %d", renamed.StationID, err, first.StationID)
+	}
+
+	// The observer's code changes: the old one is unknown, the new one is theirs.
+	f.exec("UPDATE observers SET code = 'OBS-anna-2' WHERE code = 'OBS-anna'")
+	if _, err := f.file("071-924"); !errors.As(err, &fe) || !fe.Has("observer") {
+		t.Errorf("the old observer code after a change: %v, want an observer error", err)
+	}
+}
+
+// A version counted inside a submission that is then undone can be counted again
+// by another change: the cache must not take the undone content for it.
+func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
+	f := newRefFixture(t)
+	if _, err := f.file("071-024"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	abroad := f.regionID("ABR")
+	undo := errors.New("undone")
+	err := f.s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abroad); err != nil {
+			return err
+		}
+		// Resolved inside the undone change: the station seen abroad.
+		o := countingForm(f.recFixture, "undone")
+		o.Incidents, o.Station, o.ObserverCode = nil, report.Station{Code: "071-024"}, "OBS-anna"
+		w, err := newRecordWriter(tx, f.el.ID, f.coord)
+		if err != nil {
+			return err
+		}
+		if _, _, err := w.saveObservation(o); err != nil {
+			return err
+		}
+		return undo
+	})
+	if !errors.Is(err, undo) {
+		t.Fatalf("write: %v", err)
+	}
+	// Another change brings the counter to the same number, the station still in Almaty.
+	f.exec("UPDATE stations SET name = 'Школа 12' WHERE code = '071-024'")
+	o, err := f.file("071-024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var region int64
+	if err := f.other.QueryRow("SELECT region_id FROM observations WHERE id = ?", o.ID).Scan(&region); err != nil {
+		t.Fatal(err)
+	}
+	if region != f.regionID("ALM") {
+		t.Errorf("after an undone move the form went to region %d, want Almaty's %d", region, f.regionID("ALM"))
+	}
+}
+
+// The cache starts afresh rather than grow past its bound.
+func TestReferenceCacheIsBounded(t *testing.T) {
+	c := &refCache{}
+	r := &refs{c: c, version: 1}
+	for i := range refCacheMax + 10 {
+		r.putStation(report.Station{ID: int64(i + 1), ElectionID: 1, Code: "S"})
+	}
+	if n := len(c.stations); n > refCacheMax || n == 0 {
+		t.Errorf("%d stations kept, want 1..%d", n, refCacheMax)
+	}
+	// An older view neither reads nor writes a newer cache.
+	old := &refs{c: c, version: 0}
+	old.putObserver(7, "OBS-7")
+	if _, ok := old.observerCode(7); ok {
+		t.Error("an older view was served")
+	}
+	if _, ok := r.observerCode(7); ok {
+		t.Error("an older view wrote into a newer cache")
+	}
+}
