@@ -15,17 +15,17 @@ import (
 // content was spelled: times in UTC, answers and votes by code, empty as absent.
 
 type observationContent struct {
-	Station    int64             `json:"station"`
-	Phase      Phase             `json:"phase"`
-	Observer   int64             `json:"observer"`
-	ArrivedAt  string            `json:"arrived_at"`
-	LeftAt     string            `json:"left_at"`
-	Assessment Assessment        `json:"assessment"`
-	Answers    map[string]Answer `json:"answers"`
-	Protocol   *Protocol         `json:"protocol"`
-	Notes      string            `json:"notes"`
-	State      ObservationState  `json:"state"`
-	Incidents  []string          `json:"incidents"`
+	Station    int64            `json:"station"`
+	Phase      Phase            `json:"phase"`
+	Observer   int64            `json:"observer"`
+	ArrivedAt  string           `json:"arrived_at"`
+	LeftAt     string           `json:"left_at"`
+	Assessment Assessment       `json:"assessment"`
+	Answers    json.RawMessage  `json:"answers"`  // ObservationEncoding.Answers
+	Protocol   json.RawMessage  `json:"protocol"` // ObservationEncoding.Protocol (nil: null)
+	Notes      string           `json:"notes"`
+	State      ObservationState `json:"state"`
+	Incidents  []string         `json:"incidents"`
 }
 
 type incidentContent struct {
@@ -72,17 +72,34 @@ func NormalizeProtocol(p *Protocol) *Protocol {
 // ObservationContentHash is the hash of an observation as submitted, with the
 // incidents it was submitted with (each hashed without its observation id, which
 // does not exist before the first save).
-func ObservationContentHash(o Observation) string {
+func ObservationContentHash(o Observation) string { return EncodeObservation(o).Hash }
+
+// ObservationEncoding is an observation's answers and protocol as JSON, encoded
+// once for the stored row, the content hash and the audit entry.
+type ObservationEncoding struct {
+	Answers  json.RawMessage // the answers given, by code (empty ones left out)
+	Protocol json.RawMessage // nil when the protocol records nothing
+	Hash     string          // ObservationContentHash
+}
+
+// EncodeObservation encodes an observation's answers and protocol and computes its
+// content hash.
+func EncodeObservation(o Observation) ObservationEncoding {
 	answers := make(map[string]Answer, len(o.Answers))
 	for k, v := range o.Answers {
 		if v != "" {
 			answers[k] = v
 		}
 	}
+	var e ObservationEncoding
+	e.Answers, _ = json.Marshal(answers) // strings only: cannot fail
+	if p := NormalizeProtocol(o.Protocol); p != nil {
+		e.Protocol, _ = json.Marshal(p)
+	}
 	c := observationContent{
 		Station: o.StationID, Phase: o.Phase, Observer: o.ObserverID,
 		ArrivedAt: canonTime(o.ArrivedAt), LeftAt: canonTime(o.LeftAt),
-		Assessment: o.Assessment, Answers: answers, Protocol: NormalizeProtocol(o.Protocol),
+		Assessment: o.Assessment, Answers: e.Answers, Protocol: e.Protocol,
 		Notes: o.Notes, State: o.State, Incidents: []string{},
 	}
 	incs := append([]Incident(nil), o.Incidents...)
@@ -91,7 +108,8 @@ func ObservationContentHash(o Observation) string {
 		in.ObservationID = 0
 		c.Incidents = append(c.Incidents, in.ClientID+":"+IncidentContentHash(in))
 	}
-	return hashJSON(c)
+	e.Hash = hashJSON(c)
+	return e
 }
 
 // IncidentContentHash is the hash of an incident as submitted.

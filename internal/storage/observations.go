@@ -41,7 +41,8 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	if len(fe) > 0 {
 		return 0, false, fe
 	}
-	hash := report.ObservationContentHash(o)
+	enc := report.EncodeObservation(o)
+	hash := enc.Hash
 	var id int64
 	var stored string
 	err = w.tx.QueryRow("SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?",
@@ -66,7 +67,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 			return 0, false, &ConflictError{Field: fmt.Sprintf("incidents[%d].client_id", i)}
 		}
 	}
-	answers, protocol := observationJSON(o)
+	answers, protocol := observationColumnsJSON(enc)
 	now := fmtTime(w.tx.Now())
 	res, err := w.tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
 		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
@@ -78,7 +79,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
 	}
 	id, _ = res.LastInsertId()
-	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAuditJSON(o, answers, protocol)); err != nil {
+	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAuditJSON(o, enc)); err != nil {
 		return 0, false, err
 	}
 	w.tx.Touch(o.StationID)
@@ -142,7 +143,8 @@ func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, act
 		if len(fe) > 0 {
 			return fe
 		}
-		hash := report.ObservationContentHash(o)
+		enc := report.EncodeObservation(o)
+		hash := enc.Hash
 		var stored string
 		if err := tx.QueryRow("SELECT content_hash FROM observations WHERE id = ?", o.ID).Scan(&stored); err != nil {
 			return fmt.Errorf("store: unable to read observation %d: %w", o.ID, err)
@@ -150,7 +152,7 @@ func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, act
 		if stored == hash {
 			return nil
 		}
-		answers, protocol := observationJSON(o)
+		answers, protocol := observationColumnsJSON(enc)
 		if _, err := tx.Exec(`UPDATE observations SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?,
 			arrived_at = ?, left_at = ?, assessment = ?, answers = ?, protocol = ?, notes = ?, state = ?, updated_at = ?
 			WHERE id = ?`,
@@ -158,7 +160,7 @@ func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, act
 			string(o.Assessment), answers, protocol, o.Notes, string(o.State), fmtTime(tx.Now()), o.ID); err != nil {
 			return fmt.Errorf("store: unable to update observation %d: %w", o.ID, err)
 		}
-		if err := w.audit(report.AuditUpdate, "observation", o.ID, o.ElectionID, observationAudit(old), observationAudit(o)); err != nil {
+		if err := w.audit(report.AuditUpdate, "observation", o.ID, o.ElectionID, observationAudit(old), observationAuditJSON(o, enc)); err != nil {
 			return err
 		}
 		// Its incidents follow it to a corrected station.
@@ -284,40 +286,46 @@ func (s *Store) IncidentsOfObservation(ctx context.Context, observationID int64)
 	return out, rows.Err()
 }
 
-func observationJSON(o report.Observation) (answers string, protocol any) {
-	a := map[string]report.Answer{}
-	for k, v := range o.Answers {
-		if v != "" {
-			a[k] = v
-		}
+// observationColumnsJSON is an observation's answers and protocol as the row keeps
+// them (protocol NULL when it records nothing).
+func observationColumnsJSON(e report.ObservationEncoding) (answers string, protocol any) {
+	if e.Protocol != nil {
+		protocol = string(e.Protocol)
 	}
-	b, _ := json.Marshal(a) // strings only: cannot fail
-	if p := report.NormalizeProtocol(o.Protocol); p != nil {
-		pb, _ := json.Marshal(p)
-		protocol = string(pb)
-	}
-	return string(b), protocol
+	return string(e.Answers), protocol
 }
 
 // observationAudit is what the audit log keeps of an observation: its content, with
 // the pseudonymous observer code and never a name.
 func observationAudit(o report.Observation) string {
-	answers, protocol := observationJSON(o)
-	return observationAuditJSON(o, answers, protocol)
+	return observationAuditJSON(o, report.EncodeObservation(o))
+}
+
+// observationAuditEntry is observationAudit's JSON, its fields in the order of
+// their names (as the map it replaced wrote them).
+type observationAuditEntry struct {
+	Answers    json.RawMessage         `json:"answers"`
+	ArrivedAt  any                     `json:"arrived_at"`
+	Assessment report.Assessment       `json:"assessment"`
+	ClientID   string                  `json:"client_id"`
+	LeftAt     any                     `json:"left_at"`
+	Notes      string                  `json:"notes"`
+	Observer   string                  `json:"observer"`
+	Phase      report.Phase            `json:"phase"`
+	Protocol   json.RawMessage         `json:"protocol,omitempty"`
+	State      report.ObservationState `json:"state"`
+	Station    string                  `json:"station"`
+	StationID  int64                   `json:"station_id"`
 }
 
 // observationAuditJSON is observationAudit with the answers and protocol already
-// encoded (by observationJSON) for the row.
-func observationAuditJSON(o report.Observation, answers string, protocol any) string {
-	v := map[string]any{
-		"client_id": o.ClientID, "station_id": o.StationID, "station": o.Station.Code, "phase": o.Phase,
-		"observer": o.ObserverCode, "arrived_at": fmtTimePtr(o.ArrivedAt), "left_at": fmtTimePtr(o.LeftAt),
-		"assessment": o.Assessment, "answers": json.RawMessage(answers), "notes": o.Notes, "state": o.State,
-	}
-	if protocol != nil {
-		v["protocol"] = json.RawMessage(protocol.(string))
-	}
-	b, _ := json.Marshal(v)
+// encoded for the row.
+func observationAuditJSON(o report.Observation, e report.ObservationEncoding) string {
+	b, _ := json.Marshal(observationAuditEntry{
+		Answers: e.Answers, ArrivedAt: fmtTimePtr(o.ArrivedAt), Assessment: o.Assessment, ClientID: o.ClientID,
+		LeftAt: fmtTimePtr(o.LeftAt), Notes: o.Notes, Observer: o.ObserverCode, Phase: o.Phase, Protocol: e.Protocol,
+		State: o.State, Station: o.Station.Code, StationID: o.StationID,
+	})
 	return string(b)
 }
 

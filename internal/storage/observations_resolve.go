@@ -51,7 +51,7 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&checklists, &references); err != nil {
 		return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
 	}
-	schema, err := tx.store.schemaAt(tx.ctx, txQuerier{tx}, electionID, checklists)
+	schema, err := tx.store.sharedSchema(tx.ctx, txQuerier{tx}, electionID, checklists) // Rules only read it
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// parseProtocol reads a stored protocol. The rows hold what observationJSON wrote:
+// parseProtocol reads a stored protocol. The rows hold what observationColumnsJSON wrote:
 // a flat object of integers and a "votes" object of integers, so a plain scan reads
 // them several times faster than encoding/json, which statistics would otherwise
 // spend a fifth of their time in. Anything else goes to encoding/json, so both
