@@ -49,6 +49,7 @@ type Store struct {
 	sealer  *sealer
 	schemas schemaCache
 	refs    refCache
+	access  accessCache
 	// tallyMemo keeps what each station's observations add to its statistics (stats_memo.go).
 	tallyMemo tallyMemo
 	reads     readStmts

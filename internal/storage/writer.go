@@ -199,6 +199,7 @@ func (w *writer) commit(batch []writeReq) {
 		}
 		return
 	}
+	w.s.accessAfterCommit(ctx)
 	// Listeners hear of the commit before any writer is answered, so a client that
 	// reads after its write returns sees statistics that include it.
 	if len(st.touched) > 0 {
