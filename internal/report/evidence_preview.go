@@ -1,17 +1,14 @@
 package report
 
 import (
-	"bufio"
 	"errors"
 	"image"
 	"image/color"
-	_ "image/gif" // decoder for image.Decode
 	"image/jpeg"
 	"image/png"
 	"io"
 
 	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // decoder for image.Decode
 )
 
 // A preview is the copy of a photo that pages show. It is drawn from the decoded
@@ -29,21 +26,22 @@ const (
 	previewQuality   = 85
 )
 
-// ErrNoPreview is returned for a file that cannot be shown as a preview (a format
-// Go cannot decode, such as HEIC, or a damaged or oversized picture).
+// ErrNoPreview is returned for a file that cannot be shown as a preview (not a
+// format decoded here, or a damaged or oversized picture).
 var ErrNoPreview = errors.New("no preview for this file")
 
 // Previewable reports whether MakePreview can try a file of this MIME type.
 func Previewable(mimeType string) bool {
-	switch plainMIME(mimeType) {
+	switch m := plainMIME(mimeType); m {
 	case "image/jpeg", "image/png", "image/gif", "image/webp":
 		return true
+	default:
+		return isHEIF(m)
 	}
-	return false
 }
 
 // PreviewType is the MIME type of the preview of a file of this type: PNG for PNG
-// and GIF (screenshots, transparency), JPEG for photographs.
+// and GIF (screenshots, transparency), JPEG for photographs (HEIF among them).
 func PreviewType(mimeType string) string {
 	switch plainMIME(mimeType) {
 	case "image/png", "image/gif":
@@ -53,31 +51,18 @@ func PreviewType(mimeType string) string {
 }
 
 // MakePreview writes the preview of the photo that open reads, scaled down to
-// PreviewMaxPx and turned upright by its EXIF orientation, in PreviewType(mimeType).
-// open is called twice: to read the dimensions, then to decode.
+// PreviewMaxPx and turned upright (by its EXIF orientation; HEIF by its own), in
+// PreviewType(mimeType). open is called twice: to read the dimensions, then to decode.
 func MakePreview(open func() (io.ReadCloser, error), mimeType string, w io.Writer) error {
 	if !Previewable(mimeType) {
 		return ErrNoPreview
 	}
-	f, err := open()
-	if err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	orient := jpegOrientation(head)
-	cfg, _, err := image.DecodeConfig(br)
-	f.Close()
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > previewMaxPixels {
+	src, orient, err := decodePhoto(open, mimeType, previewMaxPixels)
+	if err == errUndecodable {
 		return ErrNoPreview
 	}
-	if f, err = open(); err != nil {
-		return err
-	}
-	src, _, err := image.Decode(bufio.NewReaderSize(f, 64<<10))
-	f.Close()
 	if err != nil {
-		return ErrNoPreview
+		return err
 	}
 	b := src.Bounds()
 	scale := min(1, float64(PreviewMaxPx)/float64(max(b.Dx(), b.Dy())))

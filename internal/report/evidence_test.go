@@ -261,8 +261,15 @@ func TestMakePreviewPNGStaysPNG(t *testing.T) {
 
 func TestMakePreviewRefuses(t *testing.T) {
 	var out bytes.Buffer
+	// HEIC photos have previews (photo_heif_test.go), but a file-type box is no picture.
+	if heifUsable && !Previewable("image/heic") {
+		t.Error("HEIC photos have no preview")
+	}
 	if err := MakePreview(opener(heicHead), "image/heic", &out); err != ErrNoPreview {
-		t.Errorf("HEIC: %v, want ErrNoPreview", err)
+		t.Errorf("HEIC header without picture: %v, want ErrNoPreview", err)
+	}
+	if err := MakePreview(opener(mp4Head), "video/mp4", &out); err != ErrNoPreview {
+		t.Errorf("video: %v, want ErrNoPreview", err)
 	}
 	if err := MakePreview(opener([]byte("\xff\xd8\xff\xe0garbage")), "image/jpeg", &out); err != ErrNoPreview {
 		t.Errorf("damaged JPEG: %v, want ErrNoPreview", err)

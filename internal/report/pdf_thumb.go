@@ -1,21 +1,15 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
-	_ "image/gif" // decoders for image.Decode
-	"image/jpeg"
-	_ "image/png"
-	"io"
-	"strings"
-
-	_ "golang.org/x/image/webp"
 	"image/draw"
+	"image/jpeg"
+	"io"
 )
 
 // Photos in the PDF are thumbnails made by decoding the original and encoding a
@@ -31,9 +25,9 @@ const (
 	thumbQuality   = 72
 )
 
-// ErrNoThumbnail is returned for a file the report shows no picture of: not a
-// format Go decodes (HEIC, the usual format of iPhones, among them: such photos
-// are listed with their hash only), damaged, or too large to decode safely.
+// ErrNoThumbnail is returned for a file the report shows no picture of (it is
+// listed with its hash only): not a format decoded here (JPEG, PNG, GIF, WebP, and
+// HEIF coded in HEVC as iPhones take it), damaged, or too large to decode safely.
 var ErrNoThumbnail = errors.New("not a picture the report can show")
 
 var errNotPicture = ErrNoThumbnail
@@ -57,13 +51,25 @@ type ThumbnailSource interface {
 // Thumbnailable reports whether a file of this MIME type may have a thumbnail.
 func Thumbnailable(mimeType string) bool { return thumbable(mimeType) }
 
+// ThumbnailDecoders names the formats thumbnails are made from. A store keeps it
+// in its mark of a file without thumbnail: when a format is added (HEIF joined
+// JPEG, PNG, GIF and WebP), files marked under an older list are tried again.
+var ThumbnailDecoders = thumbnailDecoders()
+
+func thumbnailDecoders() string {
+	if heifUsable {
+		return "jpeg png gif webp heif"
+	}
+	return "jpeg png gif webp"
+}
+
 // MakeThumbnail makes the thumbnail of the photo that open reads (called twice: for
 // the size and orientation, then to decode).
 func MakeThumbnail(open func() (io.ReadCloser, error), mimeType string) (Thumbnail, error) {
 	if !thumbable(mimeType) {
 		return Thumbnail{}, ErrNoThumbnail
 	}
-	jpg, w, h, err := thumbnail(open)
+	jpg, w, h, err := thumbnail(open, mimeType)
 	if err != nil {
 		return Thumbnail{}, err
 	}
@@ -95,35 +101,23 @@ func ParseThumbnail(jpg []byte) (Thumbnail, error) {
 
 // thumbable says whether a file's MIME type is worth trying.
 func thumbable(mimeType string) bool {
-	m := strings.ToLower(mimeType)
-	return m == "image/jpeg" || m == "image/png" || m == "image/gif" || m == "image/webp"
+	switch m := plainMIME(mimeType); m {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+		return true
+	default:
+		return isHEIF(m)
+	}
 }
 
 // thumbnail makes the report's copy of a photo. open is called twice: once to read
 // the header (size, orientation), once to decode.
-func thumbnail(open func() (io.ReadCloser, error)) (jpg []byte, w, h int, err error) {
-	f, err := open()
+func thumbnail(open func() (io.ReadCloser, error), mimeType string) (jpg []byte, w, h int, err error) {
+	src, orient, err := decodePhoto(open, mimeType, thumbMaxPixels)
+	if err == errUndecodable {
+		return nil, 0, 0, errNotPicture
+	}
 	if err != nil {
 		return nil, 0, 0, err
-	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	orient := jpegOrientation(head)
-	cfg, _, err := image.DecodeConfig(br)
-	f.Close()
-	if err != nil {
-		return nil, 0, 0, errNotPicture
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > thumbMaxPixels {
-		return nil, 0, 0, errNotPicture
-	}
-	if f, err = open(); err != nil {
-		return nil, 0, 0, err
-	}
-	src, _, err := image.Decode(bufio.NewReaderSize(f, 64<<10))
-	f.Close()
-	if err != nil {
-		return nil, 0, 0, errNotPicture
 	}
 	b := src.Bounds()
 	k := (max(b.Dx(), b.Dy()) + thumbMaxPx - 1) / thumbMaxPx

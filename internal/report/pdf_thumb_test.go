@@ -53,7 +53,7 @@ func TestThumbnailStripsMetadataAndTurnsUpright(t *testing.T) {
 	if jpegOrientation(src) != 6 {
 		t.Fatal("orientation not read")
 	}
-	out, w, h, err := thumbnail(blobOpener(src))
+	out, w, h, err := thumbnail(blobOpener(src), "image/jpeg")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestThumbnailStripsMetadataAndTurnsUpright(t *testing.T) {
 }
 
 func TestThumbnailRefusesWhatIsNotAPicture(t *testing.T) {
-	if _, _, _, err := thumbnail(blobOpener([]byte("random bytes, not an image"))); err != errNotPicture {
+	if _, _, _, err := thumbnail(blobOpener([]byte("random bytes, not an image")), "image/jpeg"); err != errNotPicture {
 		t.Fatalf("got %v", err)
 	}
 	// A PNG header claiming 100000x100000 pixels is refused before decoding.
@@ -84,7 +84,7 @@ func TestThumbnailRefusesWhatIsNotAPicture(t *testing.T) {
 	bomb := b.Bytes()
 	binary.BigEndian.PutUint32(bomb[16:], 100000)
 	binary.BigEndian.PutUint32(bomb[20:], 100000)
-	if _, _, _, err := thumbnail(blobOpener(bomb)); err != errNotPicture {
+	if _, _, _, err := thumbnail(blobOpener(bomb), "image/png"); err != errNotPicture {
 		t.Fatalf("an enormous picture gave %v", err)
 	}
 	// The box filter averages: a checkerboard of black and white becomes grey.
@@ -100,7 +100,7 @@ func TestThumbnailRefusesWhatIsNotAPicture(t *testing.T) {
 	// A small transparent PNG becomes a small JPEG, not scaled up.
 	b.Reset()
 	png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 40, 20)))
-	out, w, h, err := thumbnail(blobOpener(b.Bytes()))
+	out, w, h, err := thumbnail(blobOpener(b.Bytes()), "image/png")
 	if err != nil || w != 40 || h != 20 || !bytes.HasPrefix(out, []byte{0xFF, 0xD8}) {
 		t.Fatalf("%dx%d %v", w, h, err)
 	}

@@ -19,7 +19,7 @@ var previewSlots = make(chan struct{}, 2)
 // EvidencePreview returns the path of the metadata-free preview of a photo and its
 // MIME type, making it on first use. Previews are derived files, cached under
 // <data>/previews by SHA-256 and not evidence: they can be deleted at any time.
-// It returns report.ErrNoPreview for files that have none (video, HEIC, damaged).
+// It returns report.ErrNoPreview for files that have none (video, damaged, too large).
 func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, mimeType string, err error) {
 	if !validSHA(ev.SHA256) {
 		return "", "", fmt.Errorf("store: %q is not a SHA-256", ev.SHA256)

@@ -18,8 +18,10 @@ import (
 // pack: decoding photos was most of a pack's work. They are derived files, kept
 // under <data>/thumbs/<aa>/<sha256>.jpg by the original's SHA-256 (never evidence,
 // and they may be deleted at any time: they are made again when wanted). A file
-// that has none (HEIC, damaged, too large) is remembered by an empty
-// <sha256>.none, so packs do not try it again.
+// that has none (not a picture decoded here, damaged, too large) is remembered by
+// <sha256>.none holding report.ThumbnailDecoders, so packs do not try it again
+// until a decoder is added: HEIC photos stored before HEIF was decoded have empty
+// marks, and get their thumbnails.
 //
 // They are made in the background when a photo is stored, if RunThumbnails runs
 // (the server runs it), and otherwise by the first pack that wants them.
@@ -45,7 +47,7 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 		// Damaged (a crash while it was written): made again below.
 	}
 	none := s.thumbPath(e.SHA256, ".none")
-	if _, err := os.Stat(none); err == nil {
+	if b, err := os.ReadFile(none); err == nil && string(b) == report.ThumbnailDecoders {
 		return report.Thumbnail{}, report.ErrNoThumbnail
 	}
 	if err := ctx.Err(); err != nil {
@@ -53,7 +55,7 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 	}
 	t, err := report.MakeThumbnail(func() (io.ReadCloser, error) { return s.OpenBlob(e.SHA256) }, e.MIME)
 	if errors.Is(err, report.ErrNoThumbnail) {
-		if err := s.keepDerived(none, nil); err != nil {
+		if err := s.keepDerived(none, []byte(report.ThumbnailDecoders)); err != nil {
 			slog.Warn("store: unable to remember a file without thumbnail", "sha256", e.SHA256, "err", err)
 		}
 		return t, err
@@ -65,6 +67,7 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 	if err := s.keepDerived(path, t.JPEG); err != nil {
 		slog.Warn("store: unable to keep a thumbnail", "sha256", e.SHA256, "err", err)
 	}
+	os.Remove(none) // a mark left by older decoders, if any
 	return t, nil
 }
 

@@ -66,13 +66,53 @@ func TestThumbnailRemembersFilesWithout(t *testing.T) {
 	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, report.ErrNoThumbnail) {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := os.Stat(f.s.thumbPath(ev.SHA256, ".none")); err != nil {
-		t.Fatal("a file without thumbnail is not remembered")
+	none := f.s.thumbPath(ev.SHA256, ".none")
+	if b, err := os.ReadFile(none); err != nil || string(b) != report.ThumbnailDecoders {
+		t.Fatalf("a file without thumbnail is not remembered with the decoders that tried it: %q %v", b, err)
 	}
+	// Remembered: the original is no longer read.
+	os.Chmod(f.s.BlobPath(ev.SHA256), 0)
+	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, report.ErrNoThumbnail) {
+		t.Fatalf("second call: %v", err)
+	}
+	os.Chmod(f.s.BlobPath(ev.SHA256), 0o400)
 	// Video has none, and nothing is written for it.
 	video := report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}
 	if _, err := f.s.Thumbnail(ctx, video); !errors.Is(err, report.ErrNoThumbnail) {
 		t.Fatalf("video: %v", err)
+	}
+}
+
+// Before HEIF photos were decoded, each HEIC photo got an empty mark of a file
+// without thumbnail. A mark by older decoders is not trusted: the photo is tried
+// again and gets its thumbnail.
+func TestThumbnailRetriesFilesMarkedByOlderDecoders(t *testing.T) {
+	if !report.Thumbnailable("image/heic") {
+		t.Skip("HEIF is not decoded here (the heic package found a libheif.so)")
+	}
+	heic, err := os.ReadFile("../report/testdata/quad.heic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	ev, _, err := f.s.AddEvidence(ctx, f.incident("A"), bytes.NewReader(heic), "IMG_0001.HEIC", report.User{}, noLimitsThumb)
+	if err != nil || ev.MIME != "image/heic" {
+		t.Fatalf("%s %v", ev.MIME, err)
+	}
+	none := f.s.thumbPath(ev.SHA256, ".none")
+	if err := f.s.keepDerived(none, nil); err != nil {
+		t.Fatal(err)
+	}
+	th, err := f.s.Thumbnail(ctx, ev)
+	if err != nil || th.Width != 160 || th.Height != 128 {
+		t.Fatalf("%dx%d %v", th.Width, th.Height, err)
+	}
+	if b, err := os.ReadFile(f.s.thumbPath(ev.SHA256, ".jpg")); err != nil || !bytes.Equal(b, th.JPEG) {
+		t.Fatalf("the thumbnail was not kept: %v", err)
+	}
+	if _, err := os.Stat(none); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the old mark is left: %v", err)
 	}
 }
 
