@@ -29,27 +29,17 @@ const MaxLineBytes = 1 << 20
 // object splits a JSON object into its fields, reporting unknown ones.
 func object(raw []byte, known []string, prefix string) (map[string]json.RawMessage, FieldErrors) {
 	var fe FieldErrors
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&m); err != nil || m == nil {
-		field := strings.TrimSuffix(prefix, ".")
-		if field == "" {
-			field = "line"
+	m, ok := splitObject(raw)
+	if !ok {
+		var msg string
+		if m, msg = decodeObject(raw); msg != "" {
+			field := strings.TrimSuffix(prefix, ".")
+			if field == "" {
+				field = "line"
+			}
+			fe.add(field, CodeBadJSON, msg)
+			return nil, fe
 		}
-		msg := "expected a JSON object"
-		if err != nil {
-			msg = jsonErrText(err)
-		}
-		fe.add(field, CodeBadJSON, msg)
-		return nil, fe
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		field := strings.TrimSuffix(prefix, ".")
-		if field == "" {
-			field = "line"
-		}
-		fe.add(field, CodeBadJSON, "more than one JSON value")
-		return nil, fe
 	}
 	var unknown []string
 	for k := range m {
@@ -67,6 +57,22 @@ func object(raw []byte, known []string, prefix string) (map[string]json.RawMessa
 		delete(m, k)
 	}
 	return m, fe
+}
+
+// decodeObject decodes a JSON object with encoding/json (see splitObject), or says
+// why it is not one.
+func decodeObject(raw []byte) (m map[string]json.RawMessage, problem string) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil || m == nil {
+		if err != nil {
+			return nil, jsonErrText(err)
+		}
+		return nil, "expected a JSON object"
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, "more than one JSON value"
+	}
+	return m, ""
 }
 
 func jsonErrText(err error) string {
@@ -96,7 +102,7 @@ func field(m map[string]json.RawMessage, name, prefix string, v any, fe *FieldEr
 	if !ok || string(bytes.TrimSpace(raw)) == "null" {
 		return false
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := unmarshalFast(raw, v); err != nil {
 		fe.add(prefix+name, CodeBadValue)
 		return false
 	}

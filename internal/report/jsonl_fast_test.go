@@ -1,0 +1,58 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"testing"
+)
+
+// FuzzFastDecodingMatchesEncodingJSON: the decoder's fast paths give exactly what
+// encoding/json gives, or step aside.
+func FuzzFastDecodingMatchesEncodingJSON(f *testing.F) {
+	f.Add([]byte(sampleLine))
+	for _, s := range []string{
+		`{}`, ` { "a" : "b" , "a": 1 } `, `{"a":{"b":[1,{"c":"}"}]},"d":"\""}`, `{"a\u0062":1}`, `{"\xff":1}`,
+		`{"x":"\xff"}`, `{"x":-0}`, `{"x":12345678901234567890}`, `{"x":1e3}`, `{"x":1.0}`, `{"x":"a\u2028"}`,
+		`{"yes":"yes","no":null}`, `{"q":"yes"}{}`, `null`, `[1]`, `"s"`, `{"a":true,"b":false,"c":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if m, ok := splitObject(raw); ok {
+			want, problem := decodeObject(raw)
+			if problem != "" {
+				t.Fatalf("split %q, which encoding/json refuses: %s", raw, problem)
+			}
+			if !maps.EqualFunc(m, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+				t.Fatalf("split %q:\n got %q\nwant %q", raw, m, want)
+			}
+		}
+		// Each value of an object, or the input itself, into each fast-path type.
+		values := []json.RawMessage{raw}
+		if m, problem := decodeObject(raw); problem == "" {
+			for _, v := range m {
+				values = append(values, v)
+			}
+		}
+		for _, v := range values {
+			var s1, s2 string
+			e1, e2 := unmarshalFast(v, &s1), json.Unmarshal(v, &s2)
+			if (e1 == nil) != (e2 == nil) || (e1 == nil && s1 != s2) {
+				t.Fatalf("string %q: %q %v, encoding/json %q %v", v, s1, e1, s2, e2)
+			}
+			var n1, n2 int64
+			e1, e2 = unmarshalFast(v, &n1), json.Unmarshal(v, &n2)
+			if (e1 == nil) != (e2 == nil) || (e1 == nil && n1 != n2) {
+				t.Fatalf("int %q: %d %v, encoding/json %d %v", v, n1, e1, n2, e2)
+			}
+			for _, start := range []map[string]Answer{nil, {"kept": "yes", "q": "old"}} {
+				a1, a2 := maps.Clone(start), maps.Clone(start)
+				e1, e2 = unmarshalFast(v, &a1), json.Unmarshal(v, &a2)
+				if (e1 == nil) != (e2 == nil) || (e1 == nil && !maps.Equal(a1, a2)) || (e1 == nil && (a1 == nil) != (a2 == nil)) {
+					t.Fatalf("answers %q into %v: %v %v, encoding/json %v %v", v, start, a1, e1, a2, e2)
+				}
+			}
+		}
+	})
+}
