@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"io"
+	"runtime/debug"
 
 	"github.com/gen2brain/heic"
 )
@@ -16,7 +17,9 @@ import (
 // and 250 MB at its peak, a 48-megapixel one 6 s and 950 MB (the first decode of a
 // process also compiles the WebAssembly, 0.75 s more). heifSlot lets one run at a
 // time in the process, whoever asks: pack workers, the background thumbnails, page
-// previews; heifMaxPixels keeps previews to what phones take.
+// previews; heifMaxPixels keeps them to what phones take by default. After each
+// decode the memory is handed back to the system at once, so that the server's
+// footprint returns to its usual size rather than keep the peak.
 
 var heifSlot = make(chan struct{}, 1)
 
@@ -41,9 +44,12 @@ const (
 	// the wrong row length and gives wrong colours; no phone takes such photos,
 	// and a wrong picture in evidence is worse than none.
 	heifMinWidth = 128
-	// heifMaxPixels: 50 megapixels, the largest phone photos (an iPhone's 48); the
-	// decoder needs about 20 bytes a pixel.
-	heifMaxPixels = 50_000_000
+	// heifMaxPixels: 25 megapixels, what phones take by default (an iPhone's 12 or
+	// 24). The decoder needs about 20 bytes a pixel: a 24-megapixel photo ~500 MB
+	// at the peak, the 48-megapixel "HEIF Max" of some iPhones ~1 GB, more than a
+	// small server should risk on election day; such photos are listed with their
+	// hash and kept intact, without a picture in the report.
+	heifMaxPixels = 25_000_000
 )
 
 // isHEIF says whether a file of this MIME type is decoded as HEIF. HEIF sequences
@@ -62,7 +68,11 @@ func isHEIF(mimeType string) bool {
 // in the file describes the same turn and is not applied again).
 func decodeHEIF(open func() (io.ReadCloser, error), maxPixels int64) (img image.Image, err error) {
 	heifSlot <- struct{}{}
-	defer func() { <-heifSlot }()
+	defer func() {
+		img = detach(img)
+		debug.FreeOSMemory()
+		<-heifSlot
+	}()
 	// A decoder of outside input, and its first use compiles WebAssembly: whatever
 	// goes wrong in it is a file without picture, not a crashed server.
 	defer func() {
@@ -105,7 +115,7 @@ func decodeHEIF(open func() (io.ReadCloser, error), maxPixels int64) (img image.
 	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, errUndecodable
 	}
-	return detach(img), nil
+	return img, nil
 }
 
 // detach copies a decoded picture out of the decoder's WebAssembly memory, which

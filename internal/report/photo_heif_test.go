@@ -218,6 +218,8 @@ func TestHEIFSizeRefusedBeforeDecoding(t *testing.T) {
 		"enormous": withSize(t, src, 20000, 20000),
 		// 8000×7000: 56 megapixels, within a preview's limit but not a HEIF one's.
 		"large": withSize(t, src, 8000, 7000),
+		// 8064×6048: an iPhone's 48-megapixel "HEIF Max", ~1 GB to decode.
+		"heif max": withSize(t, src, 8064, 6048),
 		// The decoder's wrapper gives such narrow pictures wrong colours.
 		"narrow": withSize(t, src, 96, 128),
 	} {
