@@ -79,30 +79,15 @@ func (s *Store) accessAfterCommit(ctx context.Context) {
 	}
 }
 
-// cachedUserByAPIToken is UserByAPIToken through the cache; read does the look-up.
-func (s *Store) cachedUserByAPIToken(hash string, read func() (report.User, error)) (report.User, error) {
-	c := &s.access
-	if u, ok := accessGet(c, &c.tokens, hash); ok {
-		return u, nil
+// accessThrough returns the entry for key, else what read gives (kept when found).
+func accessThrough[T any](c *accessCache, m *map[string]accessEntry[T], key string, read func() (T, error)) (T, error) {
+	if v, ok := accessGet(c, m, key); ok {
+		return v, nil
 	}
 	g := c.generation.Load()
-	u, err := read()
+	v, err := read()
 	if err == nil {
-		accessPut(c, &c.tokens, hash, u, g)
+		accessPut(c, m, key, v, g)
 	}
-	return u, err
-}
-
-// cachedElectionByCode is ElectionByCode through the cache; read does the look-up.
-func (s *Store) cachedElectionByCode(code string, read func() (report.Election, error)) (report.Election, error) {
-	c := &s.access
-	if e, ok := accessGet(c, &c.elections, code); ok {
-		return e, nil
-	}
-	g := c.generation.Load()
-	e, err := read()
-	if err == nil {
-		accessPut(c, &c.elections, code, e, g)
-	}
-	return e, err
+	return v, err
 }

@@ -65,7 +65,7 @@ func scanElection(sc scanner) (report.Election, error) {
 
 // ElectionByCode finds an election (kept in memory: access_cache.go).
 func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Election, error) {
-	return s.cachedElectionByCode(code, func() (report.Election, error) {
+	return accessThrough(&s.access, &s.access.elections, code, func() (report.Election, error) {
 		e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, report.ErrNotFound

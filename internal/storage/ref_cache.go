@@ -40,60 +40,41 @@ type refs struct {
 // valid reports, holding the lock, whether the cache is at the view's version.
 func (r *refs) valid() bool { return r != nil && r.c.version == r.version && r.c.stations != nil }
 
-func (r *refs) station(id int64) (report.Station, bool) {
+// refGet runs look on the cache when it is at the view's version.
+func refGet[T any](r *refs, look func(c *refCache) (T, bool)) (T, bool) {
+	var zero T
 	if r == nil {
-		return report.Station{}, false
+		return zero, false
 	}
 	r.c.mu.Lock()
 	defer r.c.mu.Unlock()
 	if !r.valid() {
-		return report.Station{}, false
+		return zero, false
 	}
-	st, ok := r.c.stations[id]
-	return st, ok
+	return look(r.c)
+}
+
+func (r *refs) station(id int64) (report.Station, bool) {
+	return refGet(r, func(c *refCache) (report.Station, bool) { st, ok := c.stations[id]; return st, ok })
 }
 
 func (r *refs) stationByCode(election int64, code string) (report.Station, bool) {
-	if r == nil {
-		return report.Station{}, false
-	}
-	r.c.mu.Lock()
-	defer r.c.mu.Unlock()
-	if !r.valid() {
-		return report.Station{}, false
-	}
-	id, ok := r.c.byCode[stationKey{election, code}]
-	if !ok {
-		return report.Station{}, false
-	}
-	st, ok := r.c.stations[id]
-	return st, ok
+	return refGet(r, func(c *refCache) (report.Station, bool) {
+		id, ok := c.byCode[stationKey{election, code}]
+		if !ok {
+			return report.Station{}, false
+		}
+		st, ok := c.stations[id]
+		return st, ok
+	})
 }
 
 func (r *refs) observerID(code string) (int64, bool) {
-	if r == nil {
-		return 0, false
-	}
-	r.c.mu.Lock()
-	defer r.c.mu.Unlock()
-	if !r.valid() {
-		return 0, false
-	}
-	id, ok := r.c.observerIDs[code]
-	return id, ok
+	return refGet(r, func(c *refCache) (int64, bool) { id, ok := c.observerIDs[code]; return id, ok })
 }
 
 func (r *refs) observerCode(id int64) (string, bool) {
-	if r == nil {
-		return "", false
-	}
-	r.c.mu.Lock()
-	defer r.c.mu.Unlock()
-	if !r.valid() {
-		return "", false
-	}
-	code, ok := r.c.observerCodes[id]
-	return code, ok
+	return refGet(r, func(c *refCache) (string, bool) { code, ok := c.observerCodes[id]; return code, ok })
 }
 
 // put runs add on the cache when it is at the view's version, starting the cache

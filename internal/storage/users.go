@@ -255,7 +255,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.U
 // UserByAPIToken finds the account of a Bearer token (kept in memory: access_cache.go).
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
 	hash := HashToken(token)
-	return s.cachedUserByAPIToken(hash, func() (report.User, error) {
+	return accessThrough(&s.access, &s.access.tokens, hash, func() (report.User, error) {
 		// One statement for the token and its account.
 		u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
 			WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, hash))
