@@ -29,7 +29,7 @@ const MaxLineBytes = 1 << 20
 // object splits a JSON object into its fields, reporting unknown ones.
 func object(raw []byte, known []string, prefix string) (map[string]json.RawMessage, FieldErrors) {
 	var fe FieldErrors
-	m, ok := splitObject(raw)
+	m, ok := splitObject(raw, known)
 	if !ok {
 		var msg string
 		if m, msg = decodeObject(raw); msg != "" {

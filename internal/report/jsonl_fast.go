@@ -14,47 +14,58 @@ import (
 // bytes twice: into a map of raw values, then each value.
 
 // splitObject splits a JSON object into its fields' raw values, as decoding into a
-// map[string]json.RawMessage does. ok is false when the input is not a valid JSON
-// object or has a key with an escape or outside UTF-8: the caller decodes those with
-// encoding/json.
-func splitObject(raw []byte) (m map[string]json.RawMessage, ok bool) {
-	m, _, ok = splitFields(raw)
-	return m, ok
+// map[string]json.RawMessage does; keys among known are not copied. ok is false
+// when the input is not a valid JSON object or has a key with an escape or outside
+// UTF-8: the caller decodes those with encoding/json.
+func splitObject(raw []byte, known []string) (m map[string]json.RawMessage, ok bool) {
+	if !json.Valid(raw) {
+		return nil, false
+	}
+	m = make(map[string]json.RawMessage, len(known))
+	ok = eachField(raw, func(key, value []byte) {
+		for _, k := range known {
+			if string(key) == k {
+				m[k] = value
+				return
+			}
+		}
+		m[string(key)] = value
+	})
+	if !ok {
+		return nil, false
+	}
+	return m, true
 }
 
-// splitFields is splitObject that also counts the fields read: more than the map
-// holds when a key repeats.
-func splitFields(raw []byte) (m map[string]json.RawMessage, n int, ok bool) {
-	if !json.Valid(raw) {
-		return nil, 0, false
-	}
+// eachField calls fn with each field of raw, a valid JSON value, in order. ok is
+// false (fn perhaps called for some fields) when raw is not an object or has a key
+// with an escape or outside UTF-8.
+func eachField(raw []byte, fn func(key, value []byte)) (ok bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
-		return nil, 0, false
+		return false
 	}
-	m = make(map[string]json.RawMessage, 16)
 	i = skipSpace(raw, i+1)
 	if raw[i] == '}' {
-		return m, n, true
+		return true
 	}
 	for {
 		// raw is valid JSON: a key string, a colon, a value, then ',' or '}'.
 		end, plain := stringEnd(raw, i)
 		if !plain {
-			return nil, 0, false
+			return false
 		}
 		key := raw[i+1 : end-1]
 		if !utf8.Valid(key) {
-			return nil, 0, false
+			return false
 		}
 		i = skipSpace(raw, end)
 		i = skipSpace(raw, i+1) // past ':'
 		vEnd := valueEnd(raw, i)
-		m[string(key)] = json.RawMessage(raw[i:vEnd])
-		n++
+		fn(key, raw[i:vEnd])
 		i = skipSpace(raw, vEnd)
 		if raw[i] == '}' {
-			return m, n, true
+			return true
 		}
 		i = skipSpace(raw, i+1) // past ','
 	}
@@ -151,8 +162,9 @@ func plainInt(raw []byte) (int64, bool) {
 	return n, err == nil
 }
 
-// unmarshalFast decodes raw into v as json.Unmarshal does, without it for plain
-// strings, integers and objects of plain strings (a form's answers).
+// unmarshalFast decodes raw, a valid JSON value (a field of an object decoded
+// before), into v as json.Unmarshal does, without it for plain strings, integers
+// and objects of plain strings (a form's answers).
 func unmarshalFast(raw []byte, v any) error {
 	switch p := v.(type) {
 	case *string:
@@ -174,21 +186,24 @@ func unmarshalFast(raw []byte, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
-// plainAnswers decodes an object of plain strings into dst (made when nil), as
-// json.Unmarshal does into a map; ok false (dst untouched) for anything else,
-// repeated keys among it (encoding/json reports a wrong type in any of them).
+// plainAnswers decodes raw, a valid JSON object of plain strings, into dst (made
+// when nil), as json.Unmarshal does into a map; ok false (dst untouched) for
+// anything else, repeated keys among it (encoding/json reports a wrong type in any
+// of them).
 func plainAnswers(raw []byte, dst map[string]Answer) (map[string]Answer, bool) {
-	fields, n, ok := splitFields(raw)
-	if !ok || n != len(fields) {
-		return nil, false
-	}
-	vals := make(map[string]Answer, len(fields))
-	for k, r := range fields {
-		s, ok := plainString(r)
+	vals := make(map[string]Answer, 32)
+	n, plain := 0, true
+	ok := eachField(raw, func(key, value []byte) {
+		s, ok := plainString(value)
 		if !ok {
-			return nil, false
+			plain = false
+			return
 		}
-		vals[k] = Answer(s)
+		vals[string(key)] = Answer(s)
+		n++
+	})
+	if !ok || !plain || n != len(vals) {
+		return nil, false
 	}
 	if dst == nil {
 		return vals, true

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"time"
 )
@@ -85,14 +86,8 @@ type ObservationEncoding struct {
 // EncodeObservation encodes an observation's answers and protocol and computes its
 // content hash.
 func EncodeObservation(o Observation) ObservationEncoding {
-	answers := make(map[string]Answer, len(o.Answers))
-	for k, v := range o.Answers {
-		if v != "" {
-			answers[k] = v
-		}
-	}
 	var e ObservationEncoding
-	e.Answers, _ = json.Marshal(answers) // strings only: cannot fail
+	e.Answers = encodeAnswers(o.Answers)
 	if p := NormalizeProtocol(o.Protocol); p != nil {
 		e.Protocol, _ = json.Marshal(p)
 	}
@@ -120,4 +115,55 @@ func IncidentContentHash(in Incident) string {
 		OccurredAt: canonTime(&occurred), Witnessed: in.Witnessed, Description: in.Description,
 		Observation: in.ObservationID, Observer: in.ObserverID,
 	})
+}
+
+// encodeAnswers writes the answers given (empty ones left out) as json.Marshal
+// writes a map of them: keys in order, strings escaped for HTML. Codes and answers
+// are plain ASCII and are written directly; anything else goes through json.Marshal.
+func encodeAnswers(answers map[string]Answer) []byte {
+	keys := make([]string, 0, len(answers))
+	size := 2
+	for k, v := range answers {
+		if v == "" {
+			continue
+		}
+		if !plainASCII(k) || !plainASCII(string(v)) {
+			given := make(map[string]Answer, len(answers))
+			for k, v := range answers {
+				if v != "" {
+					given[k] = v
+				}
+			}
+			b, _ := json.Marshal(given) // strings only: cannot fail
+			return b
+		}
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':', '"')
+		b = append(b, answers[k]...)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// plainASCII says whether json.Marshal writes s as it is between quotes: printable
+// ASCII other than the quote, the backslash and the characters it escapes for HTML.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

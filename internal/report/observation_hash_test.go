@@ -88,3 +88,41 @@ func TestContentHashIsStable(t *testing.T) {
 		}
 	}
 }
+
+// encodeAnswers writes what json.Marshal writes, on either of its paths.
+func TestEncodeAnswersIsJSONMarshal(t *testing.T) {
+	alphabet := []string{"a", "z", "_", "0", " ", "~", "<", "&", "\"", "\\", "\n", "é", "\u2028", "\x7f", "\xff"}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for i := range 5000 {
+		m := map[string]Answer{}
+		for range rnd.IntN(8) {
+			var k, v string
+			for range 1 + rnd.IntN(4) {
+				// Mostly plain ASCII, so that the direct path is taken too.
+				if rnd.IntN(6) == 0 {
+					k += alphabet[rnd.IntN(len(alphabet))]
+				} else {
+					k += alphabet[rnd.IntN(5)]
+				}
+			}
+			for range rnd.IntN(4) {
+				if rnd.IntN(6) == 0 {
+					v += alphabet[rnd.IntN(len(alphabet))]
+				} else {
+					v += alphabet[rnd.IntN(5)]
+				}
+			}
+			m[k] = Answer(v)
+		}
+		given := map[string]Answer{}
+		for k, v := range m {
+			if v != "" {
+				given[k] = v
+			}
+		}
+		want, _ := json.Marshal(given)
+		if got := encodeAnswers(m); string(got) != string(want) {
+			t.Fatalf("case %d: %s, json.Marshal %s", i, got, want)
+		}
+	}
+}
