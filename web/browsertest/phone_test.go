@@ -138,11 +138,15 @@ func (p *phone) login(login string) {
 	p.waitFor("sign-in", `location.pathname !== "/login" && document.readyState === "complete"`, 20*time.Second)
 }
 
-// language switches with the language links of the header.
+// language switches with the language links of the header. It waits for the new
+// page, marked apart from the old one: when the language is already the page's,
+// the old page would pass the test at once, and the next navigation would cut the
+// switch's short (net::ERR_ABORTED).
 func (p *phone) language(lang string) {
 	p.t.Helper()
+	eval[bool](p, `(window.__beforeLanguage = true)`)
 	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.langs a[hreflang=%q]`, lang))))
-	p.waitFor("the language "+lang, fmt.Sprintf(`document.documentElement.lang === %q && document.readyState === "complete"`, lang), 20*time.Second)
+	p.waitFor("the language "+lang, fmt.Sprintf(`!window.__beforeLanguage && document.documentElement.lang === %q && document.readyState === "complete"`, lang), 20*time.Second)
 }
 
 // offline cuts the phone's network (and the worker's), and tells the page so, as
