@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -19,7 +20,11 @@ var previewSlots = make(chan struct{}, 2)
 // EvidencePreview returns the path of the metadata-free preview of a photo and its
 // MIME type, making it on first use. Previews are derived files, cached under
 // <data>/previews by SHA-256 and not evidence: they can be deleted at any time.
-// It returns report.ErrNoPreview for files that have none (video, damaged, too large).
+// It returns report.ErrNoPreview for files that have none (video, damaged, too large);
+// a photo found to have none is remembered by <sha256>.none beside the previews
+// (holding report.ThumbnailDecoders, so that a version decoding more formats tries
+// again): a damaged HEIC costs a decode of up to seconds, which a page shown again
+// and again must not repeat.
 func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, mimeType string, err error) {
 	if !validSHA(ev.SHA256) {
 		return "", "", fmt.Errorf("store: %q is not a SHA-256", ev.SHA256)
@@ -35,6 +40,10 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 	path = filepath.Join(s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+ext)
 	if _, err := os.Stat(path); err == nil {
 		return path, mimeType, nil
+	}
+	none := filepath.Join(s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+".none")
+	if b, err := os.ReadFile(none); err == nil && string(b) == report.ThumbnailDecoders {
+		return "", "", report.ErrNoPreview
 	}
 	select {
 	case previewSlots <- struct{}{}:
@@ -63,6 +72,9 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 	}
 	if err != nil {
 		if errors.Is(err, report.ErrNoPreview) {
+			if merr := s.keepDerived(none, []byte(report.ThumbnailDecoders)); merr != nil {
+				slog.Warn("store: unable to remember a photo without preview", "sha256", ev.SHA256, "err", merr)
+			}
 			return "", "", err
 		}
 		return "", "", fmt.Errorf("store: unable to make a preview of %s: %w", ev.SHA256, err)

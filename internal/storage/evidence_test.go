@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -211,5 +213,43 @@ func TestEvidencePreviewHasNoMetadata(t *testing.T) {
 	}
 	if _, _, err := f.s.EvidencePreview(ctx, report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}); !errors.Is(err, report.ErrNoPreview) {
 		t.Fatalf("video preview: %v", err)
+	}
+}
+
+// A photo found without preview is remembered: showing its page again does not
+// decode it again (a damaged HEIC can cost seconds of CPU each time).
+func TestEvidenceWithoutPreviewIsRemembered(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	inc := f.incident("A")
+	damaged := append(testPhoto(t, 300, 200, "")[:600:600], bytes.Repeat([]byte{0x5A}, 4000)...)
+	ev, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(damaged), "broken.jpg", report.User{}, noLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.EvidencePreview(ctx, ev); !errors.Is(err, report.ErrNoPreview) {
+		t.Fatalf("damaged photo: %v, want ErrNoPreview", err)
+	}
+	// Every decoding slot taken: a call that decoded again would wait for one.
+	for range cap(previewSlots) {
+		previewSlots <- struct{}{}
+	}
+	defer func() {
+		for range cap(previewSlots) {
+			<-previewSlots
+		}
+	}()
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, _, err := f.s.EvidencePreview(short, ev); !errors.Is(err, report.ErrNoPreview) {
+		t.Fatalf("the second time: %v, want ErrNoPreview at once", err)
+	}
+	// A mark written by a version that decoded fewer formats is not trusted.
+	none := filepath.Join(f.s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+".none")
+	if err := os.WriteFile(none, []byte("jpeg png"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.EvidencePreview(short, ev); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("under an older mark: %v, want a new attempt (waiting for a slot)", err)
 	}
 }
