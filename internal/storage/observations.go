@@ -43,20 +43,37 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	}
 	enc := report.EncodeObservation(o)
 	hash := enc.Hash
-	var id int64
-	var stored string
-	err = w.tx.QueryRow("SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?",
-		o.ElectionID, o.ClientID).Scan(&id, &stored)
-	switch {
-	case err == nil && stored == hash:
-		return id, false, nil
-	case err == nil:
-		return id, false, &ConflictError{Field: "client_id"}
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, false, fmt.Errorf("store: unable to look up observation %q: %w", o.ClientID, err)
+	// Inserted unless its client_id is taken: a form sent again is found without a
+	// look-up before every new one (most are new).
+	answers, protocol := observationColumnsJSON(enc)
+	now := fmtTime(w.tx.Now())
+	res, err := w.tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
+		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (election_id, client_id) DO NOTHING`,
+		o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
+		string(o.Phase), nullID(o.ObserverID), nullID(o.UserID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
+		string(o.Assessment), answers, protocol, o.Notes, string(o.State), now, now)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
 	}
-	// The incidents are new with the form: a client_id already used is a conflict,
-	// found before anything is written.
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		var id int64
+		var stored string
+		err := w.tx.QueryRow("SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?",
+			o.ElectionID, o.ClientID).Scan(&id, &stored)
+		switch {
+		case err != nil:
+			return 0, false, fmt.Errorf("store: unable to look up observation %q: %w", o.ClientID, err)
+		case stored == hash:
+			return id, false, nil
+		default:
+			return id, false, &ConflictError{Field: "client_id"}
+		}
+	}
+	id, _ := res.LastInsertId()
+	// The incidents are new with the form: a client_id already used is a conflict
+	// (the form's row just written is undone with the rest of the submission).
 	for i, in := range o.Incidents {
 		var n int
 		if err := w.tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?",
@@ -67,18 +84,6 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 			return 0, false, &ConflictError{Field: fmt.Sprintf("incidents[%d].client_id", i)}
 		}
 	}
-	answers, protocol := observationColumnsJSON(enc)
-	now := fmtTime(w.tx.Now())
-	res, err := w.tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
-		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
-		string(o.Phase), nullID(o.ObserverID), nullID(o.UserID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
-		string(o.Assessment), answers, protocol, o.Notes, string(o.State), now, now)
-	if err != nil {
-		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
-	}
-	id, _ = res.LastInsertId()
 	if err := w.audit(report.AuditCreate, "observation", id, o.ElectionID, "", observationAuditJSON(o, enc)); err != nil {
 		return 0, false, err
 	}

@@ -184,6 +184,11 @@ func TestSaveObservationWithIncidents(t *testing.T) {
 	if mine, _ := f.s.MyObservations(ctx, f.obsA.ID, f.el.ID); len(mine) != 1 {
 		t.Fatalf("%d observations after the conflicts, want 1", len(mine))
 	}
+	// Nothing of the refused form stayed behind: corrected, it is new.
+	reuse.Incidents[0].ClientID = "c2-i1"
+	if _, created, err := f.s.SaveObservation(ctx, reuse, f.obsA); err != nil || !created {
+		t.Fatalf("the corrected form: created %v, %v", created, err)
+	}
 }
 
 func TestSaveObservationFieldErrors(t *testing.T) {
