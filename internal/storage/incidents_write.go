@@ -95,29 +95,33 @@ func (w *recordWriter) resolveIncident(in *report.Incident) (report.FieldErrors,
 // insertIncident writes a resolved, valid incident, or finds it already there.
 func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 	hash := report.IncidentContentHash(in)
-	var id int64
-	var stored string
-	err := w.tx.QueryRow("SELECT id, content_hash FROM incidents WHERE election_id = ? AND client_id = ?",
-		in.ElectionID, in.ClientID).Scan(&id, &stored)
-	switch {
-	case err == nil && stored == hash:
-		return id, false, nil
-	case err == nil:
-		return id, false, &ConflictError{Field: "client_id"}
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
-	}
+	// Inserted unless its client_id is taken; the stored one is looked up only then.
 	now := fmtTime(w.tx.Now())
 	res, err := w.tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
 		phase, category, occurred_at, witnessed, description, observation_id, observer_id, user_id, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
+		ON CONFLICT (election_id, client_id) DO NOTHING`,
 		in.ElectionID, in.ClientID, hash, in.StationID, in.Station.RegionID, nullID(in.Station.DistrictID),
 		string(in.Phase), in.Category, fmtTime(in.OccurredAt), boolInt(in.Witnessed), in.Description,
 		nullID(in.ObservationID), nullID(in.ObserverID), nullID(in.UserID), now, now)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: unable to save incident %q: %w", in.ClientID, err)
 	}
-	id, _ = res.LastInsertId()
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		var id int64
+		var stored string
+		err := w.tx.QueryRow("SELECT id, content_hash FROM incidents WHERE election_id = ? AND client_id = ?",
+			in.ElectionID, in.ClientID).Scan(&id, &stored)
+		switch {
+		case err != nil:
+			return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
+		case stored == hash:
+			return id, false, nil
+		default:
+			return id, false, &ConflictError{Field: "client_id"}
+		}
+	}
+	id, _ := res.LastInsertId()
 	if err := w.audit(report.AuditCreate, "incident", id, in.ElectionID, "", incidentAudit(in)); err != nil {
 		return 0, false, err
 	}
