@@ -9,13 +9,15 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// accessCache keeps the account of each API token and each election by code: every
-// API call looks both up (a tenth of a counting form's CPU went to the two reads).
+// accessCache keeps the account of each API token, each election by code and each
+// observer's assigned stations: every API call looks the first two up (a tenth of a
+// counting form's CPU went to the two reads), every form page the third (5 % of the
+// election-day mix).
 //
 // An entry is trusted while the cache's generation is the one it was read at, and
 // for at most accessMaxAge. The generation moves when this process's writer, after
-// a commit, finds access_version changed (triggers on users, api_tokens and
-// elections move it, whoever writes): a token revoked or an account disabled here
+// a commit, finds access_version changed (triggers on users, api_tokens, elections,
+// assignments, stations, regions and districts move it, whoever writes): a token revoked or an account disabled here
 // is refused from the moment the change is acknowledged. A change by another
 // process (the command line) is seen at that writer's next commit, or when the
 // entry ages out, within a second.
@@ -27,7 +29,10 @@ type accessCache struct {
 	mu        sync.Mutex
 	tokens    map[string]accessEntry[report.User] // by token hash
 	elections map[string]accessEntry[report.Election]
+	assigned  map[assignedKey]accessEntry[[]report.Station]
 }
+
+type assignedKey struct{ observer, election int64 }
 
 type accessEntry[T any] struct {
 	v          T
@@ -48,7 +53,7 @@ func (c *accessCache) now() time.Time {
 	return time.Now()
 }
 
-func accessGet[T any](c *accessCache, m *map[string]accessEntry[T], key string) (T, bool) {
+func accessGet[K comparable, T any](c *accessCache, m *map[K]accessEntry[T], key K) (T, bool) {
 	c.mu.Lock()
 	e, ok := (*m)[key]
 	c.mu.Unlock()
@@ -60,11 +65,11 @@ func accessGet[T any](c *accessCache, m *map[string]accessEntry[T], key string) 
 }
 
 // accessPut keeps v, read after generation was loaded.
-func accessPut[T any](c *accessCache, m *map[string]accessEntry[T], key string, v T, generation int64) {
+func accessPut[K comparable, T any](c *accessCache, m *map[K]accessEntry[T], key K, v T, generation int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if *m == nil || len(*m) >= accessMax {
-		*m = map[string]accessEntry[T]{}
+		*m = map[K]accessEntry[T]{}
 	}
 	(*m)[key] = accessEntry[T]{v: v, generation: generation, at: c.now()}
 }
@@ -80,7 +85,7 @@ func (s *Store) accessAfterCommit(ctx context.Context) {
 }
 
 // accessThrough returns the entry for key, else what read gives (kept when found).
-func accessThrough[T any](c *accessCache, m *map[string]accessEntry[T], key string, read func() (T, error)) (T, error) {
+func accessThrough[K comparable, T any](c *accessCache, m *map[K]accessEntry[T], key K, read func() (T, error)) (T, error) {
 	if v, ok := accessGet(c, m, key); ok {
 		return v, nil
 	}

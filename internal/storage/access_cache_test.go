@@ -86,3 +86,59 @@ func TestAccessCacheSeesOtherProcessesWithinASecond(t *testing.T) {
 		t.Errorf("after this process's next commit: %q, %v", el.Name, err)
 	}
 }
+
+// An observer's assigned stations are kept too: a change made here is seen at once,
+// one made by another process within a second.
+func TestAccessCacheAssignedStations(t *testing.T) {
+	f := newRefFixture(t)
+	ctx := context.Background()
+	clock := &testClock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	f.s.access.clock = clock.now
+	codes := func() []string {
+		t.Helper()
+		list, err := f.s.AssignedStations(ctx, f.obsA.ObserverID, f.el.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, st := range list {
+			out = append(out, st.Code)
+		}
+		return out
+	}
+	assign := func(codes ...string) {
+		t.Helper()
+		var ids []int64
+		for _, c := range codes {
+			ids = append(ids, f.station(c).ID)
+		}
+		if err := f.s.Write(ctx, func(tx *Tx) error {
+			_, err := SetAssignments(tx, f.obsA.ObserverID, f.el.ID, ids, f.coord)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assign("071-023")
+	if got := codes(); len(got) != 1 || got[0] != "071-023" {
+		t.Fatalf("assigned: %v", got)
+	}
+	// The caller's copy is its own.
+	list, _ := f.s.AssignedStations(ctx, f.obsA.ObserverID, f.el.ID)
+	list[0].Code = "scribbled"
+	if got := codes(); got[0] != "071-023" {
+		t.Fatalf("a caller's change leaked into the cache: %v", got)
+	}
+
+	assign("071-023", "071-024")
+	if got := codes(); len(got) != 2 {
+		t.Fatalf("after an assignment made here: %v, want two stations at once", got)
+	}
+
+	f.exec("DELETE FROM assignments WHERE observer_id = ?", f.obsA.ObserverID)
+	f.exec("UPDATE stations SET name = 'Школа 7' WHERE code = '071-023'")
+	clock.add(accessMaxAge)
+	if got := codes(); len(got) != 0 {
+		t.Errorf("assignments removed by another process still listed after %v: %v", accessMaxAge, got)
+	}
+}
