@@ -108,18 +108,7 @@ func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 		return 0, false, fmt.Errorf("store: unable to save incident %q: %w", in.ClientID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		var id int64
-		var stored string
-		err := w.tx.QueryRow("SELECT id, content_hash FROM incidents WHERE election_id = ? AND client_id = ?",
-			in.ElectionID, in.ClientID).Scan(&id, &stored)
-		switch {
-		case err != nil:
-			return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
-		case stored == hash:
-			return id, false, nil
-		default:
-			return id, false, &ConflictError{Field: "client_id"}
-		}
+		return w.sentBefore("incidents", in.ElectionID, in.ClientID, hash)
 	}
 	id, _ := res.LastInsertId()
 	if err := w.audit(report.AuditCreate, "incident", id, in.ElectionID, "", incidentAudit(in)); err != nil {

@@ -58,18 +58,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 		return 0, false, fmt.Errorf("store: unable to save observation %q: %w", o.ClientID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		var id int64
-		var stored string
-		err := w.tx.QueryRow("SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?",
-			o.ElectionID, o.ClientID).Scan(&id, &stored)
-		switch {
-		case err != nil:
-			return 0, false, fmt.Errorf("store: unable to look up observation %q: %w", o.ClientID, err)
-		case stored == hash:
-			return id, false, nil
-		default:
-			return id, false, &ConflictError{Field: "client_id"}
-		}
+		return w.sentBefore("observations", o.ElectionID, o.ClientID, hash)
 	}
 	id, _ := res.LastInsertId()
 	// The incidents are new with the form: a client_id already used is a conflict
@@ -332,6 +321,24 @@ func observationAuditJSON(o report.Observation, e report.ObservationEncoding) st
 		State: o.State, Station: o.Station.Code, StationID: o.StationID,
 	})
 	return string(b)
+}
+
+// sentBefore answers a record whose client_id was taken in its election: the stored
+// record's id when it holds the same content (the same submission sent again), else
+// a conflict. table is "observations" or "incidents".
+func (w *recordWriter) sentBefore(table string, electionID int64, clientID, hash string) (int64, bool, error) {
+	var id int64
+	var stored string
+	err := w.tx.QueryRow("SELECT id, content_hash FROM "+table+" WHERE election_id = ? AND client_id = ?",
+		electionID, clientID).Scan(&id, &stored)
+	switch {
+	case err != nil:
+		return 0, false, fmt.Errorf("store: unable to look up %s %q: %w", table, clientID, err)
+	case stored == hash:
+		return id, false, nil
+	default:
+		return id, false, &ConflictError{Field: "client_id"}
+	}
 }
 
 func nullID(id int64) any {
