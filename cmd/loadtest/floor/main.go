@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/observerkz/observer/internal/loadtest"
@@ -20,6 +21,11 @@ func main() {
 	flag.StringVar(&opt.Synchronous, "sync", "NORMAL", "SQLite synchronous level: NORMAL or FULL")
 	flag.StringVar(&opt.Addr, "addr", "127.0.0.1:0", "address to listen on (127.0.0.1 only)")
 	flag.Parse()
+	// The same garbage-collector target as observer serve (serverGCPercent), so that
+	// the comparison is of the work done, not of the collector's setting.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := loadtest.ServeFloor(ctx, opt); err != nil {
