@@ -42,7 +42,7 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 		return path, mimeType, nil
 	}
 	none := filepath.Join(s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+".none")
-	if b, err := os.ReadFile(none); err == nil && string(b) == report.ThumbnailDecoders {
+	if markedWithout(none) {
 		return "", "", report.ErrNoPreview
 	}
 	select {
@@ -72,7 +72,7 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 	}
 	if err != nil {
 		if errors.Is(err, report.ErrNoPreview) {
-			if merr := s.keepDerived(none, []byte(report.ThumbnailDecoders)); merr != nil {
+			if merr := s.markWithout(none); merr != nil {
 				slog.Warn("store: unable to remember a photo without preview", "sha256", ev.SHA256, "err", merr)
 			}
 			return "", "", err

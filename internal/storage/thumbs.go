@@ -47,7 +47,7 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 		// Damaged (a crash while it was written): made again below.
 	}
 	none := s.thumbPath(e.SHA256, ".none")
-	if b, err := os.ReadFile(none); err == nil && string(b) == report.ThumbnailDecoders {
+	if markedWithout(none) {
 		return report.Thumbnail{}, report.ErrNoThumbnail
 	}
 	if err := ctx.Err(); err != nil {
@@ -55,7 +55,7 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 	}
 	t, err := report.MakeThumbnail(func() (io.ReadCloser, error) { return s.OpenBlob(e.SHA256) }, e.MIME)
 	if errors.Is(err, report.ErrNoThumbnail) {
-		if err := s.keepDerived(none, []byte(report.ThumbnailDecoders)); err != nil {
+		if err := s.markWithout(none); err != nil {
 			slog.Warn("store: unable to remember a file without thumbnail", "sha256", e.SHA256, "err", err)
 		}
 		return t, err
@@ -69,6 +69,18 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 	}
 	os.Remove(none) // a mark left by older decoders, if any
 	return t, nil
+}
+
+// markedWithout says whether the mark at path says the file has no picture for the
+// decoders of this version (a mark by a version with fewer decoders does not count).
+func markedWithout(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && string(b) == report.ThumbnailDecoders
+}
+
+// markWithout writes the mark at path: no picture for this version's decoders.
+func (s *Store) markWithout(path string) error {
+	return s.keepDerived(path, []byte(report.ThumbnailDecoders))
 }
 
 // keepDerived writes a derived file whole or not at all (a temporary file renamed).
