@@ -1,7 +1,7 @@
 // Package storage keeps Observer's data in SQLite. It is the only package that
 // writes SQL. Reads go through a pool; every write goes through one writer
-// goroutine that commits waiting submissions together (group commit), so an
-// answer to a client always comes after its data is fsync'd.
+// goroutine that commits waiting submissions together (group commit), and an
+// answer to a client always comes after its data is fsync'd (walsync.go).
 package storage
 
 import (
@@ -29,8 +29,10 @@ type Options struct {
 	Path string
 	// DataDir holds evidence files and keys outside the database (default: next to Path).
 	DataDir string
-	// Synchronous is the SQLite synchronous level for the writer: FULL (default, durable
-	// against power loss) or NORMAL (only for benchmarks that measure the floor).
+	// Synchronous is how durable a write is when answered: FULL (default, durable
+	// against power loss: the WAL is fsync'd before any answer, by the writer's
+	// syncer or else inside each commit) or NORMAL (no fsync; only for benchmarks
+	// that measure the floor).
 	Synchronous string
 	// MaxBatch caps how many submissions one group commit holds (default 256).
 	MaxBatch int
@@ -128,7 +130,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 	}
-	s.w = startWriter(s, opt.MaxBatch)
+	s.w = startWriter(s, opt.MaxBatch, opt.Synchronous == "FULL")
 	return s, nil
 }
 

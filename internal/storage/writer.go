@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -101,20 +102,57 @@ type writer struct {
 	once     sync.Once
 	stmts    stmtCache // used by the writer goroutine only
 
+	// sync, when set, makes each batch durable after its commit (walsync.go);
+	// without it the connection's synchronous level does (FULL: inside COMMIT).
+	sync *walSyncer
+
 	mu       sync.Mutex
 	onCommit []func(stations []int64)
 }
 
-func startWriter(s *Store, maxBatch int) *writer {
+// startWriter starts the writer goroutine. durable asks for every answer to come
+// after an fsync: by the syncer when the WAL file can be opened, else by SQLite
+// itself (synchronous=FULL, as the connection was opened).
+func startWriter(s *Store, maxBatch int, durable bool) *writer {
 	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch,
 		stmts: stmtCache{prepared: map[string]*sql.Stmt{}, wanted: map[string]int{}}}
+	if durable {
+		w.startSyncer()
+	}
 	go w.loop()
 	return w
+}
+
+// startSyncer moves the commit's fsync to the syncer and the connection to
+// synchronous=NORMAL; on any failure the connection stays at FULL.
+func (w *writer) startSyncer() {
+	ws, err := openWALSyncer(w.s.path, w.notify)
+	if err != nil {
+		slog.Warn("store: fsyncs stay inside each commit", "err", err)
+		return
+	}
+	if _, err := w.s.rw.Exec("PRAGMA synchronous=NORMAL"); err != nil {
+		slog.Warn("store: fsyncs stay inside each commit", "err", err)
+		ws.close()
+		return
+	}
+	w.sync = ws
+}
+
+// broken is the error every write gets after the disk failed to keep one.
+func (w *writer) broken() error {
+	if w.sync == nil {
+		return nil
+	}
+	return w.sync.broken()
 }
 
 func (w *writer) stop() {
 	w.once.Do(func() { close(w.quit) })
 	<-w.done
+	if w.sync != nil {
+		w.sync.close()
+	}
 	w.stmts.close()
 }
 
@@ -145,52 +183,71 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 func (w *writer) loop() {
 	defer close(w.done)
 	for {
-		var first writeReq
 		select {
-		case first = <-w.reqs:
+		case first := <-w.reqs:
+			w.group(first, false)
 		case <-w.quit:
 			// Commit what is still queued before stopping.
 			for {
 				select {
 				case r := <-w.reqs:
-					w.commit([]writeReq{r})
+					w.group(r, true)
 				default:
 					return
 				}
 			}
 		}
-		batch := []writeReq{first}
-	fill:
-		for len(batch) < w.maxBatch {
-			select {
-			case r := <-w.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		w.commit(batch)
 		w.stmts.prepareWanted(w.s.rw)
 	}
 }
 
-func (w *writer) commit(batch []writeReq) {
+// group runs first and the submissions that follow it in one transaction and
+// commits them. It commits as soon as nothing more is queued, except while the
+// syncer is still fsyncing the previous group: the submissions arriving meanwhile
+// run in this transaction, so the disk's work and the next group's overlap and
+// each commit carries as many submissions as came during one fsync. alone commits
+// first by itself (used when stopping).
+func (w *writer) group(first writeReq, alone bool) {
 	ctx := context.Background()
-	errs := make([]error, len(batch))
+	if err := w.broken(); err != nil {
+		first.errc <- err
+		return
+	}
 	st := &batchState{now: w.s.now()}
 	tx, err := w.s.rw.BeginTx(ctx, nil)
 	if err != nil {
-		for _, r := range batch {
-			r.errc <- fmt.Errorf("store: unable to begin a transaction: %w", err)
-		}
+		first.errc <- fmt.Errorf("store: unable to begin a transaction: %w", err)
 		return
 	}
-	for i, r := range batch {
-		if r.ctx.Err() != nil {
-			errs[i] = r.ctx.Err()
-			continue
+	var batch []writeReq
+	var errs []error
+	run := func(r writeReq) {
+		batch = append(batch, r)
+		if err := r.ctx.Err(); err != nil {
+			errs = append(errs, err)
+			return
 		}
-		errs[i] = w.runOne(ctx, tx, st, r)
+		errs = append(errs, w.runOne(ctx, tx, st, r))
+	}
+	run(first)
+fill:
+	for !alone && len(batch) < w.maxBatch {
+		select {
+		case r := <-w.reqs:
+			run(r)
+			continue
+		default:
+		}
+		if w.sync == nil || w.sync.idle() {
+			break
+		}
+		select {
+		case r := <-w.reqs:
+			run(r)
+		case <-w.sync.idled:
+		case <-w.quit:
+			break fill
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		w.forgetVersions()
@@ -200,26 +257,39 @@ func (w *writer) commit(batch []writeReq) {
 		return
 	}
 	w.s.accessAfterCommit(ctx)
-	// Listeners hear of the commit before any writer is answered, so a client that
-	// reads after its write returns sees statistics that include it.
+	var stations []int64
 	if len(st.touched) > 0 {
 		seen := make(map[int64]bool, len(st.touched))
-		var stations []int64
 		for _, id := range st.touched {
 			if !seen[id] {
 				seen[id] = true
 				stations = append(stations, id)
 			}
 		}
-		w.mu.Lock()
-		fs := w.onCommit
-		w.mu.Unlock()
-		for _, f := range fs {
-			f(stations)
-		}
 	}
+	if w.sync != nil {
+		// Answered by the syncer once the WAL is on disk; the next batch runs meanwhile.
+		w.sync.add(committedBatch{reqs: batch, errs: errs, stations: stations})
+		return
+	}
+	w.notify(stations)
 	for i, r := range batch {
 		r.errc <- errs[i]
+	}
+}
+
+// notify tells the commit's listeners which stations changed. Listeners hear of a
+// commit before any of its writers is answered, so a client that reads after its
+// write returns sees statistics that include it.
+func (w *writer) notify(stations []int64) {
+	if len(stations) == 0 {
+		return
+	}
+	w.mu.Lock()
+	fs := w.onCommit
+	w.mu.Unlock()
+	for _, f := range fs {
+		f(stations)
 	}
 }
 
@@ -247,7 +317,7 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 			st.prevHash, st.lastID, st.touched = prevHash, lastID, st.touched[:touched]
 			w.forgetVersions()
 		}
-		tx.ExecContext(ctx, "RELEASE sub")
+		t.Exec("RELEASE sub")
 	}()
 	return r.fn(t)
 }
