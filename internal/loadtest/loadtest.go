@@ -137,8 +137,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			if *f.into, err = runFloor(ctx, cfg, bins.Floor, dir, f.sync); err != nil {
 				return res, err
 			}
-			fmt.Fprintf(out, "floor synchronous=%-6s %8.1f inserts/s  p50 %s  p99 %s  errors %d\n",
-				f.sync, f.into.PerSec, ms(f.into.P50), ms(f.into.P99), f.into.Errors)
+			fmt.Fprintf(out, "floor synchronous=%-6s %8.1f inserts/s  p50 %s  p99 %s  errors %d\n    %s\n",
+				f.sync, f.into.PerSec, ms(f.into.P50), ms(f.into.P99), f.into.Errors, f.into.CPU.PerRequest(f.into.Count))
 		}
 	}
 	srv, err := newServer(ctx, cfg, bins.Observer, dir)
@@ -153,8 +153,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if res.Submit, res.SubmitMemory, err = runSubmitOnly(ctx, cfg, srv, ledger); err != nil {
 			return res, err
 		}
-		fmt.Fprintf(out, "durable counting forms alone: %8.1f/s  p50 %s  p99 %s  errors %d  (server RSS peak %s)\n",
-			res.Submit.PerSec, ms(res.Submit.P50), ms(res.Submit.P99), res.Submit.Errors, mb(res.SubmitMemory.HWM))
+		fmt.Fprintf(out, "durable counting forms alone: %8.1f/s  p50 %s  p99 %s  errors %d  (server RSS peak %s)\n    %s\n",
+			res.Submit.PerSec, ms(res.Submit.P50), ms(res.Submit.P99), res.Submit.Errors, mb(res.SubmitMemory.HWM),
+			res.Submit.CPU.PerRequest(res.Submit.Count))
 	}
 	if err := runMix(ctx, cfg, srv, ledger, &res); err != nil {
 		return res, err

@@ -36,12 +36,14 @@ func runFloor(ctx context.Context, cfg Config, bin, dir, sync string) (KindStats
 	for i := range workers {
 		workers[i] = &floorClient{p: ph, name: fmt.Sprintf("floor-%s-%d", sync, i), rnd: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 	}
+	cpu := meterCPU(p.PID())
 	if err := measure(ctx, ph, workers, cfg.FloorDuration); err != nil {
 		return KindStats{}, err
 	}
+	used := cpu()
 	sum := ph.rec.Summary()
 	ks := sum.Kind(KindFloor)
-	ks.Errors = sum.Errors
+	ks.Errors, ks.CPU = sum.Errors, used
 	return ks, nil
 }
 
@@ -74,7 +76,13 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 	if err != nil {
 		return KindStats{}, Memory{}, err
 	}
+	pid := 0
+	if srv.proc != nil {
+		pid = srv.proc.PID()
+	}
+	cpu := meterCPU(pid)
 	err = measure(ctx, ph, workers, cfg.FloorDuration)
+	used := cpu()
 	if perr := stopProfile(); perr != nil && err == nil {
 		err = perr
 	}
@@ -84,7 +92,7 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 	}
 	sum := ph.rec.Summary()
 	ks := sum.Kind(KindAPIObservation)
-	ks.Errors = sum.Errors + drain(ctx, ph, obs)
+	ks.Errors, ks.CPU = sum.Errors+drain(ctx, ph, obs), used
 	return ks, mem, nil
 }
 

@@ -86,6 +86,7 @@ type KindStats struct {
 	PerSec   float64
 	P50, P99 time.Duration
 	Max      time.Duration
+	CPU      CPUUse // set for the floors and the forms-alone phase
 }
 
 // Summary is the outcome of one measured interval.
