@@ -40,9 +40,9 @@ type committedBatch struct {
 
 // walSyncer fsyncs the WAL and then answers the batches committed before.
 type walSyncer struct {
-	path  string   // the -wal file
-	dir   string   // its folder (fsync'd when the file is opened anew)
-	f     *os.File // open on path
+	path  string               // the -wal file
+	dir   string               // its folder (fsync'd when the file is opened anew)
+	f     *os.File             // open on path
 	fsync func(*os.File) error // (*os.File).Sync; tests replace it (under mu)
 	// notify tells the commit's listeners before its submitters are answered.
 	notify func(stations []int64)
