@@ -116,6 +116,9 @@ type writer struct {
 func startWriter(s *Store, maxBatch int, durable bool) *writer {
 	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch,
 		stmts: stmtCache{prepared: map[string]*sql.Stmt{}, wanted: map[string]int{}}}
+	if _, err := s.rw.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerAutoCheckpoint)); err != nil {
+		slog.Warn("store: the writer's automatic checkpoint stays at SQLite's default", "err", err)
+	}
 	if durable {
 		w.startSyncer()
 	}
