@@ -1,9 +1,6 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -30,23 +27,21 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // canonical JSON of every field except the hash itself. Times are UTC, RFC 3339 with
 // nanoseconds, so the hash does not depend on how the database prints them.
 func ChainHash(e AuditEntry) string {
-	canon := struct {
-		ID         int64  `json:"id"`
-		At         string `json:"at"`
-		ActorID    int64  `json:"actor_id"`
-		Actor      string `json:"actor"`
-		Action     string `json:"action"`
-		Entity     string `json:"entity"`
-		EntityID   string `json:"entity_id"`
-		ElectionID int64  `json:"election_id"`
-		Before     string `json:"before"`
-		After      string `json:"after"`
-		PrevHash   string `json:"prev_hash"`
-	}{e.ID, e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Actor, e.Action, e.Entity, e.EntityID,
-		e.ElectionID, e.Before, e.After, e.PrevHash}
-	b, _ := json.Marshal(canon) // a struct of strings and ints cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	// The canonical form is this JSON object (as json.Marshal writes a struct with
+	// these fields, in this order): JSONObject writes the same bytes.
+	o := NewJSONObject(256 + len(e.Actor) + len(e.Before) + len(e.After) + len(e.After)/8)
+	o.Int("id", e.ID)
+	o.String("at", e.At.UTC().Format(time.RFC3339Nano))
+	o.Int("actor_id", e.ActorID)
+	o.String("actor", e.Actor)
+	o.String("action", e.Action)
+	o.String("entity", e.Entity)
+	o.String("entity_id", e.EntityID)
+	o.Int("election_id", e.ElectionID)
+	o.String("before", e.Before)
+	o.String("after", e.After)
+	o.String("prev_hash", e.PrevHash)
+	return hashHex(o.Bytes())
 }
 
 // ChainError points at the first broken link of an audit chain.

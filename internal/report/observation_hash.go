@@ -40,8 +40,38 @@ type incidentContent struct {
 	Observer    int64  `json:"observer"`
 }
 
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v) // plain structs, maps of strings and numbers: cannot fail
+// hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
+func (c observationContent) hash() string {
+	o := NewJSONObject(256 + len(c.Answers) + len(c.Protocol) + len(c.Notes) + 80*len(c.Incidents))
+	o.Int("station", c.Station)
+	o.String("phase", string(c.Phase))
+	o.Int("observer", c.Observer)
+	o.String("arrived_at", c.ArrivedAt)
+	o.String("left_at", c.LeftAt)
+	o.String("assessment", string(c.Assessment))
+	o.Raw("answers", c.Answers)
+	o.Raw("protocol", c.Protocol)
+	o.String("notes", c.Notes)
+	o.String("state", string(c.State))
+	o.Strings("incidents", c.Incidents)
+	return hashHex(o.Bytes())
+}
+
+// hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
+func (c incidentContent) hash() string {
+	o := NewJSONObject(192 + len(c.Description))
+	o.Int("station", c.Station)
+	o.String("phase", string(c.Phase))
+	o.String("category", c.Category)
+	o.String("occurred_at", c.OccurredAt)
+	o.Bool("witnessed", c.Witnessed)
+	o.String("description", c.Description)
+	o.Int("observation", c.Observation)
+	o.Int("observer", c.Observer)
+	return hashHex(o.Bytes())
+}
+
+func hashHex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -103,18 +133,18 @@ func EncodeObservation(o Observation) ObservationEncoding {
 		in.ObservationID = 0
 		c.Incidents = append(c.Incidents, in.ClientID+":"+IncidentContentHash(in))
 	}
-	e.Hash = hashJSON(c)
+	e.Hash = c.hash()
 	return e
 }
 
 // IncidentContentHash is the hash of an incident as submitted.
 func IncidentContentHash(in Incident) string {
 	occurred := in.OccurredAt
-	return hashJSON(incidentContent{
+	return incidentContent{
 		Station: in.StationID, Phase: in.Phase, Category: in.Category,
 		OccurredAt: canonTime(&occurred), Witnessed: in.Witnessed, Description: in.Description,
 		Observation: in.ObservationID, Observer: in.ObserverID,
-	})
+	}.hash()
 }
 
 // encodeAnswers writes the answers given (empty ones left out) as json.Marshal

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // Stored content hashes are compared with those of forms sent again after an
@@ -125,4 +127,85 @@ func TestEncodeAnswersIsJSONMarshal(t *testing.T) {
 			t.Fatalf("case %d: %s, json.Marshal %s", i, got, want)
 		}
 	}
+}
+
+// hashJSON is how content and chain hashes were first computed: SHA-256 of
+// json.Marshal's bytes. JSONObject must write exactly those bytes.
+func hashJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return hashHex(b)
+}
+
+// tricky are strings json.Marshal escapes in every way it has.
+var tricky = []string{"", "a", "plain text 42", "<script>&amp;", "Қазақ тілі ӘҒҚҢӨҰҮҺІ", "\u2028\u2029", "\"quoted\"\\",
+	"\x00\x1f\b\f\n\r\t\x7f", "\xff\xfe", "a\xc3", "€\xed\xa0\x80", "=HYPERLINK(\"x\")"}
+
+func TestIncidentAndChainHashesAreJSONMarshals(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	pick := func() string { return tricky[rnd.IntN(len(tricky))] + tricky[rnd.IntN(len(tricky))] }
+	for i := range 3000 {
+		c := incidentContent{Station: rnd.Int64N(1 << 40), Phase: Phase(pick()), Category: pick(), OccurredAt: pick(),
+			Witnessed: rnd.IntN(2) == 0, Description: pick(), Observation: rnd.Int64() - rnd.Int64(), Observer: -rnd.Int64N(5)}
+		if got, want := c.hash(), hashJSON(c); got != want {
+			t.Fatalf("incident %d: %s, json.Marshal gives %s (%+v)", i, got, want, c)
+		}
+		e := AuditEntry{ID: rnd.Int64N(1e9), At: time.Unix(rnd.Int64N(4e9), rnd.Int64N(1e9)).In(time.FixedZone("x", 18000)),
+			ActorID: rnd.Int64N(100), Actor: pick(), Action: pick(), Entity: pick(), EntityID: pick(),
+			ElectionID: rnd.Int64N(10), Before: pick(), After: `{"notes":` + strconv.Quote(pick()) + `}`, PrevHash: pick()}
+		canon := struct {
+			ID         int64  `json:"id"`
+			At         string `json:"at"`
+			ActorID    int64  `json:"actor_id"`
+			Actor      string `json:"actor"`
+			Action     string `json:"action"`
+			Entity     string `json:"entity"`
+			EntityID   string `json:"entity_id"`
+			ElectionID int64  `json:"election_id"`
+			Before     string `json:"before"`
+			After      string `json:"after"`
+			PrevHash   string `json:"prev_hash"`
+		}{e.ID, e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Actor, e.Action, e.Entity, e.EntityID,
+			e.ElectionID, e.Before, e.After, e.PrevHash}
+		if got, want := ChainHash(e), hashJSON(canon); got != want {
+			t.Fatalf("audit entry %d: %s, json.Marshal gives %s (%+v)", i, got, want, canon)
+		}
+	}
+}
+
+func FuzzAppendJSONStringIsJSONMarshal(f *testing.F) {
+	for _, s := range tricky {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q: %s, json.Marshal gives %s", s, got, want)
+		}
+		o := NewJSONObject(0)
+		o.String("s", s)
+		o.Strings("l", []string{s, s})
+		o.Strings("n", nil)
+		o.Raw("r", want)
+		o.Raw("z", nil)
+		o.Int("i", int64(len(s)))
+		o.Bool("b", len(s)%2 == 0)
+		wantObj, _ := json.Marshal(struct {
+			S string          `json:"s"`
+			L []string        `json:"l"`
+			N []string        `json:"n"`
+			R json.RawMessage `json:"r"`
+			Z json.RawMessage `json:"z"`
+			I int64           `json:"i"`
+			B bool            `json:"b"`
+		}{s, []string{s, s}, nil, want, nil, int64(len(s)), len(s)%2 == 0})
+		if got := o.Bytes(); string(got) != string(wantObj) {
+			t.Fatalf("object: %s, json.Marshal gives %s", got, wantObj)
+		}
+	})
 }

@@ -3,10 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -295,32 +295,35 @@ func observationAudit(o report.Observation) string {
 	return observationAuditJSON(o, report.EncodeObservation(o))
 }
 
-// observationAuditEntry is observationAudit's JSON, its fields in the order of
-// their names (as the map it replaced wrote them).
-type observationAuditEntry struct {
-	Answers    json.RawMessage         `json:"answers"`
-	ArrivedAt  any                     `json:"arrived_at"`
-	Assessment report.Assessment       `json:"assessment"`
-	ClientID   string                  `json:"client_id"`
-	LeftAt     any                     `json:"left_at"`
-	Notes      string                  `json:"notes"`
-	Observer   string                  `json:"observer"`
-	Phase      report.Phase            `json:"phase"`
-	Protocol   json.RawMessage         `json:"protocol,omitempty"`
-	State      report.ObservationState `json:"state"`
-	Station    string                  `json:"station"`
-	StationID  int64                   `json:"station_id"`
+// observationAuditJSON is observationAudit with the answers and protocol already
+// encoded for the row: the fields in the order of their names (as the map it
+// first was wrote them), byte for byte as json.Marshal wrote that map.
+func observationAuditJSON(o report.Observation, e report.ObservationEncoding) string {
+	j := report.NewJSONObject(256 + len(e.Answers) + len(e.Protocol) + len(o.Notes))
+	j.Raw("answers", e.Answers)
+	auditTime(j, "arrived_at", o.ArrivedAt)
+	j.String("assessment", string(o.Assessment))
+	j.String("client_id", o.ClientID)
+	auditTime(j, "left_at", o.LeftAt)
+	j.String("notes", o.Notes)
+	j.String("observer", o.ObserverCode)
+	j.String("phase", string(o.Phase))
+	if e.Protocol != nil {
+		j.Raw("protocol", e.Protocol)
+	}
+	j.String("state", string(o.State))
+	j.String("station", o.Station.Code)
+	j.Int("station_id", o.StationID)
+	return string(j.Bytes())
 }
 
-// observationAuditJSON is observationAudit with the answers and protocol already
-// encoded for the row.
-func observationAuditJSON(o report.Observation, e report.ObservationEncoding) string {
-	b, _ := json.Marshal(observationAuditEntry{
-		Answers: e.Answers, ArrivedAt: fmtTimePtr(o.ArrivedAt), Assessment: o.Assessment, ClientID: o.ClientID,
-		LeftAt: fmtTimePtr(o.LeftAt), Notes: o.Notes, Observer: o.ObserverCode, Phase: o.Phase, Protocol: e.Protocol,
-		State: o.State, Station: o.Station.Code, StationID: o.StationID,
-	})
-	return string(b)
+// auditTime writes a time as stored, or null.
+func auditTime(j *report.JSONObject, key string, t *time.Time) {
+	if t == nil {
+		j.Raw(key, nil)
+		return
+	}
+	j.String(key, fmtTime(*t))
 }
 
 // sentBefore answers a record whose client_id was taken in its election: the stored
