@@ -46,17 +46,21 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	if electionID == 0 {
 		return nil, errors.New("store: a record needs its election")
 	}
-	// Both versions in one read: every submission makes it.
-	var checklists, references int64
-	if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&checklists, &references); err != nil {
-		return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
+	// Both versions in one read, once for the records of a group (batchState.versions).
+	v := tx.batch.versions
+	if v == nil {
+		v = &recordVersions{}
+		if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&v.checklists, &v.references); err != nil {
+			return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
+		}
+		tx.batch.versions = v
 	}
-	schema, err := tx.store.sharedSchema(tx.ctx, txQuerier{tx}, electionID, checklists) // Rules only read it
+	schema, err := tx.store.sharedSchema(tx.ctx, txQuerier{tx}, electionID, v.checklists) // Rules only read it
 	if err != nil {
 		return nil, err
 	}
 	w := newRecordWriterWith(tx, electionID, actor, schema, tx.Now())
-	w.tx, w.refs = tx, &refs{c: &tx.store.refs, version: references}
+	w.tx, w.refs = tx, &refs{c: &tx.store.refs, version: v.references}
 	return w, nil
 }
 

@@ -172,3 +172,53 @@ func TestReferenceCacheIsBounded(t *testing.T) {
 		t.Error("an older view wrote into a newer cache")
 	}
 }
+
+// The records of one group read the versions once; a change of any other kind in
+// the same group (an admin's edit queued between two forms) is seen by the forms
+// after it.
+func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
+	f := newRefFixture(t)
+	ctx := context.Background()
+	if _, err := f.file("071-024"); err != nil { // stations and observers in the writer's cache
+		t.Fatal(err)
+	}
+	abr := f.regionID("ABR")
+	release, blocked := make(chan struct{}), make(chan struct{})
+	go f.s.Write(ctx, func(tx *Tx) error { close(blocked); <-release; return nil })
+	<-blocked
+
+	type filed struct {
+		o   report.Observation
+		err error
+	}
+	before, after := make(chan filed, 1), make(chan filed, 1)
+	go func() { o, err := f.file("071-024"); before <- filed{o, err} }()
+	waitQueued(t, f.s, 1)
+	moved := make(chan error, 1)
+	go func() {
+		moved <- f.s.Write(ctx, func(tx *Tx) error {
+			_, err := tx.Exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abr)
+			return err
+		})
+	}()
+	waitQueued(t, f.s, 2)
+	go func() { o, err := f.file("071-024"); after <- filed{o, err} }()
+	waitQueued(t, f.s, 3)
+	close(release)
+
+	b, a := <-before, <-after
+	if err := <-moved; err != nil || b.err != nil || a.err != nil {
+		t.Fatalf("errors: move %v, forms %v, %v", err, b.err, a.err)
+	}
+	// The region each form was counted in is the one its row keeps.
+	region := func(id int64) (r int64) {
+		if err := f.other.QueryRow("SELECT region_id FROM observations WHERE id = ?", id).Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if alm := f.regionID("ALM"); region(b.o.ID) != alm || region(a.o.ID) != abr {
+		t.Fatalf("forms before and after the move in one group counted in regions %d and %d, want %d and %d",
+			region(b.o.ID), region(a.o.ID), alm, abr)
+	}
+}

@@ -32,7 +32,15 @@ type batchState struct {
 	prevHash string
 	lastID   int64
 	touched  []int64 // stations whose statistics changed (may repeat)
+	// versions are the checklist and reference versions read by the group's record
+	// writes, kept while nothing else ran: nothing outside this transaction can
+	// write during it, and new forms and incidents do not move them.
+	versions *recordVersions
 }
+
+// recordVersions are the counters the writer's caches of checklists and of
+// stations and observers trust (newRecordWriter).
+type recordVersions struct{ checklists, references int64 }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
@@ -91,6 +99,8 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(*Tx) error
 	errc chan error
+	// record marks a new form or incident (writeRecord): it changes no version.
+	record bool
 }
 
 type writer struct {
@@ -170,7 +180,16 @@ func (s *Store) OnCommit(f func(stations []int64)) {
 // Write runs fn in the writer's next group commit and returns once that commit is
 // on disk (or fn failed, in which case none of fn's changes are kept).
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	req := writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1)}
+	return s.write(ctx, writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1)})
+}
+
+// writeRecord is Write for a new observation or incident, which moves none of the
+// versions newRecordWriter reads: the next record of the group reuses them.
+func (s *Store) writeRecord(ctx context.Context, fn func(*Tx) error) error {
+	return s.write(ctx, writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1), record: true})
+}
+
+func (s *Store) write(ctx context.Context, req writeReq) error {
 	select {
 	case <-s.w.quit:
 		return ErrClosed
@@ -230,7 +249,13 @@ func (w *writer) group(first writeReq, alone bool) {
 			errs = append(errs, err)
 			return
 		}
+		if !r.record {
+			st.versions = nil
+		}
 		errs = append(errs, w.runOne(ctx, tx, st, r))
+		if !r.record {
+			st.versions = nil
+		}
 	}
 	run(first)
 fill:
@@ -318,6 +343,7 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 		if err != nil {
 			tx.ExecContext(ctx, "ROLLBACK TO sub")
 			st.prevHash, st.lastID, st.touched = prevHash, lastID, st.touched[:touched]
+			st.versions = nil
 			w.forgetVersions()
 		}
 		t.Exec("RELEASE sub")
