@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -155,5 +156,25 @@ func TestAPIRecording(t *testing.T) {
 	}
 	if resp, _ := h.api(http.MethodGet, "/api/v1/incidents/"+strconv.FormatInt(incID.ID, 10), coord, "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the Almaty coordinator reads an incident abroad: %d", resp.StatusCode)
+	}
+}
+
+// readAllSized reads what io.ReadAll reads, whatever size was announced.
+func TestReadAllSizedIsReadAll(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		body := strings.Repeat("x", n)
+		for _, size := range []int{1, n / 2, n, n + 1, 2*n + 3} {
+			got, err := readAllSized(iotest.OneByteReader(strings.NewReader(body)), max(size, 1))
+			if err != nil || string(got) != body {
+				t.Fatalf("body %d, size %d: %d bytes, %v", n, size, len(got), err)
+			}
+			got, err = readAllSized(iotest.DataErrReader(strings.NewReader(body)), max(size, 1))
+			if err != nil || string(got) != body {
+				t.Fatalf("body %d, size %d, data with EOF: %d bytes, %v", n, size, len(got), err)
+			}
+		}
+	}
+	if _, err := readAllSized(iotest.TimeoutReader(strings.NewReader("abc")), 8); err == nil {
+		t.Fatal("a failing body read without error")
 	}
 }
