@@ -29,7 +29,7 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 func ChainHash(e AuditEntry) string {
 	// The canonical form is this JSON object (as json.Marshal writes a struct with
 	// these fields, in this order): JSONObject writes the same bytes.
-	o := NewJSONObject(256 + len(e.Actor) + len(e.Before) + len(e.After) + len(e.After)/8)
+	o := hashObject()
 	o.Int("id", e.ID)
 	o.String("at", e.At.UTC().Format(time.RFC3339Nano))
 	o.Int("actor_id", e.ActorID)
@@ -41,7 +41,7 @@ func ChainHash(e AuditEntry) string {
 	o.String("before", e.Before)
 	o.String("after", e.After)
 	o.String("prev_hash", e.PrevHash)
-	return hashHex(o.Bytes())
+	return o.sumHex()
 }
 
 // ChainError points at the first broken link of an audit chain.

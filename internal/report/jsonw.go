@@ -2,6 +2,7 @@ package report
 
 import (
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,26 @@ func NewJSONObject(size int) *JSONObject {
 	o := &JSONObject{b: make([]byte, 0, size)}
 	o.b = append(o.b, '{')
 	return o
+}
+
+// hashBuffers keep the buffers of objects written only to be hashed.
+var hashBuffers = sync.Pool{New: func() any { return &JSONObject{b: make([]byte, 0, 4096)} }}
+
+// hashObject starts an object that sumHex hashes and gives back (no allocation
+// once the pool is warm: the content and chain hashes of every submission).
+func hashObject() *JSONObject {
+	o := hashBuffers.Get().(*JSONObject)
+	o.b = append(o.b[:0], '{')
+	return o
+}
+
+// sumHex ends a hashObject, returns its SHA-256 in hex and gives the buffer back.
+func (o *JSONObject) sumHex() string {
+	h := hashHex(o.Bytes())
+	if cap(o.b) <= 1<<16 {
+		hashBuffers.Put(o)
+	}
+	return h
 }
 
 // key writes the separator and the key: keys are plain ASCII constants.

@@ -42,7 +42,7 @@ type incidentContent struct {
 
 // hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
 func (c observationContent) hash() string {
-	o := NewJSONObject(256 + len(c.Answers) + len(c.Protocol) + len(c.Notes) + 80*len(c.Incidents))
+	o := hashObject()
 	o.Int("station", c.Station)
 	o.String("phase", string(c.Phase))
 	o.Int("observer", c.Observer)
@@ -54,12 +54,12 @@ func (c observationContent) hash() string {
 	o.String("notes", c.Notes)
 	o.String("state", string(c.State))
 	o.Strings("incidents", c.Incidents)
-	return hashHex(o.Bytes())
+	return o.sumHex()
 }
 
 // hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
 func (c incidentContent) hash() string {
-	o := NewJSONObject(192 + len(c.Description))
+	o := hashObject()
 	o.Int("station", c.Station)
 	o.String("phase", string(c.Phase))
 	o.String("category", c.Category)
@@ -68,7 +68,7 @@ func (c incidentContent) hash() string {
 	o.String("description", c.Description)
 	o.Int("observation", c.Observation)
 	o.Int("observer", c.Observer)
-	return hashHex(o.Bytes())
+	return o.sumHex()
 }
 
 func hashHex(b []byte) string {

@@ -299,7 +299,7 @@ func observationAudit(o report.Observation) string {
 // encoded for the row: the fields in the order of their names (as the map it
 // first was wrote them), byte for byte as json.Marshal wrote that map.
 func observationAuditJSON(o report.Observation, e report.ObservationEncoding) string {
-	j := report.NewJSONObject(256 + len(e.Answers) + len(e.Protocol) + len(o.Notes))
+	j := report.NewJSONObject(320 + len(e.Answers) + len(e.Protocol) + 2*len(o.Notes))
 	j.Raw("answers", e.Answers)
 	auditTime(j, "arrived_at", o.ArrivedAt)
 	j.String("assessment", string(o.Assessment))

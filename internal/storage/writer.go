@@ -75,7 +75,7 @@ func (t *Tx) Touch(stationID int64) { t.batch.touched = append(t.batch.touched, 
 // Audit appends one entry to the hash-chained audit log.
 func (t *Tx) Audit(e report.AuditEntry) error {
 	if t.batch.prevHash == "" {
-		err := t.tx.QueryRowContext(t.ctx, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&t.batch.lastID, &t.batch.prevHash)
+		err := t.QueryRow("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&t.batch.lastID, &t.batch.prevHash)
 		if errors.Is(err, sql.ErrNoRows) {
 			t.batch.prevHash, t.batch.lastID = report.GenesisHash, 0
 		} else if err != nil {
