@@ -182,6 +182,11 @@ func unmarshalFast(raw []byte, v any) error {
 			*p = m
 			return nil
 		}
+	case *map[string]int64:
+		if m, ok := plainVotes(raw, *p); ok {
+			*p = m
+			return nil
+		}
 	}
 	return json.Unmarshal(raw, v)
 }
@@ -200,6 +205,32 @@ func plainAnswers(raw []byte, dst map[string]Answer) (map[string]Answer, bool) {
 			return
 		}
 		vals[string(key)] = Answer(s)
+		n++
+	})
+	if !ok || !plain || n != len(vals) {
+		return nil, false
+	}
+	if dst == nil {
+		return vals, true
+	}
+	for k, v := range vals {
+		dst[k] = v
+	}
+	return dst, true
+}
+
+// plainVotes is plainAnswers for a protocol's votes: an object of plain integers
+// by plain keys, into dst (made when nil), as json.Unmarshal does into a map.
+func plainVotes(raw []byte, dst map[string]int64) (map[string]int64, bool) {
+	vals := make(map[string]int64, 8)
+	n, plain := 0, true
+	ok := eachField(raw, func(key, value []byte) {
+		v, ok := plainInt(value)
+		if !ok {
+			plain = false
+			return
+		}
+		vals[string(key)] = v
 		n++
 	})
 	if !ok || !plain || n != len(vals) {

@@ -14,7 +14,7 @@ func FuzzFastDecodingMatchesEncodingJSON(f *testing.F) {
 	for _, s := range []string{
 		`{}`, ` { "a" : "b" , "a": 1 } `, `{"a":{"b":[1,{"c":"}"}]},"d":"\""}`, `{"a\u0062":1}`, `{"\xff":1}`,
 		`{"x":"\xff"}`, `{"x":-0}`, `{"x":12345678901234567890}`, `{"x":1e3}`, `{"x":1.0}`, `{"x":"a\u2028"}`,
-		`{"yes":"yes","no":null}`, `{"q":"yes"}{}`, `null`, `[1]`, `"s"`, `{"a":true,"b":false,"c":null}`,
+		`{"yes":"yes","no":null}`, `{"c1":12,"c2":-3,"c1":4}`, `{"c1":12,"c2":0}`, `{"c1":"12"}`, `{"c\u0031":1}`, `{"q":"yes"}{}`, `null`, `[1]`, `"s"`, `{"a":true,"b":false,"c":null}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -51,6 +51,13 @@ func FuzzFastDecodingMatchesEncodingJSON(f *testing.F) {
 			e1, e2 = unmarshalFast(v, &n1), json.Unmarshal(v, &n2)
 			if (e1 == nil) != (e2 == nil) || (e1 == nil && n1 != n2) {
 				t.Fatalf("int %q: %d %v, encoding/json %d %v", v, n1, e1, n2, e2)
+			}
+			for _, start := range []map[string]int64{nil, {"kept": 1, "c1": 7}} {
+				v1, v2 := maps.Clone(start), maps.Clone(start)
+				e1, e2 = unmarshalFast(v, &v1), json.Unmarshal(v, &v2)
+				if (e1 == nil) != (e2 == nil) || (e1 == nil && !maps.Equal(v1, v2)) || (e1 == nil && (v1 == nil) != (v2 == nil)) {
+					t.Fatalf("votes %q into %v: %v %v, encoding/json %v %v", v, start, v1, e1, v2, e2)
+				}
 			}
 			for _, start := range []map[string]Answer{nil, {"kept": "yes", "q": "old"}} {
 				a1, a2 := maps.Clone(start), maps.Clone(start)
