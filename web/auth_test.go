@@ -190,3 +190,13 @@ func TestAPIWithoutTokenIs401(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// The security headers are put into the header map directly: their keys must be
+// in canonical form, or Get would not find them and clients would see them twice.
+func TestSecurityHeaderKeysAreCanonical(t *testing.T) {
+	for _, h := range securityHeaders {
+		if http.CanonicalHeaderKey(h.key) != h.key || len(h.value) != 1 || cap(h.value) != 1 {
+			t.Errorf("security header %q: canonical %q, value %q (cap %d)", h.key, http.CanonicalHeaderKey(h.key), h.value, cap(h.value))
+		}
+	}
+}
