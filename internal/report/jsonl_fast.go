@@ -196,36 +196,23 @@ func unmarshalFast(raw []byte, v any) error {
 // anything else, repeated keys among it (encoding/json reports a wrong type in any
 // of them).
 func plainAnswers(raw []byte, dst map[string]Answer) (map[string]Answer, bool) {
-	vals := make(map[string]Answer, 32)
-	n, plain := 0, true
-	ok := eachField(raw, func(key, value []byte) {
-		s, ok := plainString(value)
-		if !ok {
-			plain = false
-			return
-		}
-		vals[string(key)] = Answer(s)
-		n++
+	return plainMap(raw, dst, 32, func(v []byte) (Answer, bool) {
+		s, ok := plainString(v)
+		return Answer(s), ok
 	})
-	if !ok || !plain || n != len(vals) {
-		return nil, false
-	}
-	if dst == nil {
-		return vals, true
-	}
-	for k, v := range vals {
-		dst[k] = v
-	}
-	return dst, true
 }
 
-// plainVotes is plainAnswers for a protocol's votes: an object of plain integers
-// by plain keys, into dst (made when nil), as json.Unmarshal does into a map.
+// plainVotes is plainAnswers for a protocol's votes: an object of plain integers.
 func plainVotes(raw []byte, dst map[string]int64) (map[string]int64, bool) {
-	vals := make(map[string]int64, 8)
+	return plainMap(raw, dst, 8, plainInt)
+}
+
+// plainMap decodes an object whose every value parse reads (plainAnswers).
+func plainMap[V any](raw []byte, dst map[string]V, size int, parse func([]byte) (V, bool)) (map[string]V, bool) {
+	vals := make(map[string]V, size)
 	n, plain := 0, true
 	ok := eachField(raw, func(key, value []byte) {
-		v, ok := plainInt(value)
+		v, ok := parse(value)
 		if !ok {
 			plain = false
 			return
