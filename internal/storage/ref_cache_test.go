@@ -39,7 +39,13 @@ func (f *refFixture) exec(q string, args ...any) {
 func (f *refFixture) file(station string) (report.Observation, error) {
 	f.t.Helper()
 	f.n++
-	o := countingForm(f.recFixture, "ref-"+string(rune('a'+f.n)))
+	return f.fileAs(station, "ref-"+string(rune('a'+f.n)))
+}
+
+// fileAs is file with the form's client_id given (safe from several goroutines).
+func (f *refFixture) fileAs(station, clientID string) (report.Observation, error) {
+	f.t.Helper()
+	o := countingForm(f.recFixture, clientID)
 	o.Incidents, o.Station, o.ObserverCode = nil, report.Station{Code: station}, "OBS-anna"
 	id, created, err := f.s.SaveObservation(context.Background(), o, f.coord)
 	if err != nil {
@@ -192,7 +198,7 @@ func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
 		err error
 	}
 	before, after := make(chan filed, 1), make(chan filed, 1)
-	go func() { o, err := f.file("071-024"); before <- filed{o, err} }()
+	go func() { o, err := f.fileAs("071-024", "group-before"); before <- filed{o, err} }()
 	waitQueued(t, f.s, 1)
 	moved := make(chan error, 1)
 	go func() {
@@ -202,7 +208,7 @@ func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
 		})
 	}()
 	waitQueued(t, f.s, 2)
-	go func() { o, err := f.file("071-024"); after <- filed{o, err} }()
+	go func() { o, err := f.fileAs("071-024", "group-after"); after <- filed{o, err} }()
 	waitQueued(t, f.s, 3)
 	close(release)
 
