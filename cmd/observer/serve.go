@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -90,7 +91,11 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	}
 	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
 		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify)}
-	srv, err := web.New(cfg, store, e.log)
+	// The request log is written out in batches (logbuf.go).
+	logs := newLogBuffer(e.stderr, logFlushEvery)
+	defer logs.Close()
+	log := slog.New(flushOnWarn{slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}), logs})
+	srv, err := web.New(cfg, store, log)
 	if err != nil {
 		return err
 	}
