@@ -3,11 +3,13 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
 
+	"github.com/labstack/echo/v4"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -176,5 +178,27 @@ func TestReadAllSizedIsReadAll(t *testing.T) {
 	}
 	if _, err := readAllSized(iotest.TimeoutReader(strings.NewReader("abc")), 8); err == nil {
 		t.Fatal("a failing body read without error")
+	}
+}
+
+// savedJSON answers exactly what c.JSON answered.
+func TestSavedJSONIsEchoJSON(t *testing.T) {
+	e := echo.New()
+	for _, id := range []int64{0, 7, 123456789012} {
+		for _, created := range []bool{true, false} {
+			fast, slow := httptest.NewRecorder(), httptest.NewRecorder()
+			if err := savedJSON(e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), fast), id, created); err != nil {
+				t.Fatal(err)
+			}
+			status := map[bool]int{true: http.StatusCreated, false: http.StatusOK}[created]
+			if err := e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), slow).JSON(status, map[string]int64{"id": id}); err != nil {
+				t.Fatal(err)
+			}
+			if fast.Code != slow.Code || fast.Body.String() != slow.Body.String() ||
+				fast.Header().Get("Content-Type") != slow.Header().Get("Content-Type") {
+				t.Fatalf("id %d: %d %q %q, c.JSON %d %q %q", id, fast.Code, fast.Body, fast.Header().Get("Content-Type"),
+					slow.Code, slow.Body, slow.Header().Get("Content-Type"))
+			}
+		}
 	}
 }

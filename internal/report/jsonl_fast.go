@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -196,7 +197,7 @@ func unmarshalFast(raw []byte, v any) error {
 // anything else, repeated keys among it (encoding/json reports a wrong type in any
 // of them).
 func plainAnswers(raw []byte, dst map[string]Answer) (map[string]Answer, bool) {
-	return plainMap(raw, dst, 32, func(v []byte) (Answer, bool) {
+	return plainMap(raw, dst, fieldsAtMost(raw), func(v []byte) (Answer, bool) {
 		s, ok := plainString(v)
 		return Answer(s), ok
 	})
@@ -204,7 +205,13 @@ func plainAnswers(raw []byte, dst map[string]Answer) (map[string]Answer, bool) {
 
 // plainVotes is plainAnswers for a protocol's votes: an object of plain integers.
 func plainVotes(raw []byte, dst map[string]int64) (map[string]int64, bool) {
-	return plainMap(raw, dst, 8, plainInt)
+	return plainMap(raw, dst, fieldsAtMost(raw), plainInt)
+}
+
+// fieldsAtMost bounds the number of fields of a flat object (a colon each), to size
+// its map once: a form's answers are a dozen to a few dozen.
+func fieldsAtMost(raw []byte) int {
+	return min(bytes.Count(raw, []byte{':'}), 64)
 }
 
 // plainMap decodes an object whose every value parse reads (plainAnswers).
