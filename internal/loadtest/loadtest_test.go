@@ -29,8 +29,9 @@ func TestLoadAndCrash(t *testing.T) {
 		if err := res.Check(false); err != nil {
 			t.Fatal(err)
 		}
-		if res.FloorNormal.Count == 0 || res.FloorFull.Count == 0 || res.Submit.Count == 0 {
-			t.Errorf("a phase did nothing: floors %d and %d, submit-only %d", res.FloorNormal.Count, res.FloorFull.Count, res.Submit.Count)
+		if res.FloorNormal.Count == 0 || res.FloorFull.Count == 0 || res.FloorNormalAfter.Count == 0 || res.Submit.Count == 0 {
+			t.Errorf("a phase did nothing: floors %d, %d and %d, submit-only %d", res.FloorNormal.Count, res.FloorFull.Count,
+				res.FloorNormalAfter.Count, res.Submit.Count)
 		}
 		for _, k := range append(submitKinds, readKinds...) {
 			if res.Mix.Kind(k).Count == 0 {
