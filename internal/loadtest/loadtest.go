@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -88,12 +89,12 @@ type Result struct {
 	// FloorNormalAfter is the NORMAL floor measured again right after the forms
 	// alone: on a shared machine the speed drifts between phases, and the forms
 	// are compared with the higher of the two.
-	FloorNormalAfter KindStats
-	Submit           KindStats // durable counting forms alone, same loop and clients as the floors
-	SubmitMemory           Memory
-	Mix                    Summary
-	MixSubmit, MixReads    KindStats
-	Memory                 Memory // the server's peak during the mix
+	FloorNormalAfter    KindStats
+	Submit              KindStats // durable counting forms alone, same loop and clients as the floors
+	SubmitMemory        Memory
+	Mix                 Summary
+	MixSubmit, MixReads KindStats
+	Memory              Memory // the server's peak during the mix
 	// The mix again, each observer client paced to offer PacedRate requests a
 	// second in all.
 	Paced                   Summary
@@ -139,7 +140,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			sync string
 			into *KindStats
 		}{{"NORMAL", &res.FloorNormal}, {"FULL", &res.FloorFull}} {
-			if *f.into, err = runFloor(ctx, cfg, bins.Floor, dir, f.sync); err != nil {
+			if *f.into, err = runFloor(ctx, cfg, bins.Floor, dir, f.sync, strings.ToLower(f.sync)); err != nil {
 				return res, err
 			}
 			fmt.Fprintf(out, "floor synchronous=%-6s %8.1f inserts/s  p50 %s  p99 %s  errors %d\n    %s\n",
@@ -162,7 +163,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			res.Submit.PerSec, ms(res.Submit.P50), ms(res.Submit.P99), res.Submit.Errors, mb(res.SubmitMemory.HWM),
 			res.Submit.CPU.PerRequest(res.Submit.Count))
 		if cfg.Floors {
-			if res.FloorNormalAfter, err = runFloor(ctx, cfg, bins.Floor, dir, "NORMAL"); err != nil {
+			if res.FloorNormalAfter, err = runFloor(ctx, cfg, bins.Floor, dir, "NORMAL", "normal-again"); err != nil {
 				return res, err
 			}
 			f := res.FloorNormalAfter

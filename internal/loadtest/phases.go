@@ -9,19 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// runFloor measures the bare server at one synchronous level.
-func runFloor(ctx context.Context, cfg Config, bin, dir, sync string) (KindStats, error) {
+// runFloor measures the bare server at one synchronous level, on a fresh database
+// named after name.
+func runFloor(ctx context.Context, cfg Config, bin, dir, sync, name string) (KindStats, error) {
 	addr, err := FreeAddr()
 	if err != nil {
 		return KindStats{}, err
 	}
-	p, err := Start(ctx, bin, []string{"--db", filepath.Join(dir, "floor-"+strings.ToLower(sync)+".db"), "--sync", sync, "--addr", addr},
+	p, err := Start(ctx, bin, []string{"--db", filepath.Join(dir, "floor-"+name+".db"), "--sync", sync, "--addr", addr},
 		addr, filepath.Join(dir, "floor.log"))
 	if err != nil {
 		return KindStats{}, err
