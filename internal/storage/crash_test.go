@@ -295,3 +295,89 @@ func waitQueued(t *testing.T, s *Store, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// New forms and incidents run without a savepoint each while nothing else is in the
+// transaction. One that fails after writing is undone with the whole transaction,
+// and those before it run again: each caller's answer matches what is stored, the
+// failed one left nothing, one that failed before writing keeps its error, and
+// everything is one group commit.
+func TestRecordFailingAfterWritingIsUndoneAlone(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	release, blocked := make(chan struct{}), make(chan struct{})
+	go f.s.writeRecord(ctx, func(tx *Tx) error { close(blocked); <-release; return nil })
+	<-blocked
+
+	type result struct {
+		name string
+		id   int64
+		at   time.Time
+		err  error
+	}
+	results := make(chan result, 4)
+	boom, refused := errors.New("boom"), errors.New("refused before writing")
+	submit := func(name string, failAfter, failBefore bool) {
+		var id int64
+		var at time.Time
+		err := f.s.writeRecord(ctx, func(tx *Tx) error {
+			at = tx.Now()
+			if failBefore {
+				return refused
+			}
+			var err error
+			if id, err = insertTestIncident(tx, f.election, f.stations["A"], f.regions["A"], name); err != nil {
+				return err
+			}
+			tx.Touch(f.stations["A"])
+			if err := tx.Audit(report.AuditEntry{Actor: "test", Action: report.AuditCreate, Entity: report.EntityIncident,
+				EntityID: strconv.FormatInt(id, 10), After: name}); err != nil {
+				return err
+			}
+			if failAfter {
+				return boom
+			}
+			return nil
+		})
+		results <- result{name, id, at, err}
+	}
+	for i, c := range []struct {
+		name              string
+		after, beforeFail bool
+	}{{"rec-ok-1", false, false}, {"rec-refused", false, true}, {"rec-fails", true, false}, {"rec-ok-2", false, false}} {
+		go submit(c.name, c.after, c.beforeFail)
+		waitQueued(t, f.s, i+1)
+	}
+	close(release)
+
+	var batchAt time.Time
+	for range 4 {
+		r := <-results
+		switch {
+		case r.name == "rec-fails" && !errors.Is(r.err, boom), r.name == "rec-refused" && !errors.Is(r.err, refused):
+			t.Fatalf("%s: %v", r.name, r.err)
+		case strings.HasPrefix(r.name, "rec-ok") && r.err != nil:
+			t.Fatalf("%s: %v", r.name, r.err)
+		}
+		if batchAt.IsZero() {
+			batchAt = r.at
+		} else if !r.at.Equal(batchAt) {
+			t.Fatalf("not one group commit (%v vs %v)", r.at, batchAt)
+		}
+		var stored int64
+		err := f.s.ro.QueryRow("SELECT id FROM incidents WHERE client_id = ?", r.name).Scan(&stored)
+		switch {
+		case strings.HasPrefix(r.name, "rec-ok") && (err != nil || stored != r.id):
+			t.Errorf("%s: answered id %d, stored %d (%v)", r.name, r.id, stored, err)
+		case !strings.HasPrefix(r.name, "rec-ok") && err == nil:
+			t.Errorf("%s failed but its row is stored", r.name)
+		}
+		var audits int
+		f.s.ro.QueryRow("SELECT COUNT(*) FROM audit_log WHERE after = ?", r.name).Scan(&audits)
+		if want := map[bool]int{true: 1, false: 0}[strings.HasPrefix(r.name, "rec-ok")]; audits != want {
+			t.Errorf("%s: %d audit entries, want %d", r.name, audits, want)
+		}
+	}
+	if _, err := f.s.VerifyAuditChain(ctx); err != nil {
+		t.Fatalf("chain after an undone group: %v", err)
+	}
+}
