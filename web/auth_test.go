@@ -194,9 +194,34 @@ func TestAPIWithoutTokenIs401(t *testing.T) {
 // The security headers are put into the header map directly: their keys must be
 // in canonical form, or Get would not find them and clients would see them twice.
 func TestSecurityHeaderKeysAreCanonical(t *testing.T) {
-	for _, h := range securityHeaders {
+	for _, h := range append(securityHeaders, apiSecurityHeaders...) {
 		if http.CanonicalHeaderKey(h.key) != h.key || len(h.value) != 1 || cap(h.value) != 1 {
 			t.Errorf("security header %q: canonical %q, value %q (cap %d)", h.key, http.CanonicalHeaderKey(h.key), h.value, cap(h.value))
 		}
+	}
+}
+
+// The API's answers carry the headers that matter for JSON (no sniffing, no
+// framing, nothing allowed, not cached), not the pages' policies.
+func TestAPISecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	resp, _ := h.client().get("/api/v1/incidents/1")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	want := map[string]string{"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Content-Type-Options": "nosniff",
+		"X-Frame-Options": "DENY", "Cache-Control": "no-store"}
+	for k, v := range want {
+		if got := resp.Header.Values(k); len(got) != 1 || got[0] != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+	for _, k := range []string{"Permissions-Policy", "Referrer-Policy", "Cross-Origin-Opener-Policy"} {
+		if resp.Header.Get(k) != "" {
+			t.Errorf("an API answer carries the pages' %s", k)
+		}
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"path"
 	"strings"
 
@@ -39,6 +40,9 @@ func skipCompression(c echo.Context) bool {
 	p := r.URL.Path
 	if precompressed[strings.ToLower(path.Ext(p))] {
 		return true
+	}
+	if r.Method == http.MethodPost && isAPIPath(p) {
+		return true // an API submission's answer is a few bytes: {"id":…}
 	}
 	return strings.Contains(p, "/evidence/") || strings.HasPrefix(p, "/export") ||
 		(strings.HasPrefix(p, "/api/v1/") && strings.Contains(p, "/export"))

@@ -82,7 +82,11 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(req.WithContext(context.WithValue(req.Context(), stateKey{}, st)))
 		h := c.Response().Header()
 		h.Set("X-Request-Id", st.id)
-		for _, sh := range securityHeaders {
+		headers := securityHeaders
+		if isAPIPath(req.URL.Path) {
+			headers = apiSecurityHeaders
+		}
+		for _, sh := range headers {
 			h[sh.key] = sh.value // shared, never changed in place (Set replaces, Add copies)
 		}
 		if s.cfg.SecureCookies {
@@ -130,6 +134,21 @@ var securityHeaders = []struct {
 	{"Referrer-Policy", []string{"same-origin"}},
 	{"Permissions-Policy", []string{"camera=(self), microphone=(self), geolocation=(self)"}},
 	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+}
+
+// apiSecurityHeaders go on the API's answers instead (JSON, CSV and packs, never a
+// page): what OWASP's REST cheat sheet asks for — no sniffing, no framing, a policy
+// that allows nothing, no caching of what may hold personal data. Policies for
+// pages (scripts, referrers, permissions, opener) mean nothing there, and every
+// phone would read them with each answer.
+var apiSecurityHeaders = []struct {
+	key   string
+	value []string
+}{
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Cache-Control", []string{"no-store"}},
 }
 
 var hstsHeader = []string{"max-age=31536000"}
