@@ -79,7 +79,6 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		req := c.Request()
 		st := &reqState{id: newID(), path: req.URL.Path}
-		c.SetRequest(req.WithContext(context.WithValue(req.Context(), stateKey{}, st)))
 		h := c.Response().Header()
 		h.Set("X-Request-Id", st.id)
 		headers := securityHeaders
@@ -112,7 +111,8 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		s.identify(c, st)
 		st.lang = s.chooseLang(c, st)
 		st.loc = i18n.New(st.lang)
-		c.SetRequest(c.Request().WithContext(i18n.WithLocalizer(c.Request().Context(), st.loc)))
+		// One copy of the request carries both (identify and chooseLang need neither).
+		c.SetRequest(req.WithContext(i18n.WithLocalizer(context.WithValue(req.Context(), stateKey{}, st), st.loc)))
 		if f, err := c.Cookie(flashCookie); err == nil {
 			st.flash = f.Value
 			s.clearCookie(c, flashCookie)
