@@ -11,7 +11,7 @@ import (
 
 // customTexts finds the texts of the questions and categories an administrator
 // added: the catalogue has only the standard ones. Every request carries one
-// (s.withCustomTexts), so any page showing a code — forms, lists, the dashboard —
+// (reqState.texts, set by s.base), so any page showing a code — forms, lists, the dashboard —
 // gets the text without asking for it. It reads the store at most once per
 // request, and only when a code outside the catalogue is shown.
 type customTexts struct {
@@ -22,18 +22,6 @@ type customTexts struct {
 	// with ?election= or remembered in the cookie), then the newest election's.
 	questions  map[string]report.Texts
 	categories map[string]report.Texts
-}
-
-type customTextsKey struct{}
-
-// withCustomTexts gives every request its (lazy) custom texts.
-func (s *Server) withCustomTexts(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		ct := &customTexts{s: s, c: c}
-		c.SetRequest(req.WithContext(context.WithValue(req.Context(), customTextsKey{}, ct)))
-		return next(c)
-	}
 }
 
 func (ct *customTexts) load() {
@@ -88,10 +76,11 @@ func (ct *customTexts) electionCode() string {
 // customText is a custom question's text (kind "question") or category's name
 // in the reader's language, else in English, else the code.
 func customText(ctx context.Context, kind, code string) string {
-	ct, ok := ctx.Value(customTextsKey{}).(*customTexts)
-	if !ok {
+	st, ok := ctx.Value(stateKey{}).(*reqState)
+	if !ok || st.texts.s == nil {
 		return code
 	}
+	ct := &st.texts
 	ct.load()
 	m := ct.questions
 	if kind == "category" {

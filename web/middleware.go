@@ -43,6 +43,9 @@ type reqState struct {
 	path    string
 	flash   string
 	api     bool
+	// texts are the administrator-added questions' and categories' texts, read
+	// only if the request shows one (checklist_texts.go).
+	texts customTexts
 }
 
 func (st *reqState) needsMFA() bool {
@@ -79,6 +82,7 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		req := c.Request()
 		st := &reqState{id: newID(), path: req.URL.Path}
+		st.texts.s, st.texts.c = s, c
 		h := c.Response().Header()
 		h.Set("X-Request-Id", st.id)
 		headers := securityHeaders

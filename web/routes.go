@@ -16,7 +16,6 @@ func (s *Server) routes() {
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(s.base)
 	e.Use(s.compress())
-	e.Use(s.withCustomTexts)
 	// Body limits and CSRF are per route (s.handle), so that no route can miss them.
 
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
