@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,11 +73,16 @@ func accessPut[K comparable, T any](c *accessCache, m *map[K]accessEntry[T], key
 	(*m)[key] = accessEntry[T]{v: v, generation: generation, at: c.now()}
 }
 
-// accessAfterCommit is called by the writer after each commit, before anyone is answered.
-func (s *Store) accessAfterCommit(ctx context.Context) {
+// accessVersionQuery reads the counter; the writer runs it at the end of each group,
+// inside the transaction (nothing else can write then: the value is the one the
+// commit makes), with its prepared statements.
+const accessVersionQuery = "SELECT n FROM access_version WHERE id = 1"
+
+// accessAfterCommit is called by the writer after each commit, before anyone is
+// answered, with access_version as the commit left it (err: it could not be read).
+func (s *Store) accessAfterCommit(n int64, err error) {
 	c := &s.access
-	var n int64
-	if err := s.rw.QueryRowContext(ctx, "SELECT n FROM access_version WHERE id = 1").Scan(&n); err != nil || n != c.seen {
+	if err != nil || n != c.seen {
 		c.seen = n
 		c.generation.Add(1)
 	}

@@ -309,6 +309,8 @@ fill:
 		}
 		return
 	}
+	var access int64
+	accessErr := (&Tx{tx: tx, ctx: ctx, store: w.s, batch: st}).QueryRow(accessVersionQuery).Scan(&access)
 	if err := tx.Commit(); err != nil {
 		w.forgetVersions()
 		for _, r := range batch {
@@ -316,7 +318,7 @@ fill:
 		}
 		return
 	}
-	w.s.accessAfterCommit(ctx)
+	w.s.accessAfterCommit(access, accessErr)
 	var stations []int64
 	if len(st.touched) > 0 {
 		seen := make(map[int64]bool, len(st.touched))
