@@ -309,7 +309,6 @@ func (s *Server) apiListIncidents(c echo.Context) error {
 		j.Evidence, j.EvidenceSHA256 = in.EvidenceCount, nil
 		out.Incidents = append(out.Incidents, j)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -356,7 +355,6 @@ func (s *Server) apiGetIncident(c echo.Context) error {
 		out.Files = append(out.Files, evidenceJSON{SHA256: ev.SHA256, Size: ev.Size, MIME: ev.MIME, Name: ev.OriginalName,
 			CreatedAt: ev.CreatedAt.UTC().Format(time.RFC3339)})
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
 }
 

@@ -24,7 +24,6 @@ func (svc *statsService) apiStats(c echo.Context) error {
 	if err != nil {
 		return apiScopeError(c, err)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, doc)
 }
 
