@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,7 +49,11 @@ type recordVersions struct{ checklists, references int64 }
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	t.wrote = true
-	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
+	w := t.store.w
+	if res, ok, err := w.direct.exec(t.ctx, w.conn, query, args); ok {
+		return res, err
+	}
+	if st := w.stmts.get(t.ctx, t.tx, query); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
 	return t.tx.ExecContext(t.ctx, query, args...)
@@ -115,6 +120,10 @@ type writer struct {
 	maxBatch int
 	once     sync.Once
 	stmts    stmtCache // used by the writer goroutine only
+	direct   directStmts
+	// conn is the connection of the group that runs (nil between groups): its
+	// transaction and the direct statements run on it.
+	conn *sql.Conn
 
 	// sync, when set, makes each batch durable after its commit (walsync.go);
 	// without it the connection's synchronous level does (FULL: inside COMMIT).
@@ -129,7 +138,8 @@ type writer struct {
 // itself (synchronous=FULL, as the connection was opened).
 func startWriter(s *Store, maxBatch int, durable bool) *writer {
 	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch,
-		stmts: stmtCache{prepared: map[string]*sql.Stmt{}, wanted: map[string]int{}}}
+		stmts:  stmtCache{prepared: map[string]*sql.Stmt{}, wanted: map[string]int{}},
+		direct: directStmts{stmts: map[string]driver.Stmt{}, seen: map[string]bool{}}}
 	if _, err := s.rw.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerAutoCheckpoint)); err != nil {
 		slog.Warn("store: the writer's automatic checkpoint stays at SQLite's default", "err", err)
 	}
@@ -171,6 +181,10 @@ func (w *writer) stop() {
 		w.sync.close()
 	}
 	w.stmts.close()
+	if conn, err := w.s.rw.Conn(context.Background()); err == nil {
+		w.direct.close(conn)
+		conn.Close()
+	}
 }
 
 // OnCommit registers f to be called after every commit with the stations whose
@@ -240,7 +254,17 @@ func (w *writer) group(first writeReq, alone bool) {
 		return
 	}
 	st := &batchState{now: w.s.now()}
-	tx, err := w.s.rw.BeginTx(ctx, nil)
+	conn, err := w.s.rw.Conn(ctx)
+	if err != nil {
+		first.errc <- fmt.Errorf("store: unable to begin a transaction: %w", err)
+		return
+	}
+	w.conn = conn
+	defer func() {
+		w.conn = nil
+		conn.Close()
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		first.errc <- fmt.Errorf("store: unable to begin a transaction: %w", err)
 		return
@@ -385,7 +409,7 @@ func (w *writer) redo(ctx context.Context, tx *sql.Tx, st *batchState, batch []w
 		return nil, st, fmt.Errorf("store: unable to undo a failed submission: %w", err)
 	}
 	st = &batchState{now: st.now}
-	tx, err := w.s.rw.BeginTx(ctx, nil)
+	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, st, fmt.Errorf("store: unable to begin a transaction: %w", err)
 	}
