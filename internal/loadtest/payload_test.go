@@ -30,3 +30,32 @@ func TestPhotosAreValidAndUnique(t *testing.T) {
 		seen[sum] = true
 	}
 }
+
+// The answer's id is read without encoding/json when it has the server's usual
+// shape, and as encoding/json reads it otherwise.
+func TestDecodeID(t *testing.T) {
+	for body, want := range map[string]int64{
+		"{\"id\":42}\n":                  42,
+		"{\"id\":42}":                    42, // no newline: encoding/json
+		"{\n  \"id\": 7\n}\n":            7,  // ?pretty
+		"{\"id\":9223372036854775807}\n": 9223372036854775807,
+		"{\"id\":0}\n":                   0,
+		"{\"id\":-3}\n":                  0,
+		"{\"id\":+3}\n":                  0,
+		"{\"id\":\"3\"}\n":               0,
+		"{\"id\":}\n":                    0,
+		"{\"error\":\"x\"}\n":            0,
+		"":                               0,
+	} {
+		got, err := decodeID(response{body: []byte(body)})
+		if want == 0 {
+			if err == nil {
+				t.Errorf("decodeID(%q) = %d, want an error", body, got)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("decodeID(%q) = %d, %v; want %d", body, got, err, want)
+		}
+	}
+}

@@ -114,7 +114,18 @@ func (o *observer) retries() []*submission {
 	return out
 }
 
+// decodeID reads the id of a submission's answer. The server's usual answer,
+// {"id":N} and a newline, is read without encoding/json: the load generator
+// shares the machine's two cores with the server, and every microsecond it spends
+// is one the server does not get. Anything else goes through encoding/json.
 func decodeID(rs response) (int64, error) {
+	if b, ok := bytes.CutPrefix(rs.body, []byte(`{"id":`)); ok {
+		if b, ok = bytes.CutSuffix(b, []byte("}\n")); ok {
+			if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && id > 0 && b[0] != '+' {
+				return id, nil
+			}
+		}
+	}
 	var v struct {
 		ID int64 `json:"id"`
 	}
