@@ -38,9 +38,10 @@ func (d *directStmts) exec(ctx context.Context, conn *sql.Conn, query string, ar
 	ds := d.stmts[query]
 	if ds == nil {
 		if !d.seen[query] {
-			if len(d.seen) < 2*stmtCacheSize {
-				d.seen[query] = true
+			if len(d.seen) >= 2*stmtCacheSize {
+				clear(d.seen) // one-off statements: start counting again
 			}
+			d.seen[query] = true
 			return nil, false, nil
 		}
 		if len(d.stmts) >= stmtCacheSize {
