@@ -7,8 +7,10 @@ import (
 )
 
 // stmtCache keeps the writer's statements prepared on its one connection, so a
-// burst of forms does not make SQLite parse and plan the same INSERT thousands of
-// times (that parsing was a third of the writer's CPU).
+// burst of forms does not make SQLite parse and plan the same statement thousands
+// of times (that parsing was a third of the writer's CPU). Those that change rows
+// (Tx.Exec) are run from their second use by directStmts instead, so this cache
+// holds the queries, and an Exec statement only when directStmts declines it.
 //
 // A statement cannot be prepared on the database while the writer's transaction
 // holds the only connection, so a query met for the first time runs unprepared
