@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/observerkz/observer/internal/photo"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -45,7 +46,7 @@ func (s *Server) evidenceView(c echo.Context) error {
 	ctx := c.Request().Context()
 	if report.EvidenceKindOf(ev.MIME) == report.KindPhoto {
 		path, mt, err := s.store.EvidencePreview(ctx, ev)
-		if errors.Is(err, report.ErrNoPreview) {
+		if errors.Is(err, photo.ErrNoPreview) {
 			return echo.NewHTTPError(http.StatusNotFound, "no preview for this file")
 		}
 		if err != nil {

@@ -9,141 +9,162 @@ import (
 	"unicode"
 )
 
-// The report is laid out on A4 in points, top-down (PDF's own y runs upwards:
-// pdfDoc turns it). Each page is written out as soon as the next one starts.
+// A document is laid out on A4 in points, top-down (PDF's own y runs upwards:
+// Doc turns it). Each page is written out as soon as the next one starts.
 const (
-	pageW     = 595.28
-	pageH     = 841.89
-	marginX   = 50.0
-	marginTop = 50.0
-	bottomY   = pageH - 60
-	contentW  = pageW - 2*marginX
+	PageW     = 595.28
+	PageH     = 841.89
+	MarginX   = 50.0
+	MarginTop = 50.0
+	BottomY   = PageH - 60
+	ContentW  = PageW - 2*MarginX
 	labelW    = 135.0
 )
 
-// pdfDoc lays the report out: wrapped text that breaks pages by itself,
+// Doc lays a document out: wrapped text that breaks pages by itself,
 // label/value rows, tables, lines and pictures. What is only known at the end
-// (the page count in every footer, the cover's counts) is drawn by small form
+// (the page count in every footer, a cover's counts) is drawn by small form
 // objects that each page calls now and that are written at the end.
-type pdfDoc struct {
-	w           *pdfWriter
-	reg, bld    *pdfFont
-	catalog     int
-	pagesRef    int
-	info        int
-	y           float64
-	bold        bool
-	size        float64
-	grayOn      bool
-	pages       int
-	content     []byte
-	pageXObj    []string // "/Name n 0 R" of the open page's images and forms
-	pageRefs    []int
-	footers     []int
-	images      int
-	measuring   int // while above 0, nothing is drawn and no page is started (see measure)
-	title       string
-	author      string
-	created     time.Time
-	footerLabel string
+type Doc struct {
+	// Y is where the next line goes, in points from the top of the page.
+	Y float64
+	// FooterLabel is printed at the foot of every page, left of the page number.
+	FooterLabel string
+
+	w         *pdfWriter
+	reg, bld  *pdfFont
+	catalog   int
+	pagesRef  int
+	info      int
+	bold      bool
+	size      float64
+	grayOn    bool
+	pages     int
+	content   []byte
+	pageXObj  []string // "/Name n 0 R" of the open page's images and forms
+	pageRefs  []int
+	footers   []int
+	images    int
+	measuring int // while above 0, nothing is drawn and no page is started (see Measure)
+	title     string
+	author    string
+	created   time.Time
 }
 
-func newPDFDoc(w io.Writer, title, author string, at time.Time) (*pdfDoc, error) {
+// NewDoc starts a document written to w as it is laid out, in DejaVu Sans
+// (regular and bold). Close it (after Finish, or on giving up) so that what is
+// queued is written before w is read.
+func NewDoc(w io.Writer, title, author string, at time.Time) (*Doc, error) {
 	reg, bld, err := loadFonts()
 	if err != nil {
 		return nil, err
 	}
 	p := newPDFWriter(w)
-	d := &pdfDoc{w: p, title: title, author: author, created: at, size: 10}
+	d := &Doc{w: p, title: title, author: author, created: at, size: 10}
 	d.catalog, d.pagesRef, d.info = p.reserve(), p.reserve(), p.reserve()
 	d.reg, d.bld = newPDFFont(reg, p.reserve()), newPDFFont(bld, p.reserve())
 	return d, nil
 }
 
-func (d *pdfDoc) font() *pdfFont {
+// Close ends the goroutine that writes the objects, once what is queued is written.
+func (d *Doc) Close() { d.w.close() }
+
+// Err is the first error writing met (nil so far).
+func (d *Doc) Err() error { return d.w.failed() }
+
+// Reserve takes an object number for a form written later by WriteForm.
+func (d *Doc) Reserve() int { return d.w.reserve() }
+
+// Pages is the number of pages started so far.
+func (d *Doc) Pages() int { return d.pages }
+
+func (d *Doc) font() *pdfFont {
 	if d.bold {
 		return d.bld
 	}
 	return d.reg
 }
 
-func (d *pdfDoc) newPage() {
+// NewPage ends the open page and starts the next, with its footer and rule.
+func (d *Doc) NewPage() {
 	if d.measuring > 0 {
-		d.y = marginTop
+		d.Y = MarginTop
 		return
 	}
 	d.endPage()
 	d.pages++
-	d.y = marginTop
+	d.Y = MarginTop
 	d.content = d.content[:0]
 	d.pageXObj = d.pageXObj[:0]
 	footer := d.w.reserve()
 	d.footers = append(d.footers, footer)
-	d.line(marginX, pageH-45, pageW-marginX, pageH-45, 0.5, 200)
-	d.drawForm(footer)
+	d.Line(MarginX, PageH-45, PageW-MarginX, PageH-45, 0.5, 200)
+	d.DrawForm(footer)
 }
 
 // endPage writes the open page: its content, compressed, then the page itself.
-func (d *pdfDoc) endPage() {
+func (d *Doc) endPage() {
 	if d.pages == 0 || len(d.pageRefs) == d.pages {
 		return
 	}
 	content, page := d.w.reserve(), d.w.reserve()
 	d.w.stream(content, "", d.content, true)
 	d.w.object(page, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> /XObject << %s >> >> /Contents %d 0 R >>",
-		d.pagesRef, num(pageW), num(pageH), d.reg.ref, d.bld.ref, strings.Join(d.pageXObj, " "), content))
+		d.pagesRef, num(PageW), num(PageH), d.reg.ref, d.bld.ref, strings.Join(d.pageXObj, " "), content))
 	d.pageRefs = append(d.pageRefs, page)
 }
 
-// drawForm calls form object ref (written later by writeForm) on this page.
-func (d *pdfDoc) drawForm(ref int) {
+// DrawForm calls form object ref (written later by WriteForm) on this page.
+func (d *Doc) DrawForm(ref int) {
 	name := "Fm" + strconv.Itoa(ref)
 	d.pageXObj = append(d.pageXObj, "/"+name+" "+strconv.Itoa(ref)+" 0 R")
 	d.content = append(d.content, "q /"+name+" Do Q\n"...)
 }
 
-// writeForm writes form object ref with what draw puts on it.
-func (d *pdfDoc) writeForm(ref int, draw func()) {
+// WriteForm writes form object ref with what draw puts on it.
+func (d *Doc) WriteForm(ref int, draw func()) {
 	saved := d.content
 	d.content = nil
 	draw()
 	body := d.content
 	d.content = saved
 	d.w.stream(ref, fmt.Sprintf(" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >>",
-		num(pageW), num(pageH), d.reg.ref, d.bld.ref), body, true)
+		num(PageW), num(PageH), d.reg.ref, d.bld.ref), body, true)
 }
 
-// ensure starts a new page unless h more points fit on this one.
-func (d *pdfDoc) ensure(h float64) {
-	if d.measuring == 0 && d.y+h > bottomY {
-		d.newPage()
+// Ensure starts a new page unless h more points fit on this one.
+func (d *Doc) Ensure(h float64) {
+	if d.measuring == 0 && d.Y+h > BottomY {
+		d.NewPage()
 	}
 }
 
-// measure runs draw without drawing and says how far down it would go, on a page
+// Measure runs draw without drawing and says how far down it would go, on a page
 // tall enough for it (page breaks ignored).
-func (d *pdfDoc) measure(draw func()) float64 {
-	y, bold, size, gray := d.y, d.bold, d.size, d.grayOn
+func (d *Doc) Measure(draw func()) float64 {
+	y, bold, size, gray := d.Y, d.bold, d.size, d.grayOn
 	d.measuring++
-	d.y = 0
+	d.Y = 0
 	draw()
-	h := d.y
+	h := d.Y
 	d.measuring--
-	d.y, d.bold, d.size, d.grayOn = y, bold, size, gray
+	d.Y, d.bold, d.size, d.grayOn = y, bold, size, gray
 	return h
 }
 
-func (d *pdfDoc) setFont(bold bool, size float64) {
+// SetFont chooses regular or bold at size points (0: 10).
+func (d *Doc) SetFont(bold bool, size float64) {
 	if size == 0 {
 		size = 10
 	}
 	d.bold, d.size = bold, size
 }
 
-func (d *pdfDoc) gray(on bool) { d.grayOn = on }
+// Gray sets whether text is drawn grey rather than black.
+func (d *Doc) Gray(on bool) { d.grayOn = on }
 
-// cell draws s with its top left corner at x, y.
-func (d *pdfDoc) cell(x, y float64, s string) {
+// Cell draws s with its top left corner at x, y.
+func (d *Doc) Cell(x, y float64, s string) {
 	if d.measuring > 0 || s == "" {
 		return
 	}
@@ -156,29 +177,29 @@ func (d *pdfDoc) cell(x, y float64, s string) {
 	if d.grayOn {
 		color = "0.353 g "
 	}
-	base := pageH - y - d.size*float64(f.ascent)/1000
+	base := PageH - y - d.size*float64(f.ascent)/1000
 	b := append(d.content, "BT "+color+fid+num(d.size)+" Tf "+num(x)+" "+num(base)+" Td "...)
 	b = f.encode(b, s)
 	d.content = append(b, " Tj ET\n"...)
 }
 
-// cellRight draws s right-aligned in the w points from x.
-func (d *pdfDoc) cellRight(x, w, y float64, s string) {
-	d.cell(x+w-d.width(s), y, s)
+// CellRight draws s right-aligned in the w points from x.
+func (d *Doc) CellRight(x, w, y float64, s string) {
+	d.Cell(x+w-d.width(s), y, s)
 }
 
-// line draws a line of the given width and grey (0 black, 255 white).
-func (d *pdfDoc) line(x1, y1, x2, y2, width float64, grey int) {
+// Line draws a line of the given width and grey (0 black, 255 white).
+func (d *Doc) Line(x1, y1, x2, y2, width float64, grey int) {
 	if d.measuring > 0 {
 		return
 	}
 	g := num(float64(grey) / 255)
-	d.content = append(d.content, "q "+num(width)+" w "+g+" G "+num(x1)+" "+num(pageH-y1)+" m "+num(x2)+" "+num(pageH-y2)+" l S Q\n"...)
+	d.content = append(d.content, "q "+num(width)+" w "+g+" G "+num(x1)+" "+num(PageH-y1)+" m "+num(x2)+" "+num(PageH-y2)+" l S Q\n"...)
 }
 
-// image draws a JPEG (w×h pixels, comps colour components) into the box at x, y,
+// Image draws a JPEG (w×h pixels, comps colour components) into the box at x, y,
 // sized bw×bh points. The JPEG goes in as it is (DCTDecode): no decoding.
-func (d *pdfDoc) image(jpg []byte, w, h, comps int, x, y, bw, bh float64) {
+func (d *Doc) Image(jpg []byte, w, h, comps int, x, y, bw, bh float64) {
 	if d.measuring > 0 {
 		return
 	}
@@ -191,20 +212,20 @@ func (d *pdfDoc) image(jpg []byte, w, h, comps int, x, y, bw, bh float64) {
 	d.images++
 	name := "Im" + strconv.Itoa(d.images)
 	d.pageXObj = append(d.pageXObj, "/"+name+" "+strconv.Itoa(ref)+" 0 R")
-	d.content = append(d.content, "q "+num(bw)+" 0 0 "+num(bh)+" "+num(x)+" "+num(pageH-y-bh)+" cm /"+name+" Do Q\n"...)
+	d.content = append(d.content, "q "+num(bw)+" 0 0 "+num(bh)+" "+num(x)+" "+num(PageH-y-bh)+" cm /"+name+" Do Q\n"...)
 }
 
-// finish writes the footers (pack name, page N of M), the fonts, the page tree and
-// the cross-reference table.
-func (d *pdfDoc) finish(tr Translator) error {
+// Finish writes the footers (FooterLabel, and pageLabel of each page's number and
+// the total), the fonts, the page tree and the cross-reference table.
+func (d *Doc) Finish(pageLabel func(page, total int) string) error {
 	d.endPage()
 	for i, ref := range d.footers {
-		d.writeForm(ref, func() {
-			d.setFont(false, 7.5)
-			d.gray(true)
-			d.cell(marginX, pageH-40, d.footerLabel)
-			d.cellRight(marginX, contentW, pageH-40, tr.T("pack.pdf.page", "Page", i+1, "Total", d.pages))
-			d.gray(false)
+		d.WriteForm(ref, func() {
+			d.SetFont(false, 7.5)
+			d.Gray(true)
+			d.Cell(MarginX, PageH-40, d.FooterLabel)
+			d.CellRight(MarginX, ContentW, PageH-40, pageLabel(i+1, d.pages))
+			d.Gray(false)
 		})
 	}
 	for _, f := range []*pdfFont{d.reg, d.bld} {
@@ -221,12 +242,12 @@ func (d *pdfDoc) finish(tr Translator) error {
 		pdfText(d.title), pdfText(d.author), d.created.UTC().Format("20060102150405Z")))
 	d.w.object(d.catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", d.pagesRef))
 	if err := d.w.finish(d.catalog, d.info); err != nil {
-		return fmt.Errorf("report: unable to write the PDF: %w", err)
+		return fmt.Errorf("pdf: unable to write the document: %w", err)
 	}
 	return nil
 }
 
-func (d *pdfDoc) lineH() float64 { return d.size * 1.35 }
+func (d *Doc) lineH() float64 { return d.size * 1.35 }
 
 // clean keeps text printable: tabs become spaces, other control characters go.
 func clean(s string) string {
@@ -243,12 +264,12 @@ func clean(s string) string {
 	}, s)
 }
 
-func (d *pdfDoc) width(s string) float64 { return d.font().width(s, d.size) }
+func (d *Doc) width(s string) float64 { return d.font().width(s, d.size) }
 
 // wrap breaks text into lines no wider than w: at spaces where it can, inside a
 // word (a hash, a long address) where it must. Widths are added up word by word
 // (the font has no kerning here), so a paragraph is measured once.
-func (d *pdfDoc) wrap(s string, w float64) []string {
+func (d *Doc) wrap(s string, w float64) []string {
 	f := d.font()
 	max := int(w * 1000 / d.size) // in 1/1000 em
 	space := f.units(" ")
@@ -285,51 +306,51 @@ func (d *pdfDoc) wrap(s string, w float64) []string {
 	return lines
 }
 
-// text writes wrapped text at x, w wide, moving down and onto new pages.
-func (d *pdfDoc) text(x, w float64, s string) {
+// Text writes wrapped text at x, w wide, moving down and onto new pages.
+func (d *Doc) Text(x, w float64, s string) {
 	for _, l := range d.wrap(s, w) {
-		d.ensure(d.lineH())
-		d.cell(x, d.y, l)
-		d.y += d.lineH()
+		d.Ensure(d.lineH())
+		d.Cell(x, d.Y, l)
+		d.Y += d.lineH()
 	}
 }
 
-// para writes a full-width paragraph in the given style.
-func (d *pdfDoc) para(s string, bold bool, size float64) {
-	d.setFont(bold, size)
-	d.text(marginX, contentW, s)
+// Para writes a full-width paragraph in the given style.
+func (d *Doc) Para(s string, bold bool, size float64) {
+	d.SetFont(bold, size)
+	d.Text(MarginX, ContentW, s)
 }
 
-// row writes "label  value", each wrapped in its column.
-func (d *pdfDoc) row(label, value string) {
+// Row writes "label  value", each wrapped in its column.
+func (d *Doc) Row(label, value string) {
 	if value == "" {
 		return
 	}
-	d.setFont(true, 8.5)
+	d.SetFont(true, 8.5)
 	labels := d.wrap(label, labelW-8)
-	d.setFont(false, 9.5)
-	values := d.wrap(value, contentW-labelW)
+	d.SetFont(false, 9.5)
+	values := d.wrap(value, ContentW-labelW)
 	h := d.lineH()
 	for i := 0; i < max(len(labels), len(values)); i++ {
-		d.ensure(h)
+		d.Ensure(h)
 		if i < len(labels) {
-			d.setFont(true, 8.5)
-			d.gray(true)
-			d.cell(marginX, d.y+0.8, labels[i])
-			d.gray(false)
-			d.setFont(false, 9.5)
+			d.SetFont(true, 8.5)
+			d.Gray(true)
+			d.Cell(MarginX, d.Y+0.8, labels[i])
+			d.Gray(false)
+			d.SetFont(false, 9.5)
 		}
 		if i < len(values) {
-			d.cell(marginX+labelW, d.y, values[i])
+			d.Cell(MarginX+labelW, d.Y, values[i])
 		}
-		d.y += h
+		d.Y += h
 	}
 }
 
-// cells writes one table row, each cell wrapped in its width: the first
+// Cells writes one table row, each cell wrapped in its width: the first
 // left-aligned, the others (figures) right-aligned.
-func (d *pdfDoc) cells(widths []float64, vals []string, bold bool) {
-	d.setFont(bold, 8.5)
+func (d *Doc) Cells(widths []float64, vals []string, bold bool) {
+	d.SetFont(bold, 8.5)
 	lines := make([][]string, len(vals))
 	n := 0
 	for i, v := range vals {
@@ -337,25 +358,27 @@ func (d *pdfDoc) cells(widths []float64, vals []string, bold bool) {
 		n = max(n, len(lines[i]))
 	}
 	h := float64(n) * d.lineH()
-	d.ensure(h)
-	x := marginX
+	d.Ensure(h)
+	x := MarginX
 	for i := range vals {
 		for j, l := range lines[i] {
 			if i == 0 {
-				d.cell(x, d.y+float64(j)*d.lineH(), l)
+				d.Cell(x, d.Y+float64(j)*d.lineH(), l)
 			} else {
-				d.cellRight(x, widths[i], d.y+float64(j)*d.lineH(), l)
+				d.CellRight(x, widths[i], d.Y+float64(j)*d.lineH(), l)
 			}
 		}
 		x += widths[i]
 	}
-	d.y += h + 1.5
+	d.Y += h + 1.5
 }
 
-func (d *pdfDoc) rule() {
-	d.ensure(8)
-	d.line(marginX, d.y+3, pageW-marginX, d.y+3, 0.6, 160)
-	d.y += 10
+// Rule draws a full-width line under what was written.
+func (d *Doc) Rule() {
+	d.Ensure(8)
+	d.Line(MarginX, d.Y+3, PageW-MarginX, d.Y+3, 0.6, 160)
+	d.Y += 10
 }
 
-func (d *pdfDoc) space(h float64) { d.y += h }
+// Space moves down h points.
+func (d *Doc) Space(h float64) { d.Y += h }

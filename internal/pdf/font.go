@@ -59,28 +59,28 @@ func loadFonts() (regular, bold *ttfFont, err error) {
 func loadTTF(file, name string) (*ttfFont, error) {
 	b, err := fs.ReadFile(static.FS, file)
 	if err != nil {
-		return nil, fmt.Errorf("report: unable to read the font %s: %w", file, err)
+		return nil, fmt.Errorf("pdf: unable to read the font %s: %w", file, err)
 	}
 	f, err := sfnt.Parse(b)
 	if err != nil {
-		return nil, fmt.Errorf("report: unable to load the font %s: %w", file, err)
+		return nil, fmt.Errorf("pdf: unable to load the font %s: %w", file, err)
 	}
 	t := &ttfFont{data: b, f: f, upem: int(f.UnitsPerEm()), name: name}
 	var buf sfnt.Buffer
 	ppem := fixed.I(t.upem)
 	m, err := f.Metrics(&buf, ppem, font.HintingNone)
 	if err != nil {
-		return nil, fmt.Errorf("report: unable to read the metrics of %s: %w", file, err)
+		return nil, fmt.Errorf("pdf: unable to read the metrics of %s: %w", file, err)
 	}
 	bounds, err := f.Bounds(&buf, ppem, font.HintingNone)
 	if err != nil {
-		return nil, fmt.Errorf("report: unable to read the bounds of %s: %w", file, err)
+		return nil, fmt.Errorf("pdf: unable to read the bounds of %s: %w", file, err)
 	}
 	// sfnt measures y downwards; PDF upwards.
 	t.ascent, t.descent, t.capHeight = t.em(m.Ascent), -t.em(m.Descent), t.em(m.CapHeight)
 	t.bbox = [4]int{t.em(bounds.Min.X), -t.em(bounds.Max.Y), t.em(bounds.Max.X), -t.em(bounds.Min.Y)}
 	if t.replace, err = f.GlyphIndex(&buf, '\uFFFD'); err != nil {
-		return nil, fmt.Errorf("report: unable to read the font %s: %w", file, err)
+		return nil, fmt.Errorf("pdf: unable to read the font %s: %w", file, err)
 	}
 	return t, nil
 }
@@ -192,7 +192,7 @@ func (f *pdfFont) write(p *pdfWriter) error {
 	sort.Ints(ids)
 	prog, err := subsetTTF(f.data, ids)
 	if err != nil {
-		return fmt.Errorf("report: unable to embed the font %s: %w", f.name, err)
+		return fmt.Errorf("pdf: unable to embed the font %s: %w", f.name, err)
 	}
 	file, desc, cid, toUni := p.reserve(), p.reserve(), p.reserve(), p.reserve()
 	p.stream(file, " /Length1 "+strconv.Itoa(len(prog)), prog, true)

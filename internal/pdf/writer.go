@@ -166,7 +166,7 @@ func (k *pdfSink) finish(n, root, info int) {
 	k.raw(fmt.Sprintf("xref\n0 %d\n0000000000 65535 f \n", len(k.offsets)+1))
 	for i, off := range k.offsets {
 		if off == 0 && k.err == nil {
-			k.err = fmt.Errorf("report: PDF object %d was reserved and never written", i+1)
+			k.err = fmt.Errorf("pdf: object %d was reserved and never written", i+1)
 		}
 		k.raw(fmt.Sprintf("%010d 00000 n \n", off))
 	}

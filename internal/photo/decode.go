@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
+	"strings"
 
 	_ "golang.org/x/image/webp"
 )
@@ -15,7 +16,7 @@ import (
 // errUndecodable is a photo decodePhoto will not give: not a picture, damaged, or
 // too large to decode safely. Thumbnails and previews answer it with their own
 // sentinel.
-var errUndecodable = errors.New("report: not a picture that can be decoded")
+var errUndecodable = errors.New("photo: not a picture that can be decoded")
 
 // decodePhoto decodes the photo that open reads, once its header has shown it no
 // larger than maxPixels (a crafted file can claim enormous dimensions to exhaust
@@ -48,4 +49,10 @@ func decodePhoto(open func() (io.ReadCloser, error), mimeType string, maxPixels 
 		return nil, 0, errUndecodable
 	}
 	return src, orient, nil
+}
+
+// plainMIME is a MIME type without parameters, in lower case.
+func plainMIME(m string) string {
+	m, _, _ = strings.Cut(m, ";")
+	return strings.ToLower(strings.TrimSpace(m))
 }

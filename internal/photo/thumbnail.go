@@ -2,7 +2,6 @@ package photo
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"image"
@@ -12,10 +11,10 @@ import (
 	"io"
 )
 
-// Photos in the PDF are thumbnails made by decoding the original and encoding a
-// new small JPEG: the copy carries no metadata (EXIF GPS position, camera serial
-// numbers, software), whatever the original held. The original stays intact in
-// evidence/.
+// Photos in a pack's report are thumbnails made by decoding the original and
+// encoding a new small JPEG: the copy carries no metadata (EXIF GPS position,
+// camera serial numbers, software), whatever the original held. The original
+// stays intact in evidence/.
 
 const (
 	thumbMaxPx = 360
@@ -39,13 +38,6 @@ type Thumbnail struct {
 	Width, Height int
 	// Gray: one colour component (else three).
 	Gray bool
-}
-
-// ThumbnailSource is a PackSource that keeps thumbnails, made once per file
-// (content-addressed by the file's SHA-256) rather than once per pack. Thumbnail
-// returns ErrNoThumbnail for a file that has none.
-type ThumbnailSource interface {
-	Thumbnail(ctx context.Context, e Evidence) (Thumbnail, error)
 }
 
 // Thumbnailable reports whether a file of this MIME type may have a thumbnail.
@@ -82,11 +74,11 @@ func MakeThumbnail(open func() (io.ReadCloser, error), mimeType string) (Thumbna
 func ParseThumbnail(jpg []byte) (Thumbnail, error) {
 	// A file cut short by a crash lacks the end marker; its header alone would pass.
 	if !bytes.HasSuffix(jpg, []byte{0xFF, 0xD9}) {
-		return Thumbnail{}, errors.New("report: not a thumbnail")
+		return Thumbnail{}, errors.New("photo: not a thumbnail")
 	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(jpg))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > thumbMaxPx || cfg.Height > thumbMaxPx {
-		return Thumbnail{}, errors.New("report: not a thumbnail")
+		return Thumbnail{}, errors.New("photo: not a thumbnail")
 	}
 	t := Thumbnail{JPEG: jpg, Width: cfg.Width, Height: cfg.Height}
 	switch cfg.ColorModel {
@@ -94,7 +86,7 @@ func ParseThumbnail(jpg []byte) (Thumbnail, error) {
 		t.Gray = true
 	case color.YCbCrModel:
 	default:
-		return Thumbnail{}, errors.New("report: not a thumbnail")
+		return Thumbnail{}, errors.New("photo: not a thumbnail")
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/observerkz/observer/internal/pdf"
 	"io"
 	"strconv"
 	"strings"
@@ -24,43 +25,43 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 	var res reportResult
 	opt.Tr = newMemoTranslator(opt.Tr)
 	tr := opt.Tr
-	d, err := newPDFDoc(w, tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
+	d, err := pdf.NewDoc(w, tr.T("pack.pdf.title"), opt.Author, opt.CreatedAt)
 	if err != nil {
 		return res, err
 	}
-	defer d.w.close() // what is queued is written before the caller reads w
-	d.footerLabel = opt.FileName
+	defer d.Close() // what is queued is written before the caller reads w
+	d.FooterLabel = opt.FileName
 
 	// Cover. The counts are only known at the end: the cover calls a form written then.
-	d.newPage()
-	d.para(tr.T("pack.pdf.title"), true, 20)
-	d.space(4)
-	d.para(opt.Election.Name, true, 13)
-	d.space(10)
+	d.NewPage()
+	d.Para(tr.T("pack.pdf.title"), true, 20)
+	d.Space(4)
+	d.Para(opt.Election.Name, true, 13)
+	d.Space(10)
 	for _, l := range scopeLines(opt) {
-		d.row(l[0], l[1])
+		d.Row(l[0], l[1])
 	}
-	d.row(tr.T("pack.made_by"), opt.Author)
-	d.row(tr.T("pack.made_at"), madeAt(opt.CreatedAt))
-	d.row(tr.T("pack.contacts_included"), yesNo(tr, opt.IncludeContacts))
-	d.row(tr.T("pack.pdf.key"), KeyFingerprint(opt.Key.Public().(ed25519.PublicKey)))
-	countsY := d.y + 6
-	counts := d.w.reserve()
-	d.drawForm(counts)
-	d.y = countsY + 3*14 + 10
-	d.setFont(false, 9)
-	d.gray(true)
-	d.text(marginX, contentW, tr.T("pack.pdf.cover_note", "File", opt.FileName))
-	d.gray(false)
+	d.Row(tr.T("pack.made_by"), opt.Author)
+	d.Row(tr.T("pack.made_at"), madeAt(opt.CreatedAt))
+	d.Row(tr.T("pack.contacts_included"), yesNo(tr, opt.IncludeContacts))
+	d.Row(tr.T("pack.pdf.key"), KeyFingerprint(opt.Key.Public().(ed25519.PublicKey)))
+	countsY := d.Y + 6
+	counts := d.Reserve()
+	d.DrawForm(counts)
+	d.Y = countsY + 3*14 + 10
+	d.SetFont(false, 9)
+	d.Gray(true)
+	d.Text(pdf.MarginX, pdf.ContentW, tr.T("pack.pdf.cover_note", "File", opt.FileName))
+	d.Gray(false)
 
-	d.newPage()
+	d.NewPage()
 	if err := renderStats(d, tr, stats, opt); err != nil {
 		return res, err
 	}
 
-	d.newPage()
-	d.para(tr.T("pack.pdf.incidents"), true, 15)
-	d.space(6)
+	d.NewPage()
+	d.Para(tr.T("pack.pdf.incidents"), true, 15)
+	d.Space(6)
 	var nInc, nFiles int
 	var spent atomic.Int64
 	incidents, errc := prepareIncidents(ctx, src, opt, contacts, &spent)
@@ -68,33 +69,33 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 		nInc++
 		nFiles += len(p.rec.Evidence)
 		incidentSection(d, p, opt, &spent, &res)
-		if d.w.failed() != nil {
+		if d.Err() != nil {
 			cancel()
 			for range incidents {
 			}
 			<-errc
-			return res, fmt.Errorf("report: unable to write the PDF: %w", d.w.failed())
+			return res, fmt.Errorf("report: unable to write the PDF: %w", d.Err())
 		}
 	}
 	if err := <-errc; err != nil {
 		return res, err
 	}
 	if nInc == 0 {
-		d.para(tr.T("pack.pdf.no_incidents"), false, 10)
+		d.Para(tr.T("pack.pdf.no_incidents"), false, 10)
 	}
-	d.writeForm(counts, func() {
-		d.y = countsY
-		d.setFont(true, 11)
+	d.WriteForm(counts, func() {
+		d.Y = countsY
+		d.SetFont(true, 11)
 		for _, s := range []string{tr.N("count.incidents", nInc), tr.N("count.files", nFiles)} {
-			d.cell(marginX, d.y, s)
-			d.y += 14
+			d.Cell(pdf.MarginX, d.Y, s)
+			d.Y += 14
 		}
 		if res.thumbnailsOmitted > 0 {
-			d.setFont(false, 9)
-			d.cell(marginX, d.y, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
+			d.SetFont(false, 9)
+			d.Cell(pdf.MarginX, d.Y, tr.N("pack.pdf.thumbs_omitted", res.thumbnailsOmitted))
 		}
 	})
-	return res, d.finish(tr)
+	return res, d.Finish(func(page, total int) string { return tr.T("pack.pdf.page", "Page", page, "Total", total) })
 }
 
 // stationTime shows t in the station's own zone, with the offset and zone named.
@@ -120,7 +121,7 @@ func groupDigits(n int64) string {
 	return b.String()
 }
 
-func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *atomic.Int64, res *reportResult) {
+func incidentSection(d *pdf.Doc, p *preparedIncident, opt PackOptions, spent *atomic.Int64, res *reportResult) {
 	res.thumbnailsOmitted += p.skipped
 	var thumbs []thumbRef
 	for _, j := range p.thumbs {
@@ -139,42 +140,42 @@ func incidentSection(d *pdfDoc, p *preparedIncident, opt PackOptions, spent *ato
 	draw := func() {
 		incidentText(d, p.rec, opt)
 		drawThumbs(d, thumbs)
-		d.space(4)
-		d.rule()
+		d.Space(4)
+		d.Rule()
 	}
 	// A section with pictures that fits on a page starts on a page where it fits
 	// whole, so its pictures stay with its text; any other keeps at least its
 	// heading together. (Measuring lays the text out twice: only when it matters.)
 	if len(thumbs) == 0 {
-		d.ensure(110)
-	} else if h := d.measure(draw); h <= bottomY-marginTop {
-		d.ensure(h)
+		d.Ensure(110)
+	} else if h := d.Measure(draw); h <= pdf.BottomY-pdf.MarginTop {
+		d.Ensure(h)
 	} else {
-		d.ensure(110)
+		d.Ensure(110)
 	}
 	draw()
 }
 
-func incidentText(d *pdfDoc, rec IncidentRecord, opt PackOptions) {
+func incidentText(d *pdf.Doc, rec IncidentRecord, opt PackOptions) {
 	tr, in, st := opt.Tr, rec.Incident, rec.Incident.Station
-	d.setFont(true, 12)
-	d.text(marginX, contentW, fmt.Sprintf("#%d · %s", in.ID, opt.exportOptions().categoryName(in.Category)))
-	d.space(2)
+	d.SetFont(true, 12)
+	d.Text(pdf.MarginX, pdf.ContentW, fmt.Sprintf("#%d · %s", in.ID, opt.exportOptions().categoryName(in.Category)))
+	d.Space(2)
 	station := st.Code
 	if st.Name != "" {
 		station += " — " + st.Name
 	}
-	d.row(tr.T("pack.pdf.station"), station)
-	d.row(tr.T("pack.pdf.address"), st.Address)
+	d.Row(tr.T("pack.pdf.station"), station)
+	d.Row(tr.T("pack.pdf.address"), st.Address)
 	place := st.RegionName
 	if st.DistrictName != "" {
 		place += " / " + st.DistrictName
 	}
-	d.row(tr.T("pack.pdf.place"), place)
-	d.row(tr.T("pack.pdf.time"), stationTime(in.OccurredAt, st))
-	d.row(tr.T("pack.pdf.phase"), tr.T("phase."+string(in.Phase)))
-	d.row(tr.T("pack.pdf.category"), opt.exportOptions().categoryName(in.Category)+" ("+in.Category+")")
-	d.row(tr.T("pack.pdf.witnessed"), tr.T("witnessed."+strconv.FormatBool(in.Witnessed)))
+	d.Row(tr.T("pack.pdf.place"), place)
+	d.Row(tr.T("pack.pdf.time"), stationTime(in.OccurredAt, st))
+	d.Row(tr.T("pack.pdf.phase"), tr.T("phase."+string(in.Phase)))
+	d.Row(tr.T("pack.pdf.category"), opt.exportOptions().categoryName(in.Category)+" ("+in.Category+")")
+	d.Row(tr.T("pack.pdf.witnessed"), tr.T("witnessed."+strconv.FormatBool(in.Witnessed)))
 	observer := in.ObserverCode
 	if observer == "" {
 		observer = "—"
@@ -186,7 +187,7 @@ func incidentText(d *pdfDoc, rec IncidentRecord, opt PackOptions) {
 			}
 		}
 	}
-	d.row(tr.T("pack.pdf.observer"), observer)
+	d.Row(tr.T("pack.pdf.observer"), observer)
 	status := tr.T("status." + string(in.Status))
 	if in.VerifiedBy != "" {
 		status += " — " + in.VerifiedBy
@@ -194,33 +195,33 @@ func incidentText(d *pdfDoc, rec IncidentRecord, opt PackOptions) {
 	if in.VerifiedAt != nil {
 		status += ", " + stationTime(*in.VerifiedAt, st)
 	}
-	d.row(tr.T("pack.pdf.status"), status)
-	d.row(tr.T("pack.pdf.note"), in.VerificationNote)
-	d.row(tr.T("pack.pdf.reported"), stationTime(in.CreatedAt, st))
+	d.Row(tr.T("pack.pdf.status"), status)
+	d.Row(tr.T("pack.pdf.note"), in.VerificationNote)
+	d.Row(tr.T("pack.pdf.reported"), stationTime(in.CreatedAt, st))
 	if in.Description != "" {
-		d.space(3)
-		d.setFont(true, 8.5)
-		d.gray(true)
-		d.text(marginX, contentW, tr.T("pack.pdf.description"))
-		d.gray(false)
-		d.setFont(false, 9.5)
-		d.text(marginX, contentW, in.Description)
+		d.Space(3)
+		d.SetFont(true, 8.5)
+		d.Gray(true)
+		d.Text(pdf.MarginX, pdf.ContentW, tr.T("pack.pdf.description"))
+		d.Gray(false)
+		d.SetFont(false, 9.5)
+		d.Text(pdf.MarginX, pdf.ContentW, in.Description)
 	}
-	d.space(3)
-	d.setFont(true, 8.5)
-	d.gray(true)
-	d.text(marginX, contentW, tr.N("count.files", len(rec.Evidence)))
-	d.gray(false)
+	d.Space(3)
+	d.SetFont(true, 8.5)
+	d.Gray(true)
+	d.Text(pdf.MarginX, pdf.ContentW, tr.N("count.files", len(rec.Evidence)))
+	d.Gray(false)
 	for i, e := range rec.Evidence {
 		name := e.OriginalName
 		if name == "" {
 			name = "—"
 		}
-		d.setFont(false, 9)
-		d.text(marginX, contentW, fmt.Sprintf("%d. %s · %s · %s", i+1, name, e.MIME, tr.N("pack.pdf.bytes", int(e.Size), "Size", groupDigits(e.Size))))
-		d.setFont(false, 7.5)
-		d.text(marginX+12, contentW-12, "SHA-256 "+e.SHA256)
-		d.text(marginX+12, contentW-12, EvidencePath(e))
+		d.SetFont(false, 9)
+		d.Text(pdf.MarginX, pdf.ContentW, fmt.Sprintf("%d. %s · %s · %s", i+1, name, e.MIME, tr.N("pack.pdf.bytes", int(e.Size), "Size", groupDigits(e.Size))))
+		d.SetFont(false, 7.5)
+		d.Text(pdf.MarginX+12, pdf.ContentW-12, "SHA-256 "+e.SHA256)
+		d.Text(pdf.MarginX+12, pdf.ContentW-12, EvidencePath(e))
 	}
 }
 
@@ -232,24 +233,24 @@ type thumbRef struct {
 }
 
 // drawThumbs lays thumbnails out in rows, each numbered like the file list.
-func drawThumbs(d *pdfDoc, thumbs []thumbRef) {
+func drawThumbs(d *pdf.Doc, thumbs []thumbRef) {
 	const box, gap = 118.0, 8.0
-	x := marginX
+	x := pdf.MarginX
 	for _, t := range thumbs {
-		if x+box > pageW-marginX {
-			x = marginX
-			d.y += box + 14
+		if x+box > pdf.PageW-pdf.MarginX {
+			x = pdf.MarginX
+			d.Y += box + 14
 		}
-		if x == marginX {
-			d.ensure(box + 14)
+		if x == pdf.MarginX {
+			d.Ensure(box + 14)
 		}
 		s := box / float64(max(t.w, t.h))
-		d.image(t.jpg, t.w, t.h, t.comps, x, d.y+2, float64(t.w)*s, float64(t.h)*s)
-		d.setFont(false, 7.5)
-		d.cell(x, d.y+box+3, strconv.Itoa(t.n))
+		d.Image(t.jpg, t.w, t.h, t.comps, x, d.Y+2, float64(t.w)*s, float64(t.h)*s)
+		d.SetFont(false, 7.5)
+		d.Cell(x, d.Y+box+3, strconv.Itoa(t.n))
 		x += box + gap
 	}
 	if len(thumbs) > 0 {
-		d.y += box + 14
+		d.Y += box + 14
 	}
 }

@@ -5,7 +5,16 @@ import (
 	"io"
 	"runtime"
 	"sync/atomic"
+
+	"github.com/observerkz/observer/internal/photo"
 )
+
+// ThumbnailSource is a PackSource that keeps thumbnails, made once per file
+// (content-addressed by the file's SHA-256) rather than once per pack. Thumbnail
+// returns photo.ErrNoThumbnail for a file that has none.
+type ThumbnailSource interface {
+	Thumbnail(ctx context.Context, e Evidence) (photo.Thumbnail, error)
+}
 
 // The report's photo thumbnails are made ahead of the layout by a few workers:
 // decoding photos is most of the report's work, and the layout itself is one
@@ -31,12 +40,12 @@ type thumbJob struct {
 // run makes the thumbnail, or takes the one the source keeps.
 func (j *thumbJob) run(ctx context.Context, src PackSource) {
 	defer close(j.done)
-	var t Thumbnail
+	var t photo.Thumbnail
 	var err error
 	if ts, ok := src.(ThumbnailSource); ok {
 		t, err = ts.Thumbnail(ctx, j.ev)
 	} else {
-		t, err = MakeThumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(j.ev.SHA256) }, j.ev.MIME)
+		t, err = photo.MakeThumbnail(func() (io.ReadCloser, error) { return src.OpenBlob(j.ev.SHA256) }, j.ev.MIME)
 	}
 	comps := 3
 	if t.Gray {
@@ -65,7 +74,7 @@ func prepareIncidents(ctx context.Context, src PackSource, opt PackOptions, cont
 		errc <- eachRecord(ctx, src, opt.Scope.Filter, contacts, func(rec IncidentRecord) error {
 			p := &preparedIncident{rec: rec}
 			for i, e := range rec.Evidence {
-				if !thumbable(e.MIME) {
+				if !photo.Thumbnailable(e.MIME) {
 					continue
 				}
 				if len(p.thumbs) >= opt.ThumbnailsPerIncident || spent.Load() >= opt.MaxThumbnailBytes {

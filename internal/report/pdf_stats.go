@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/observerkz/observer/internal/pdf"
 	"sort"
 )
 
@@ -77,18 +78,18 @@ func ordered[V any](m map[string]V, first []string) []string {
 	return append(out, rest...)
 }
 
-func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
+func renderStats(d *pdf.Doc, tr Translator, raw []byte, opt PackOptions) error {
 	var doc statsDocView
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("report: the statistics document is not in the shape of statistics.md: %w", err)
 	}
-	d.para(tr.T("pack.pdf.stats"), true, 15)
-	d.space(2)
-	d.setFont(false, 9)
-	d.gray(true)
-	d.text(marginX, contentW, tr.T("pack.pdf.stats_note", "N", doc.SmallNThreshold))
-	d.gray(false)
-	d.space(6)
+	d.Para(tr.T("pack.pdf.stats"), true, 15)
+	d.Space(2)
+	d.SetFont(false, 9)
+	d.Gray(true)
+	d.Text(pdf.MarginX, pdf.ContentW, tr.T("pack.pdf.stats_note", "N", doc.SmallNThreshold))
+	d.Gray(false)
+	d.Space(6)
 	// The election's schema, when given, puts added questions and categories in
 	// the order of its forms rather than of their codes.
 	qs, cats := Questions, Categories
@@ -121,52 +122,52 @@ func renderStats(d *pdfDoc, tr Translator, raw []byte, opt PackOptions) error {
 			continue
 		}
 		shown++
-		d.ensure(80)
-		d.para(tr.T("phase."+code), true, 12)
-		d.setFont(false, 9.5)
-		d.text(marginX, contentW, tr.N("pack.pdf.coverage", ph.StationsTotal, "Observations", tr.N("count.observations", ph.Observations),
+		d.Ensure(80)
+		d.Para(tr.T("phase."+code), true, 12)
+		d.SetFont(false, 9.5)
+		d.Text(pdf.MarginX, pdf.ContentW, tr.N("pack.pdf.coverage", ph.StationsTotal, "Observations", tr.N("count.observations", ph.Observations),
 			"Stations", ph.Stations, "Total", ph.StationsTotal))
 		if a := ph.Assessment; a != nil && a.N > 0 {
-			d.text(marginX, contentW, tr.T("pack.pdf.negative", "Share", shareText(tr, a.Negative, a.N, a.SmallN), "N", a.N))
+			d.Text(pdf.MarginX, pdf.ContentW, tr.T("pack.pdf.negative", "Share", shareText(tr, a.Negative, a.N, a.SmallN), "N", a.N))
 		}
-		d.space(4)
-		widths := []float64{contentW - 170, 85, 85}
+		d.Space(4)
+		widths := []float64{pdf.ContentW - 170, 85, 85}
 		if len(ph.Questions) > 0 {
-			d.cells(widths, []string{tr.T("pack.pdf.col.question"), tr.T("pack.pdf.col.yes"), tr.T("pack.pdf.col.n")}, true)
+			d.Cells(widths, []string{tr.T("pack.pdf.col.question"), tr.T("pack.pdf.col.yes"), tr.T("pack.pdf.col.n")}, true)
 			for _, q := range ordered(ph.Questions, qOrder) {
 				v := ph.Questions[q]
 				if v.N == 0 {
 					continue
 				}
-				d.cells(widths, []string{opt.Custom.QuestionText(tr, q), shareText(tr, v.Yes, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
+				d.Cells(widths, []string{opt.Custom.QuestionText(tr, q), shareText(tr, v.Yes, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
 			}
-			d.space(4)
+			d.Space(4)
 		}
 		if incidents > 0 {
-			cw := []float64{contentW - 255, 85, 85, 85}
-			d.cells(cw, []string{tr.T("pack.pdf.col.category"), tr.T("pack.pdf.col.incidents"), tr.T("pack.pdf.col.stations"), tr.T("pack.pdf.col.share_obs")}, true)
+			cw := []float64{pdf.ContentW - 255, 85, 85, 85}
+			d.Cells(cw, []string{tr.T("pack.pdf.col.category"), tr.T("pack.pdf.col.incidents"), tr.T("pack.pdf.col.stations"), tr.T("pack.pdf.col.share_obs")}, true)
 			for _, c := range ordered(ph.Categories, cOrder) {
 				v := ph.Categories[c]
 				if v.Incidents == 0 {
 					continue
 				}
-				d.cells(cw, []string{opt.exportOptions().categoryName(c), fmt.Sprint(v.Incidents), fmt.Sprint(v.Stations),
+				d.Cells(cw, []string{opt.exportOptions().categoryName(c), fmt.Sprint(v.Incidents), fmt.Sprint(v.Stations),
 					shareText(tr, v.ObservationsWith, v.N, v.SmallN)}, false)
 			}
-			d.space(4)
+			d.Space(4)
 		}
 		if len(ph.ProtocolChecks) > 0 {
-			d.cells(widths, []string{tr.T("pack.pdf.col.check"), tr.T("pack.pdf.col.flagged"), tr.T("pack.pdf.col.n")}, true)
+			d.Cells(widths, []string{tr.T("pack.pdf.col.check"), tr.T("pack.pdf.col.flagged"), tr.T("pack.pdf.col.n")}, true)
 			for _, c := range ordered(ph.ProtocolChecks, protocolCheckOrder) {
 				v := ph.ProtocolChecks[c]
-				d.cells(widths, []string{tr.T("check." + c), shareText(tr, v.Flagged, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
+				d.Cells(widths, []string{tr.T("check." + c), shareText(tr, v.Flagged, v.N, v.SmallN), fmt.Sprint(v.N)}, false)
 			}
-			d.space(4)
+			d.Space(4)
 		}
-		d.space(6)
+		d.Space(6)
 	}
 	if shown == 0 {
-		d.para(tr.T("pack.pdf.no_stats"), false, 10)
+		d.Para(tr.T("pack.pdf.no_stats"), false, 10)
 	}
 	return nil
 }

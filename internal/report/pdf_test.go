@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"errors"
-	"fmt"
+	"github.com/observerkz/observer/internal/pdf"
 	"image"
 	"image/jpeg"
 	"io"
@@ -15,9 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/image/font/sfnt"
-	"golang.org/x/image/math/fixed"
 
 	"github.com/observerkz/observer/web/i18n"
 )
@@ -104,12 +100,12 @@ func TestReportMemoryDoesNotGrowWithIncidents(t *testing.T) {
 // fit on what is left of a page, it starts on the next.
 func TestIncidentSectionStaysWithItsPictures(t *testing.T) {
 	opt := testPackOptions(t)
-	d, err := newPDFDoc(io.Discard, "t", "a", time.Now())
+	d, err := pdf.NewDoc(io.Discard, "t", "a", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.w.close()
-	d.newPage()
+	defer d.Close()
+	d.NewPage()
 	var jpg bytes.Buffer
 	jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 36, 27)), nil)
 	src := &memSource{n: 1}
@@ -119,89 +115,19 @@ func TestIncidentSectionStaysWithItsPictures(t *testing.T) {
 	close(done)
 	p.thumbs = []*thumbJob{{n: 1, done: done, ref: thumbRef{n: 1, jpg: jpg.Bytes(), w: 36, h: 27, comps: 3}}}
 	var spent atomic.Int64
-	d.y = bottomY - 200 // room for the text, not for the picture under it
+	d.Y = pdf.BottomY - 200 // room for the text, not for the picture under it
 	var res reportResult
 	incidentSection(d, p, opt, &spent, &res)
-	if d.pages != 2 {
-		t.Fatalf("%d pages", d.pages)
+	if d.Pages() != 2 {
+		t.Fatalf("%d pages", d.Pages())
 	}
-	h := d.measure(func() {
+	h := d.Measure(func() {
 		incidentText(d, p.rec, opt)
 		drawThumbs(d, []thumbRef{p.thumbs[0].ref})
-		d.space(4)
-		d.rule()
+		d.Space(4)
+		d.Rule()
 	})
-	if math.Abs(d.y-(marginTop+h)) > 0.01 || res.thumbnails != 1 {
-		t.Fatalf("the section ends at %.1f, want %.1f (whole on the new page); %d thumbnails", d.y, marginTop+h, res.thumbnails)
-	}
-}
-
-// The embedded subset keeps the glyphs used (with the parts of composite ones)
-// under their own numbers, and empties the others.
-func TestFontSubsetKeepsUsedGlyphs(t *testing.T) {
-	reg, _, err := loadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newPDFFont(reg, 1)
-	f.encode(nil, "Әй") // й is a composite glyph in DejaVu Sans: и and a breve
-	var ids []int
-	for id := range f.used {
-		ids = append(ids, int(id))
-	}
-	prog, err := subsetTTF(reg.data, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prog) > len(reg.data)/4 {
-		t.Fatalf("the subset is %d bytes of %d", len(prog), len(reg.data))
-	}
-	sub, err := sfnt.Parse(prog)
-	if err != nil {
-		t.Fatalf("the subset is not a font: %v", err)
-	}
-	var buf sfnt.Buffer
-	outline := func(r rune) int {
-		segs, err := sub.LoadGlyph(&buf, sfnt.GlyphIndex(f.glyph(r).id), fixed.I(12), nil)
-		if err != nil {
-			t.Fatalf("%c: %v", r, err)
-		}
-		return len(segs)
-	}
-	if outline('Ә') == 0 || outline('й') == 0 {
-		t.Fatal("a glyph used has no outline in the subset")
-	}
-	if outline('Z') != 0 {
-		t.Fatal("a glyph not used kept its outline")
-	}
-}
-
-// failAfter accepts n bytes, then fails every write.
-type failAfter struct{ n int }
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		k := f.n
-		f.n = 0
-		return k, errors.New("disk full")
-	}
-	f.n -= len(p)
-	return len(p), nil
-}
-
-// A write that fails while pages are being laid out (the pages are written by a
-// goroutine of their own) is reported by finish, and nothing hangs.
-func TestPDFWriteErrorIsReported(t *testing.T) {
-	d, err := newPDFDoc(&failAfter{n: 100 << 10}, "t", "a", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.w.close()
-	d.newPage()
-	for i := range 3000 {
-		d.para(fmt.Sprintf("Line %d: Қазақстан, наблюдатель удалён с участка", i), false, 10)
-	}
-	if err := d.finish(i18n.New("kk")); err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("finish after a failed write: %v", err)
+	if math.Abs(d.Y-(pdf.MarginTop+h)) > 0.01 || res.thumbnails != 1 {
+		t.Fatalf("the section ends at %.1f, want %.1f (whole on the new page); %d thumbnails", d.Y, pdf.MarginTop+h, res.thumbnails)
 	}
 }

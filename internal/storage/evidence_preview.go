@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/observerkz/observer/internal/photo"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -20,19 +21,19 @@ var previewSlots = make(chan struct{}, 2)
 // EvidencePreview returns the path of the metadata-free preview of a photo and its
 // MIME type, making it on first use. Previews are derived files, cached under
 // <data>/previews by SHA-256 and not evidence: they can be deleted at any time.
-// It returns report.ErrNoPreview for files that have none (video, damaged, too large);
+// It returns photo.ErrNoPreview for files that have none (video, damaged, too large);
 // a photo found to have none is remembered by <sha256>.none beside the previews
-// (holding report.ThumbnailDecoders, so that a version decoding more formats tries
+// (holding photo.ThumbnailDecoders, so that a version decoding more formats tries
 // again): a damaged HEIC costs a decode of up to seconds, which a page shown again
 // and again must not repeat.
 func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, mimeType string, err error) {
 	if !validSHA(ev.SHA256) {
 		return "", "", fmt.Errorf("store: %q is not a SHA-256", ev.SHA256)
 	}
-	if !report.Previewable(ev.MIME) {
-		return "", "", report.ErrNoPreview
+	if !photo.Previewable(ev.MIME) {
+		return "", "", photo.ErrNoPreview
 	}
-	mimeType = report.PreviewType(ev.MIME)
+	mimeType = photo.PreviewType(ev.MIME)
 	ext := ".jpg"
 	if mimeType == "image/png" {
 		ext = ".png"
@@ -43,7 +44,7 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 	}
 	none := filepath.Join(s.dataDir, "previews", ev.SHA256[:2], ev.SHA256+".none")
 	if markedWithout(none) {
-		return "", "", report.ErrNoPreview
+		return "", "", photo.ErrNoPreview
 	}
 	select {
 	case previewSlots <- struct{}{}:
@@ -66,12 +67,12 @@ func (s *Store) EvidencePreview(ctx context.Context, ev report.Evidence) (path, 
 	}
 	defer os.Remove(f.Name()) // a no-op once renamed
 	open := func() (io.ReadCloser, error) { return s.OpenBlob(ev.SHA256) }
-	err = report.MakePreview(open, ev.MIME, f)
+	err = photo.MakePreview(open, ev.MIME, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		if errors.Is(err, report.ErrNoPreview) {
+		if errors.Is(err, photo.ErrNoPreview) {
 			if merr := s.markWithout(none); merr != nil {
 				slog.Warn("store: unable to remember a photo without preview", "sha256", ev.SHA256, "err", merr)
 			}

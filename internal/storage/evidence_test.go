@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/observerkz/observer/internal/photo"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -188,8 +189,8 @@ func TestEvidencePreviewHasNoMetadata(t *testing.T) {
 	f := newReviewFixture(t)
 	ctx := context.Background()
 	inc := f.incident("A")
-	photo := testPhoto(t, 300, 200, "GPS-SECRET-43.2383N")
-	ev, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(photo), "p.jpg", report.User{}, noLimits)
+	pic := testPhoto(t, 300, 200, "GPS-SECRET-43.2383N")
+	ev, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(pic), "p.jpg", report.User{}, noLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,17 +202,17 @@ func TestEvidencePreviewHasNoMetadata(t *testing.T) {
 	if len(p) == 0 || bytes.Contains(p, []byte("Exif")) || bytes.Contains(p, []byte("GPS-SECRET")) {
 		t.Fatal("the preview carries the original's metadata")
 	}
-	if !bytes.Contains(photo, []byte("GPS-SECRET")) {
+	if !bytes.Contains(pic, []byte("GPS-SECRET")) {
 		t.Fatal("test photo has no GPS block")
 	}
-	if orig, _ := os.ReadFile(f.s.BlobPath(ev.SHA256)); !bytes.Equal(orig, photo) {
+	if orig, _ := os.ReadFile(f.s.BlobPath(ev.SHA256)); !bytes.Equal(orig, pic) {
 		t.Fatal("the original changed")
 	}
 	// Cached: the second call returns the same file.
 	if path2, _, err := f.s.EvidencePreview(ctx, ev); err != nil || path2 != path {
 		t.Fatalf("second preview: %s %v", path2, err)
 	}
-	if _, _, err := f.s.EvidencePreview(ctx, report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}); !errors.Is(err, report.ErrNoPreview) {
+	if _, _, err := f.s.EvidencePreview(ctx, report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}); !errors.Is(err, photo.ErrNoPreview) {
 		t.Fatalf("video preview: %v", err)
 	}
 }
@@ -227,7 +228,7 @@ func TestEvidenceWithoutPreviewIsRemembered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.s.EvidencePreview(ctx, ev); !errors.Is(err, report.ErrNoPreview) {
+	if _, _, err := f.s.EvidencePreview(ctx, ev); !errors.Is(err, photo.ErrNoPreview) {
 		t.Fatalf("damaged photo: %v, want ErrNoPreview", err)
 	}
 	// Every decoding slot taken: a call that decoded again would wait for one.
@@ -241,7 +242,7 @@ func TestEvidenceWithoutPreviewIsRemembered(t *testing.T) {
 	}()
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, _, err := f.s.EvidencePreview(short, ev); !errors.Is(err, report.ErrNoPreview) {
+	if _, _, err := f.s.EvidencePreview(short, ev); !errors.Is(err, photo.ErrNoPreview) {
 		t.Fatalf("the second time: %v, want ErrNoPreview at once", err)
 	}
 	// A mark written by a version that decoded fewer formats is not trusted.

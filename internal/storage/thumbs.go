@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/observerkz/observer/internal/photo"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -19,7 +20,7 @@ import (
 // under <data>/thumbs/<aa>/<sha256>.jpg by the original's SHA-256 (never evidence,
 // and they may be deleted at any time: they are made again when wanted). A file
 // that has none (not a picture decoded here, damaged, too large) is remembered by
-// <sha256>.none holding report.ThumbnailDecoders, so packs do not try it again
+// <sha256>.none holding photo.ThumbnailDecoders, so packs do not try it again
 // until a decoder is added: HEIC photos stored before HEIF was decoded have empty
 // marks, and get their thumbnails.
 //
@@ -31,30 +32,30 @@ func (s *Store) thumbPath(sha, ext string) string {
 }
 
 // Thumbnail returns the report thumbnail of an evidence file, making and keeping it
-// on first use; report.ErrNoThumbnail for a file that has none.
-func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbnail, error) {
+// on first use; photo.ErrNoThumbnail for a file that has none.
+func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (photo.Thumbnail, error) {
 	if !validSHA(e.SHA256) {
-		return report.Thumbnail{}, fmt.Errorf("store: %q is not a SHA-256", e.SHA256)
+		return photo.Thumbnail{}, fmt.Errorf("store: %q is not a SHA-256", e.SHA256)
 	}
-	if !report.Thumbnailable(e.MIME) {
-		return report.Thumbnail{}, report.ErrNoThumbnail
+	if !photo.Thumbnailable(e.MIME) {
+		return photo.Thumbnail{}, photo.ErrNoThumbnail
 	}
 	path := s.thumbPath(e.SHA256, ".jpg")
 	if b, err := os.ReadFile(path); err == nil {
-		if t, err := report.ParseThumbnail(b); err == nil {
+		if t, err := photo.ParseThumbnail(b); err == nil {
 			return t, nil
 		}
 		// Damaged (a crash while it was written): made again below.
 	}
 	none := s.thumbPath(e.SHA256, ".none")
 	if markedWithout(none) {
-		return report.Thumbnail{}, report.ErrNoThumbnail
+		return photo.Thumbnail{}, photo.ErrNoThumbnail
 	}
 	if err := ctx.Err(); err != nil {
-		return report.Thumbnail{}, err
+		return photo.Thumbnail{}, err
 	}
-	t, err := report.MakeThumbnail(func() (io.ReadCloser, error) { return s.OpenBlob(e.SHA256) }, e.MIME)
-	if errors.Is(err, report.ErrNoThumbnail) {
+	t, err := photo.MakeThumbnail(func() (io.ReadCloser, error) { return s.OpenBlob(e.SHA256) }, e.MIME)
+	if errors.Is(err, photo.ErrNoThumbnail) {
 		if err := s.markWithout(none); err != nil {
 			slog.Warn("store: unable to remember a file without thumbnail", "sha256", e.SHA256, "err", err)
 		}
@@ -75,12 +76,12 @@ func (s *Store) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbn
 // decoders of this version (a mark by a version with fewer decoders does not count).
 func markedWithout(path string) bool {
 	b, err := os.ReadFile(path)
-	return err == nil && string(b) == report.ThumbnailDecoders
+	return err == nil && string(b) == photo.ThumbnailDecoders
 }
 
 // markWithout writes the mark at path: no picture for this version's decoders.
 func (s *Store) markWithout(path string) error {
-	return s.keepDerived(path, []byte(report.ThumbnailDecoders))
+	return s.keepDerived(path, []byte(photo.ThumbnailDecoders))
 }
 
 // keepDerived writes a derived file whole or not at all (a temporary file renamed).
@@ -107,7 +108,7 @@ func (s *Store) keepDerived(path string, b []byte) error {
 
 // Thumbnail gives a pack the store's kept thumbnails (report.ThumbnailSource).
 // Thumbnails depend only on the file's bytes, so they need no snapshot.
-func (p *Snapshot) Thumbnail(ctx context.Context, e report.Evidence) (report.Thumbnail, error) {
+func (p *Snapshot) Thumbnail(ctx context.Context, e report.Evidence) (photo.Thumbnail, error) {
 	return p.s.Thumbnail(ctx, e)
 }
 
@@ -132,7 +133,7 @@ func (s *Store) RunThumbnails(ctx context.Context) {
 			return
 		case e := <-q:
 			start := time.Now()
-			if _, err := s.Thumbnail(ctx, e); err != nil && !errors.Is(err, report.ErrNoThumbnail) && ctx.Err() == nil {
+			if _, err := s.Thumbnail(ctx, e); err != nil && !errors.Is(err, photo.ErrNoThumbnail) && ctx.Err() == nil {
 				slog.Warn("store: unable to make a thumbnail", "sha256", e.SHA256, "err", err)
 			}
 			select {
@@ -146,7 +147,7 @@ func (s *Store) RunThumbnails(ctx context.Context) {
 
 // thumbnailLater queues a file just stored for RunThumbnails, if it runs.
 func (s *Store) thumbnailLater(e report.Evidence) {
-	if !report.Thumbnailable(e.MIME) {
+	if !photo.Thumbnailable(e.MIME) {
 		return
 	}
 	if q, ok := thumbQueues.Load(s); ok {

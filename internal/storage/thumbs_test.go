@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/observerkz/observer/internal/photo"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -63,22 +64,22 @@ func TestThumbnailRemembersFilesWithout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, report.ErrNoThumbnail) {
+	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, photo.ErrNoThumbnail) {
 		t.Fatalf("got %v", err)
 	}
 	none := f.s.thumbPath(ev.SHA256, ".none")
-	if b, err := os.ReadFile(none); err != nil || string(b) != report.ThumbnailDecoders {
+	if b, err := os.ReadFile(none); err != nil || string(b) != photo.ThumbnailDecoders {
 		t.Fatalf("a file without thumbnail is not remembered with the decoders that tried it: %q %v", b, err)
 	}
 	// Remembered: the original is no longer read.
 	os.Chmod(f.s.BlobPath(ev.SHA256), 0)
-	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, report.ErrNoThumbnail) {
+	if _, err := f.s.Thumbnail(ctx, ev); !errors.Is(err, photo.ErrNoThumbnail) {
 		t.Fatalf("second call: %v", err)
 	}
 	os.Chmod(f.s.BlobPath(ev.SHA256), 0o400)
 	// Video has none, and nothing is written for it.
 	video := report.Evidence{SHA256: ev.SHA256, MIME: "video/mp4"}
-	if _, err := f.s.Thumbnail(ctx, video); !errors.Is(err, report.ErrNoThumbnail) {
+	if _, err := f.s.Thumbnail(ctx, video); !errors.Is(err, photo.ErrNoThumbnail) {
 		t.Fatalf("video: %v", err)
 	}
 }
@@ -87,10 +88,10 @@ func TestThumbnailRemembersFilesWithout(t *testing.T) {
 // without thumbnail. A mark by older decoders is not trusted: the photo is tried
 // again and gets its thumbnail.
 func TestThumbnailRetriesFilesMarkedByOlderDecoders(t *testing.T) {
-	if !report.Thumbnailable("image/heic") {
+	if !photo.Thumbnailable("image/heic") {
 		t.Skip("HEIF is not decoded here (the heic package found a libheif.so)")
 	}
-	heic, err := os.ReadFile("../report/testdata/quad.heic")
+	heic, err := os.ReadFile("../photo/testdata/quad.heic")
 	if err != nil {
 		t.Fatal(err)
 	}
