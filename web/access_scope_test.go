@@ -50,9 +50,14 @@ func (fx *accessFixture) checkScope(t *testing.T) {
 	sawA := []string{markerA, "OBS-anna"}
 	probes := []probe{
 		{actor: actCoordB, method: "GET", target: "/incidents", status: 200, absent: sawA},
-		{actor: actCoordB, method: "GET", target: "/incidents?region=" + regionA, status: 200, absent: sawA},
-		{actor: actCoordB, method: "GET", target: "/incidents?station=" + stationA, status: 200, absent: sawA},
-		{actor: actCoordB, method: "GET", target: "/api/v1/elections/" + el + "/incidents?region=" + regionA, status: 200, absent: sawA},
+		// Naming another region, or a station of one, is refused alike everywhere (report.ResolveScope).
+		{actor: actCoordB, method: "GET", target: "/incidents?region=" + regionA, status: 403},
+		{actor: actCoordB, method: "GET", target: "/incidents?station=" + stationA, status: 403},
+		{actor: actCoordB, method: "GET", target: "/api/v1/elections/" + el + "/incidents?region=" + regionA, status: 403},
+		{actor: actCoordB, method: "GET", target: "/api/v1/elections/" + el + "/incidents?station=" + stationA, status: 403},
+		{actor: actCoordB, method: "GET", target: "/export?region=" + regionA, status: 403},
+		{actor: actCoordB, method: "POST", target: "/export/incidents", form: url.Values{"format": {"csv"}, "region": {regionA}}, status: 403},
+		{actor: actCoordB, method: "POST", target: "/export/pack", form: url.Values{"region": {regionA}}, status: 403},
 		{actor: actObsB, method: "GET", target: "/api/v1/elections/" + el + "/incidents", status: 200, absent: sawA},
 		{actor: actObsB, method: "GET", target: "/my", status: 200, absent: sawA},
 		{actor: actCoordB, method: "GET", target: "/observers", status: 200, absent: []string{"OBS-anna"}},

@@ -157,52 +157,35 @@ const (
 	apiMaxPageSize = 500
 )
 
+// apiScopeErrors words the scope's field errors.
+var apiScopeErrors = map[string]string{
+	report.ScopeUnknownRegion:    "is not a region of this election",
+	report.ScopeUnknownDistrict:  "is not a district of this region",
+	report.ScopeDistrictNoRegion: "needs its region",
+	report.ScopeUnknownStation:   "is not a polling station of this election",
+	report.ScopeStationElsewhere: "is not in the region or district given",
+}
+
 // incidentFilterFromQuery reads the list's filters: region, district (within the
 // region), station (codes), phase, category, status (comma-separated), witnessed,
 // from and to (RFC 3339), before (the id to page back from), limit.
 func (s *Server) incidentFilterFromQuery(c echo.Context, el report.Election) (report.IncidentFilter, map[string]string, error) {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
-	f := report.IncidentFilter{ElectionID: el.ID, Limit: apiPageSize}
 	bad := map[string]string{}
-	if v := q.Get("region"); v != "" {
-		r, err := s.store.RegionByCode(ctx, el.ID, v)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			bad["region"] = "is not a region of this election"
-		case err != nil:
-			return f, nil, err
-		default:
-			f.RegionID = r.ID
-			if d := q.Get("district"); d != "" {
-				ds, err := s.store.Districts(ctx, r.ID)
-				if err != nil {
-					return f, nil, err
-				}
-				for _, dd := range ds {
-					if dd.Code == d {
-						f.DistrictID = dd.ID
-					}
-				}
-				if f.DistrictID == 0 {
-					bad["district"] = "is not a district of this region"
-				}
-			}
-		}
-	} else if q.Get("district") != "" {
-		bad["district"] = "needs its region"
+	req := report.Scope{Region: q.Get("region"), District: q.Get("district"), Station: q.Get("station")}
+	if err := report.ResolveScope(state(c).user, &req); err != nil {
+		return report.IncidentFilter{}, nil, err
 	}
-	if v := q.Get("station"); v != "" {
-		st, err := s.store.StationByCode(ctx, el.ID, v)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			bad["station"] = "is not a polling station of this election"
-		case err != nil:
-			return f, nil, err
-		default:
-			f.StationID = st.ID
-		}
+	sc, scopeBad, err := req.Locate(ctx, s.store, el.ID)
+	if err != nil {
+		return report.IncidentFilter{}, nil, err
 	}
+	for _, e := range scopeBad {
+		bad[e.Field] = apiScopeErrors[e.Code]
+	}
+	f := sc.Filter
+	f.Limit = apiPageSize
 	if v := q.Get("phase"); v != "" {
 		if f.Phase = report.Phase(v); !report.ValidPhase(f.Phase) {
 			bad["phase"] = "is not a phase"
@@ -254,14 +237,6 @@ func (s *Server) incidentFilterFromQuery(c echo.Context, el report.Election) (re
 			bad["limit"] = fmt.Sprintf("must be 1 to %d", apiMaxPageSize)
 		}
 		f.Limit = n
-	}
-	// Scope: observers see what they filed; a region-limited coordinator their region.
-	u := state(c).user
-	switch {
-	case u.Role == report.RoleObserver:
-		f.UserID = u.ID
-	case u.Role == report.RoleCoordinator && u.RegionCode != "":
-		f.LimitRegionCode = u.RegionCode
 	}
 	return f, bad, nil
 }

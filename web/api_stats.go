@@ -32,7 +32,7 @@ func apiScopeError(c echo.Context, err error) error {
 	switch {
 	case errors.As(err, &se):
 		return apiError(c, http.StatusBadRequest, "bad_request", "invalid statistics scope", map[string]string{se.field: se.msg})
-	case errors.Is(err, errScopeForbidden):
+	case errors.Is(err, report.ErrOutOfScope):
 		return apiError(c, http.StatusForbidden, "forbidden", "this account sees only its own region", map[string]string{"region": "outside your region"})
 	case errors.Is(err, report.ErrNotFound):
 		return apiError(c, http.StatusNotFound, "not_found", "no such region or district in this election", nil)

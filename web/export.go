@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -75,67 +74,35 @@ type exportScope struct {
 	Stats report.StatsQuery
 }
 
-// errExportForbidden is a region-limited coordinator asking for another region.
-var errExportForbidden = echo.NewHTTPError(http.StatusForbidden)
+// exportScopeErrors words the scope's field errors (catalogue keys).
+var exportScopeErrors = map[string]string{
+	report.ScopeUnknownRegion:    "export.err.region",
+	report.ScopeUnknownDistrict:  "export.err.district",
+	report.ScopeDistrictNoRegion: "export.err.district_region",
+	report.ScopeUnknownStation:   "export.err.station",
+	report.ScopeStationElsewhere: "export.err.station_place",
+}
 
 // parseExportScope turns the form into a scope within the user's reach. Bad input
-// goes into errs (field → catalogue key); asking for a region the coordinator may
-// not see is errExportForbidden.
+// goes into errs (field → catalogue key); asking for a region the user may not
+// see is report.ErrOutOfScope.
 func (s *Server) parseExportScope(ctx context.Context, u *report.User, el report.Election, form *exportForm, loc *time.Location, errs map[string]string) (exportScope, error) {
-	f := report.IncidentFilter{ElectionID: el.ID}
 	sc := exportScope{}
-	if u.Role == report.RoleCoordinator && u.RegionCode != "" {
-		// A limited coordinator's scope is their region, whether or not they say so.
-		if form.Region == "" {
-			form.Region = u.RegionCode
-		}
-		if form.Region != u.RegionCode {
-			return sc, errExportForbidden
-		}
-		f.LimitRegionCode = u.RegionCode
+	req := report.Scope{Region: form.Region, District: form.District, Station: form.Station}
+	if err := report.ResolveScope(u, &req); err != nil {
+		return sc, err
 	}
-	if form.Region != "" {
-		r, err := s.store.RegionByCode(ctx, el.ID, form.Region)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			errs["region"] = "export.err.region"
-		case err != nil:
-			return sc, err
-		default:
-			f.RegionID, sc.Pack.RegionCode, sc.Pack.RegionName = r.ID, r.Code, r.Name
-		}
-		if form.District != "" && f.RegionID != 0 {
-			ds, err := s.store.Districts(ctx, r.ID)
-			if err != nil {
-				return sc, err
-			}
-			for _, d := range ds {
-				if d.Code == form.District {
-					f.DistrictID, sc.Pack.DistrictCode, sc.Pack.DistrictName = d.ID, d.Code, d.Name
-				}
-			}
-			if f.DistrictID == 0 {
-				errs["district"] = "export.err.district"
-			}
-		}
-	} else if form.District != "" {
-		errs["district"] = "export.err.district_region"
+	// A limited coordinator's scope is their region, whether or not they say so.
+	form.Region = req.Region
+	var bad []report.ScopeError
+	var err error
+	if sc.Pack, bad, err = req.Locate(ctx, s.store, el.ID); err != nil {
+		return sc, err
 	}
-	if form.Station != "" {
-		st, err := s.store.StationByCode(ctx, el.ID, form.Station)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			errs["station"] = "export.err.station"
-		case err != nil:
-			return sc, err
-		case !canSeeRegion(u, st.RegionCode):
-			return sc, errExportForbidden
-		case f.RegionID != 0 && st.RegionID != f.RegionID, f.DistrictID != 0 && st.DistrictID != f.DistrictID:
-			errs["station"] = "export.err.station_place"
-		default:
-			f.StationID, sc.Pack.StationCode, sc.Pack.StationName = st.ID, st.Code, st.Name
-		}
+	for _, e := range bad {
+		errs[e.Field] = exportScopeErrors[e.Code]
 	}
+	f := sc.Pack.Filter
 	if form.Phase != "" {
 		if f.Phase = report.Phase(form.Phase); !report.ValidPhase(f.Phase) {
 			errs["phase"] = "export.err.value"

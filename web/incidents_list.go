@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -156,53 +155,34 @@ func (s *Server) incidentsList(c echo.Context) error {
 	return s.render(c, http.StatusOK, incidentsListPage(v))
 }
 
-// listFilter turns the form into the store's filter, within the user's scope. Codes
-// that do not exist are errors shown next to their field.
+// listScopeErrors words the scope's field errors (catalogue keys).
+var listScopeErrors = map[string]string{
+	report.ScopeUnknownRegion:    "review.list.err_region",
+	report.ScopeUnknownDistrict:  "review.list.err_district",
+	report.ScopeDistrictNoRegion: "review.list.err_district_region",
+	report.ScopeUnknownStation:   "review.list.err_station",
+	report.ScopeStationElsewhere: "scope.err.station_place",
+}
+
+// listFilter turns the form into the store's filter, within the user's reach
+// (report.ErrOutOfScope beyond it). Codes that do not exist are errors shown next
+// to their field.
 func (s *Server) listFilter(c echo.Context, el report.Election, loc *time.Location, v *incidentListView) (report.IncidentFilter, error) {
 	ctx := c.Request().Context()
 	form := v.Form
-	f := report.IncidentFilter{ElectionID: el.ID, Limit: listPageSize, BeforeID: form.Before}
-	if u := state(c).user; u.Role == report.RoleCoordinator && u.RegionCode != "" {
-		f.LimitRegionCode = u.RegionCode
+	req := report.Scope{Region: form.Region, District: form.District, Station: form.Station}
+	if err := report.ResolveScope(state(c).user, &req); err != nil {
+		return report.IncidentFilter{}, err
 	}
-	if form.Region != "" {
-		r, err := s.store.RegionByCode(ctx, el.ID, form.Region)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			v.Errors["region"] = "review.list.err_region"
-		case err != nil:
-			return f, err
-		default:
-			f.RegionID = r.ID
-		}
-		if form.District != "" && err == nil {
-			ds, err := s.store.Districts(ctx, r.ID)
-			if err != nil {
-				return f, err
-			}
-			for _, d := range ds {
-				if d.Code == form.District {
-					f.DistrictID = d.ID
-				}
-			}
-			if f.DistrictID == 0 {
-				v.Errors["district"] = "review.list.err_district"
-			}
-		}
-	} else if form.District != "" {
-		v.Errors["district"] = "review.list.err_district_region"
+	sc, bad, err := req.Locate(ctx, s.store, el.ID)
+	if err != nil {
+		return report.IncidentFilter{}, err
 	}
-	if form.Station != "" {
-		st, err := s.store.StationByCode(ctx, el.ID, form.Station)
-		switch {
-		case errors.Is(err, report.ErrNotFound):
-			v.Errors["station"] = "review.list.err_station"
-		case err != nil:
-			return f, err
-		default:
-			f.StationID = st.ID
-		}
+	for _, e := range bad {
+		v.Errors[e.Field] = listScopeErrors[e.Code]
 	}
+	f := sc.Filter
+	f.Limit, f.BeforeID = listPageSize, form.Before
 	if form.Phase != "" {
 		if f.Phase = report.Phase(form.Phase); !report.ValidPhase(f.Phase) {
 			v.Errors["phase"] = "review.list.err_value"

@@ -69,6 +69,8 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		status = http.StatusNotFound
 	case errors.Is(err, report.ErrConflict):
 		status = http.StatusConflict
+	case errors.Is(err, report.ErrOutOfScope):
+		status = http.StatusForbidden
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "request_id", st.id, "path", c.Request().URL.Path, "err", err)

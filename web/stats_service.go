@@ -84,12 +84,9 @@ type scopeError struct{ field, msg string }
 
 func (e *scopeError) Error() string { return e.field + ": " + e.msg }
 
-// errScopeForbidden is a coordinator asking for a region outside theirs.
-var errScopeForbidden = errors.New("region outside the coordinator's scope")
-
-// parseScope reads the scope parameters and applies the user's limits: a
-// coordinator limited to a region gets that region whatever they leave out, and a
-// refusal when they name another. Times are RFC 3339, or a form's local
+// parseScope reads the scope parameters and applies the user's reach
+// (report.ResolveScope): a coordinator limited to a region gets that region
+// whatever they leave out, and report.ErrOutOfScope when they name another. Times are RFC 3339, or a form's local
 // "YYYY-MM-DDTHH:MM" in the election's time zone.
 func parseScope(q url.Values, u *report.User, loc *time.Location) (statsScope, error) {
 	sc := statsScope{Region: strings.TrimSpace(q.Get("region")), District: strings.TrimSpace(q.Get("district")),
@@ -102,14 +99,12 @@ func parseScope(q url.Values, u *report.User, loc *time.Location) (statsScope, e
 	default:
 		return sc, &scopeError{"status", "use verified, or leave it out for new and verified"}
 	}
-	if u != nil && u.Role == report.RoleCoordinator && u.RegionCode != "" {
-		if sc.Region == "" {
-			sc.Region = u.RegionCode
-		}
+	// The statistics engine finds the places by their codes itself.
+	req := report.Scope{Region: sc.Region, District: sc.District}
+	if err := report.ResolveScope(u, &req); err != nil {
+		return sc, err
 	}
-	if u == nil || (sc.Region != "" && !canSeeRegion(u, sc.Region)) {
-		return sc, errScopeForbidden
-	}
+	sc.Region = req.Region
 	var w report.TimeWindow
 	for _, p := range []struct {
 		field, val string
@@ -179,7 +174,7 @@ func scopeHTTPError(err error) error {
 	switch {
 	case errors.As(err, &se):
 		return echo.NewHTTPError(http.StatusBadRequest, se.Error())
-	case errors.Is(err, errScopeForbidden):
+	case errors.Is(err, report.ErrOutOfScope):
 		return echo.NewHTTPError(http.StatusForbidden)
 	case errors.Is(err, report.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "no such region or district in this election")

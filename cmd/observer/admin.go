@@ -11,8 +11,10 @@ import (
 	"github.com/observerkz/observer/internal/storage"
 )
 
-// operator is the audit log's name for changes made from the command line.
-var operator = report.User{Login: "cli"}
+// operator is the audit log's name for changes made from the command line; the
+// operator at the machine holds the database and sees everything, as an
+// administrator does.
+var operator = report.User{Login: "cli", Role: report.RoleAdmin}
 
 func init() {
 	ea := command{name: "election add", summary: "creates an election", usage: "--code C --name N --date YYYY-MM-DD"}

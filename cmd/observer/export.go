@@ -158,6 +158,17 @@ func (sf *exportScopeFlags) open(ctx context.Context, e *env) (*storage.Store, r
 	return st, el, scope, nil
 }
 
+// cliScopeErrors words the scope's errors for the flags.
+var cliScopeErrors = map[string]string{
+	report.ScopeUnknownRegion:    "no such region in this election",
+	report.ScopeUnknownDistrict:  "no such district in the region given",
+	report.ScopeDistrictNoRegion: "give --region too (district codes repeat across regions)",
+	report.ScopeUnknownStation:   "no such polling station in this election",
+	report.ScopeStationElsewhere: "not in the region or district given",
+}
+
+// resolve reads the scope flags through the one scope rule (report.ResolveScope,
+// as the operator at the machine, who sees everything) into scope.
 func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scope *report.PackScope) (report.Election, error) {
 	el, err := st.ElectionByCode(ctx, *sf.election)
 	if errors.Is(err, report.ErrNotFound) {
@@ -166,44 +177,20 @@ func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scop
 	if err != nil {
 		return el, err
 	}
+	req := report.Scope{Region: *sf.region, District: *sf.district, Station: *sf.station}
+	if err := report.ResolveScope(&operator, &req); err != nil {
+		return el, err
+	}
+	ps, bad, err := req.Locate(ctx, st, el.ID)
+	if err != nil {
+		return el, err
+	}
+	if len(bad) > 0 {
+		e := bad[0]
+		return el, fmt.Errorf("--%s %q: %s", e.Field, map[string]string{"region": *sf.region, "district": *sf.district, "station": *sf.station}[e.Field], cliScopeErrors[e.Code])
+	}
+	*scope = ps
 	f := &scope.Filter
-	f.ElectionID = el.ID
-	if *sf.region != "" {
-		r, err := st.RegionByCode(ctx, el.ID, *sf.region)
-		if errors.Is(err, report.ErrNotFound) {
-			return el, fmt.Errorf("--region %q: no such region in %s", *sf.region, el.Code)
-		}
-		if err != nil {
-			return el, err
-		}
-		f.RegionID, scope.RegionCode, scope.RegionName = r.ID, r.Code, r.Name
-		if *sf.district != "" {
-			ds, err := st.Districts(ctx, r.ID)
-			if err != nil {
-				return el, err
-			}
-			for _, d := range ds {
-				if d.Code == *sf.district {
-					f.DistrictID, scope.DistrictCode, scope.DistrictName = d.ID, d.Code, d.Name
-				}
-			}
-			if f.DistrictID == 0 {
-				return el, fmt.Errorf("--district %q: no such district in region %s", *sf.district, r.Code)
-			}
-		}
-	} else if *sf.district != "" {
-		return el, errors.New("--district needs --region (district codes repeat across regions)")
-	}
-	if *sf.station != "" {
-		s, err := st.StationByCode(ctx, el.ID, *sf.station)
-		if errors.Is(err, report.ErrNotFound) {
-			return el, fmt.Errorf("--station %q: no such polling station in %s", *sf.station, el.Code)
-		}
-		if err != nil {
-			return el, err
-		}
-		f.StationID, scope.StationCode, scope.StationName = s.ID, s.Code, s.Name
-	}
 	if *sf.phase != "" {
 		if f.Phase = report.Phase(*sf.phase); !report.ValidPhase(f.Phase) {
 			return el, fmt.Errorf("--phase %q: use opening, voting, counting or tabulation", *sf.phase)

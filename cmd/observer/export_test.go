@@ -206,6 +206,9 @@ func TestExportIncidentsCommand(t *testing.T) {
 		{"--format", "xml"},
 		{"--status", "lost"},
 		{"--district", "MED"},
+		// The scope rule of the pages: a station outside the region named is refused.
+		{"--region", "ALM", "--station", "011-001"},
+		{"--station", "nope"},
 		{"--ids", "1,x"},
 		{"--from", "tomorrow"},
 	} {
@@ -217,6 +220,9 @@ func TestExportIncidentsCommand(t *testing.T) {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%v left a file", args)
 		}
+	}
+	if _, _, stderr := cli(t, "--db", db, "export", "incidents", "--election", "kz-2026", "--region", "ALM", "--station", "011-001", "--out", filepath.Join(dir, "x.csv")); !strings.Contains(stderr, `--station "011-001": not in the region or district given`) {
+		t.Errorf("a station outside the region named: %s", stderr)
 	}
 	noPartFiles(t, dir)
 }

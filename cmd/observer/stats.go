@@ -28,7 +28,13 @@ func init() {
 		if *election == "" {
 			return errors.New("give the election with --election CODE")
 		}
-		q := report.StatsQuery{Election: *election, Region: *region, District: *district, SmallNThreshold: *smallN}
+		// The one scope rule, as the operator at the machine; the statistics engine
+		// finds the places by their codes.
+		req := report.Scope{Region: *region, District: *district}
+		if err := report.ResolveScope(&operator, &req); err != nil {
+			return err
+		}
+		q := report.StatsQuery{Election: *election, Region: req.Region, District: req.District, SmallNThreshold: *smallN}
 		switch *status {
 		case "", "all":
 		case "verified":
