@@ -76,14 +76,14 @@ func (s *Server) renderAdminHome(c echo.Context, status int, f electionForm) err
 func (s *Server) adminCreateElection(c echo.Context) error {
 	f := electionForm{Code: strings.TrimSpace(c.FormValue("code")), Name: strings.TrimSpace(c.FormValue("name")),
 		Date: strings.TrimSpace(c.FormValue("date")), Errors: map[string]string{}}
-	// storage.ValidateElection checks one field at a time here, so each gets its own message.
-	if storage.ValidateElection(f.Code, "x", "2000-01-01") != nil {
+	// report.ValidateElection checks one field at a time here, so each gets its own message.
+	if report.ValidateElection(f.Code, "x", "2000-01-01") != nil {
 		f.Errors["code"] = "admin.election_code_invalid"
 	}
 	if f.Name == "" || len([]rune(f.Name)) > 200 {
 		f.Errors["name"] = "admin.election_name_invalid"
 	}
-	if storage.ValidateElection("xx", "x", f.Date) != nil {
+	if report.ValidateElection("xx", "x", f.Date) != nil {
 		f.Errors["date"] = "admin.election_date_invalid"
 	}
 	ctx := c.Request().Context()

@@ -134,7 +134,7 @@ func (s *Server) acceptInvite(c echo.Context) error {
 	f := inviteForm{Token: token, Role: inv.Role, Login: strings.TrimSpace(c.FormValue("login")), Setup: strings.HasPrefix(c.Path(), "/setup")}
 	pw, pw2 := c.FormValue("password"), c.FormValue("password2")
 	loc := i18n.From(ctx)
-	if err := storage.ValidateLogin(f.Login); err != nil {
+	if err := report.ValidateLogin(f.Login); err != nil {
 		f.Errors = append(f.Errors, loc.T("auth.login_rules"))
 	}
 	if len([]rune(pw)) < report.MinPasswordLength {

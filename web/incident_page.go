@@ -109,9 +109,9 @@ func (s *Server) incidentSetStatus(c echo.Context) error {
 // statusErrorKey is the catalogue key for a refused note ("" otherwise).
 func statusErrorKey(err error) string {
 	switch {
-	case errors.Is(err, storage.ErrNoteRequired):
+	case errors.Is(err, report.ErrNoteRequired):
 		return "review.status.note_required"
-	case errors.Is(err, storage.ErrNoteTooLong):
+	case errors.Is(err, report.ErrNoteTooLong):
 		return "review.status.note_too_long"
 	}
 	return ""
@@ -152,7 +152,7 @@ func (s *Server) apiSetIncidentStatus(c echo.Context) error {
 	}
 	err = s.store.SetIncidentStatus(c.Request().Context(), in.ID, status, req.Note, *u)
 	switch {
-	case errors.Is(err, storage.ErrNoteRequired), errors.Is(err, storage.ErrNoteTooLong):
+	case errors.Is(err, report.ErrNoteRequired), errors.Is(err, report.ErrNoteTooLong):
 		return apiError(c, http.StatusBadRequest, "invalid", "the note is not valid", map[string]string{"note": err.Error()})
 	case err != nil:
 		return err

@@ -25,7 +25,7 @@ type ObserverRecord struct {
 	SetStations bool
 }
 
-// observerCodeRe is the same rule as storage.ValidateObserverCode (a test keeps them equal).
+// observerCodeRe is what a pseudonymous observer code may be (ValidateObserverCode).
 var observerCodeRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$`)
 
 // ValidObserverCode reports whether code can be a pseudonymous observer code (OBS-0142).

@@ -5,32 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
-	"time"
 
 	"github.com/observerkz/observer/internal/report"
 )
 
-var electionCode = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,63}$`)
-
-// ValidateElection checks a new election's fields.
-func ValidateElection(code, name, date string) error {
-	if !electionCode.MatchString(code) {
-		return fmt.Errorf("election code %q: use 2 to 64 lower-case Latin letters, digits and '-' (e.g. kz-2026-parliament)", code)
-	}
-	if name == "" {
-		return errors.New("the election needs a name")
-	}
-	if _, err := time.Parse("2006-01-02", date); err != nil {
-		return fmt.Errorf("election date %q: use YYYY-MM-DD", date)
-	}
-	return nil
-}
-
 // CreateElection adds an election.
 func (s *Store) CreateElection(ctx context.Context, code, name, date string, actor report.User) (report.Election, error) {
-	if err := ValidateElection(code, name, date); err != nil {
+	if err := report.ValidateElection(code, name, date); err != nil {
 		return report.Election{}, err
 	}
 	err := s.Write(ctx, func(tx *Tx) error {

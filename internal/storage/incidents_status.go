@@ -7,36 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/observerkz/observer/internal/report"
 )
-
-// ErrNoteRequired refuses a rejection without a note: the observer who filed the
-// incident, and anyone reading the evidence pack later, must be able to see why.
-var ErrNoteRequired = errors.New("say in the note why the incident is rejected")
-
-// MaxNoteLength bounds a verification note, in characters.
-const MaxNoteLength = 2000
-
-// ErrNoteTooLong refuses a note over MaxNoteLength characters.
-var ErrNoteTooLong = fmt.Errorf("the note may be at most %d characters", MaxNoteLength)
 
 // SetIncidentStatus records a coordinator's verification: verified or rejected (or
 // new again), with a note. Rejected incidents are kept like any other. The change is
 // audit-logged with the status and note before and after, and marks the station's
 // statistics for recomputation. Setting the same status and note again changes nothing.
 func (s *Store) SetIncidentStatus(ctx context.Context, id int64, status report.Status, note string, actor report.User) error {
-	if !report.ValidStatus(status) {
-		return fmt.Errorf("%q is not a status (use verified or rejected)", status)
-	}
-	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > MaxNoteLength {
-		return ErrNoteTooLong
-	}
-	if status == report.StatusRejected && note == "" {
-		return ErrNoteRequired
+	note, err := report.ValidateDecision(status, note)
+	if err != nil {
+		return err
 	}
 	return s.Write(ctx, func(tx *Tx) error {
 		var before statusState

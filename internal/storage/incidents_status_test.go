@@ -36,10 +36,10 @@ func TestSetIncidentStatus(t *testing.T) {
 	}
 	mu.Unlock()
 
-	if err := f.s.SetIncidentStatus(ctx, inc, report.StatusRejected, "", coord); !errors.Is(err, ErrNoteRequired) {
+	if err := f.s.SetIncidentStatus(ctx, inc, report.StatusRejected, "", coord); !errors.Is(err, report.ErrNoteRequired) {
 		t.Fatalf("rejecting without a note: %v", err)
 	}
-	if err := f.s.SetIncidentStatus(ctx, inc, report.StatusRejected, strings.Repeat("я", MaxNoteLength+1), coord); !errors.Is(err, ErrNoteTooLong) {
+	if err := f.s.SetIncidentStatus(ctx, inc, report.StatusRejected, strings.Repeat("я", report.MaxNoteLength+1), coord); !errors.Is(err, report.ErrNoteTooLong) {
 		t.Fatalf("a note too long: %v", err)
 	}
 	if err := f.s.SetIncidentStatus(ctx, inc, report.StatusRejected, "the photo is from another station", coord); err != nil {

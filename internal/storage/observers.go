@@ -6,25 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/observerkz/observer/internal/report"
 )
 
-var observerCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$`)
-
-// ValidateObserverCode checks a pseudonymous observer code such as OBS-0142.
-func ValidateObserverCode(code string) error {
-	if !observerCode.MatchString(code) {
-		return fmt.Errorf("observer code %q: use 2 to 32 Latin letters, digits, '-' or '_' (e.g. OBS-0142)", code)
-	}
-	return nil
-}
-
 // EnsureObserver returns the id of the observer with this code, creating it if new.
 func EnsureObserver(tx *Tx, code, regionCode string, actor report.User) (int64, error) {
-	if err := ValidateObserverCode(code); err != nil {
+	if err := report.ValidateObserverCode(code); err != nil {
 		return 0, err
 	}
 	var id int64

@@ -96,14 +96,6 @@ func TestImportObserversUnknownStationWritesNothing(t *testing.T) {
 	}
 }
 
-func TestObserverCodeRulesAgree(t *testing.T) {
-	for _, c := range []string{"OBS-0142", "a1", "x", "OBS 1", "-OBS", "obs_1", strings.Repeat("A", 32), strings.Repeat("A", 33), "ОБС-1"} {
-		if report.ValidObserverCode(c) != (ValidateObserverCode(c) == nil) {
-			t.Errorf("report and storage disagree about observer code %q", c)
-		}
-	}
-}
-
 func TestPrepareObserverAndRegionLimit(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()

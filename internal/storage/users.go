@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
@@ -53,22 +52,9 @@ type NewUser struct {
 	ObserverID int64
 }
 
-// ValidateLogin checks a login name: 3 to 64 letters, digits, '.', '_', '-', '@'.
-func ValidateLogin(login string) error {
-	if n := len([]rune(login)); n < 3 || n > 64 {
-		return errors.New("a login must have 3 to 64 characters")
-	}
-	for _, r := range login {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
-			return fmt.Errorf("a login may contain only Latin letters, digits and . _ - @ (not %q)", r)
-		}
-	}
-	return nil
-}
-
 // CreateUser makes an account (in the caller's transaction), audit-logged as done by actor.
 func CreateUser(tx *Tx, nu NewUser, actor report.User) (int64, error) {
-	if err := ValidateLogin(nu.Login); err != nil {
+	if err := report.ValidateLogin(nu.Login); err != nil {
 		return 0, err
 	}
 	if !report.ValidRole(nu.Role) {
