@@ -17,18 +17,6 @@ import (
 // The administrator's pages: elections, their station lists and observer rosters
 // (CSV imports), and accounts (invitations, disabling and enabling again).
 
-func (s *Server) adminRoutes() {
-	s.handle(http.MethodGet, "/admin", admins, s.adminHome)
-	s.handle(http.MethodPost, "/admin/elections", admins, s.adminCreateElection)
-	s.handle(http.MethodGet, "/admin/elections/:code", admins, s.adminElection)
-	s.handle(http.MethodPost, "/admin/elections/:code/stations", admins, s.adminImportStations)
-	s.handle(http.MethodPost, "/admin/elections/:code/observers", admins, s.adminImportObservers)
-	s.handle(http.MethodGet, "/admin/users", admins, s.adminUsers)
-	s.handle(http.MethodPost, "/admin/invites", admins, s.adminInvite)
-	s.handle(http.MethodPost, "/admin/users/:id/disable", admins, s.adminDisableUser)
-	s.handle(http.MethodPost, "/admin/users/:id/enable", admins, s.adminEnableUser)
-}
-
 // electionForm is the "new election" form with what was typed and what is wrong.
 type electionForm struct {
 	Code, Name, Date string

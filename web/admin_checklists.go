@@ -18,14 +18,6 @@ import (
 // by phase (standard and added), and the incident categories, which every
 // election shares (standard and added; retired, never deleted).
 
-func (s *Server) checklistAdminRoutes() {
-	s.handle(http.MethodGet, "/admin/elections/:code/checklists", admins, s.checklistsPage)
-	s.handle(http.MethodPost, "/admin/elections/:code/questions", admins, s.addQuestion)
-	s.handle(http.MethodPost, "/admin/elections/:code/categories", admins, s.addCategory)
-	s.handle(http.MethodPost, "/admin/elections/:code/categories/retire", admins, s.retireCategory)
-	s.handle(http.MethodPost, "/admin/elections/:code/categories/restore", admins, s.restoreCategory)
-}
-
 type checklistsView struct {
 	Election   report.Election
 	Phases     []phaseQuestions

@@ -19,13 +19,6 @@ import (
 // The recording API: the same submissions as the forms, in the JSON Lines shape of
 // formats.md, idempotent by client_id; and the incident list with the pages' scope.
 
-func (s *Server) apiRecordingRoutes() {
-	s.handle(http.MethodPost, "/api/v1/elections/:code/observations", apiFilers, s.apiPostObservation)
-	s.handle(http.MethodPost, "/api/v1/elections/:code/incidents", apiFilers, s.apiPostIncident)
-	s.handle(http.MethodGet, "/api/v1/elections/:code/incidents", apiSignedIn, s.apiListIncidents)
-	s.handle(http.MethodGet, "/api/v1/incidents/:id", apiSignedIn, s.apiGetIncident)
-}
-
 // readJSONBody reads a body of at most report.MaxLineBytes.
 func readJSONBody(c echo.Context) ([]byte, error) {
 	size := 512

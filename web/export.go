@@ -18,13 +18,6 @@ import (
 // The coordinator's exports: a scope picker with a preview of what the scope holds,
 // then the evidence pack (ZIP) or the incidents as CSV or JSON, all streamed.
 
-func (s *Server) exportRoutes() {
-	s.handle(http.MethodGet, "/export", staff, s.exportPage)
-	s.handle(http.MethodPost, "/export/pack", staff, s.exportPack)
-	s.handle(http.MethodPost, "/export/incidents", staff, s.exportIncidents)
-	s.verifyRoutes()
-}
-
 // maxExportIDs bounds a typed list of incident ids: a longer list is a scope the
 // other fields describe better.
 const maxExportIDs = 5000

@@ -11,20 +11,6 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// reviewRoutes are the coordinator's side of incidents: the list, one incident with
-// its evidence and the verification form, evidence files, and the audit log.
-func (s *Server) reviewRoutes() {
-	s.handle(http.MethodGet, "/incidents", staff, s.incidentsList)
-	s.handle(http.MethodGet, "/incidents/:id", signedIn, s.incidentShow)
-	s.handle(http.MethodPost, "/incidents/:id/status", staff, s.incidentSetStatus)
-	s.handle(http.MethodPost, "/incidents/:id/evidence", signedIn, s.incidentAddEvidence)
-	s.handle(http.MethodGet, "/evidence/:sha/view", signedIn, s.evidenceView)
-	s.handle(http.MethodGet, "/evidence/:sha/original", signedIn, s.evidenceOriginal)
-	s.handle(http.MethodPost, "/api/v1/incidents/:id/evidence", apiSignedIn, s.apiAddEvidence)
-	s.handle(http.MethodPost, "/api/v1/incidents/:id/status", apiStaff, s.apiSetIncidentStatus)
-	s.handle(http.MethodGet, "/admin/audit", admins, s.auditPage)
-}
-
 const listPageSize = 50
 
 // listCountCap bounds the list's total: past it the page says "more than 100,000"

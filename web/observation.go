@@ -11,22 +11,6 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// recordingRoutes are what an observer does on election day: their page, the
-// observation forms, the incident form, and the same through the API.
-func (s *Server) recordingRoutes() {
-	s.handle(http.MethodGet, "/my", observers, s.myPage)
-	s.handle(http.MethodGet, "/observations/new", filers, s.newObservation)
-	s.handle(http.MethodPost, "/observations", filers, s.createObservation)
-	s.handle(http.MethodGet, "/observations/:id", signedIn, s.showObservation)
-	s.handle(http.MethodGet, "/observations/:id/edit", filers, s.editObservation)
-	s.handle(http.MethodPost, "/observations/:id/edit", filers, s.updateObservation)
-	s.handle(http.MethodGet, "/incidents/new", filers, s.newIncident)
-	s.handle(http.MethodPost, "/incidents", filers, s.createIncident)
-	s.handle(http.MethodGet, "/incidents/:id/edit", filers, s.editIncident)
-	s.handle(http.MethodPost, "/incidents/:id/edit", filers, s.updateIncident)
-	s.apiRecordingRoutes()
-}
-
 // assignedStations are the stations an observer is assigned to in the election
 // (none for other roles).
 func (s *Server) assignedStations(c echo.Context, electionID int64) ([]report.Station, error) {

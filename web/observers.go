@@ -16,12 +16,6 @@ import (
 // their assigned stations, invitations for their phones, and (on request, audit-logged)
 // their contact details. A region-limited coordinator works in their region only.
 
-func (s *Server) observerRoutes() {
-	s.handle(http.MethodGet, "/observers", staff, s.observersPage)
-	s.handle(http.MethodPost, "/observers/invite", staff, s.inviteObserver)
-	s.handle(http.MethodPost, "/observers/:id/contact", staff, s.showContact)
-}
-
 const rosterPage = 100
 
 type observersView struct {

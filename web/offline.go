@@ -13,17 +13,6 @@ import (
 	"github.com/observerkz/observer/web/i18n"
 )
 
-// offlineRoutes serve what the offline queue (static/js/offline.js) and its service
-// worker (static/js/sw.js) need: the worker itself from the root scope, its strings,
-// who is signed in with which CSRF token (for replays), and the page shown when a
-// page is not on the phone.
-func (s *Server) offlineRoutes() {
-	s.handle(http.MethodGet, "/sw.js", anyone, s.serviceWorker)
-	s.handle(http.MethodGet, "/offline", anyone, s.offlinePage)
-	s.handle(http.MethodGet, "/offline/strings", anyone, s.offlineStrings)
-	s.handle(http.MethodGet, "/offline/state", anyone, s.offlineState)
-}
-
 // serviceWorker serves static/js/sw.js at /sw.js: a worker controls only the paths
 // under its own URL, and it must control every page. no-cache makes the browser
 // check for a new version on every visit rather than keep an old worker for a day.

@@ -36,13 +36,77 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/setup/:token", anyone, s.acceptInvite)
 	s.handle(http.MethodGet, "/invite/:token", anyone, s.invitePage)
 	s.handle(http.MethodPost, "/invite/:token", anyone, s.acceptInvite)
-	s.offlineRoutes()
-	s.statsRoutes()
-	s.stationsRoutes()
-	s.recordingRoutes()
-	s.reviewRoutes()
-	s.exportRoutes()
-	s.checklistAdminRoutes()
+
+	// What the offline queue (static/js/offline.js) and its service worker need: the
+	// worker from the root scope, its strings, who is signed in with which CSRF token
+	// (for replays), and the page shown when a page is not on the phone.
+	s.handle(http.MethodGet, "/sw.js", anyone, s.serviceWorker)
+	s.handle(http.MethodGet, "/offline", anyone, s.offlinePage)
+	s.handle(http.MethodGet, "/offline/strings", anyone, s.offlineStrings)
+	s.handle(http.MethodGet, "/offline/state", anyone, s.offlineState)
+
+	// Statistics: the dashboard, its downloads and the API's document.
+	s.handle(http.MethodGet, "/api/v1/elections/:code/stats", apiStaff, s.stats.apiStats)
+	s.handle(http.MethodGet, "/dashboard", staff, s.stats.dashboard)
+	s.handle(http.MethodGet, "/dashboard/export.csv", staff, s.stats.exportCSV)
+	s.handle(http.MethodGet, "/dashboard/export.xlsx", staff, s.stats.exportXLSX)
+
+	// Stations, the admin pages (elections, station and observer imports, accounts,
+	// invitations, checklists, the audit log) and the coordinator's observer roster.
+	s.handle(http.MethodGet, "/stations/search", signedIn, s.searchStations)
+	s.handle(http.MethodGet, "/admin", admins, s.adminHome)
+	s.handle(http.MethodPost, "/admin/elections", admins, s.adminCreateElection)
+	s.handle(http.MethodGet, "/admin/elections/:code", admins, s.adminElection)
+	s.handle(http.MethodPost, "/admin/elections/:code/stations", admins, s.adminImportStations)
+	s.handle(http.MethodPost, "/admin/elections/:code/observers", admins, s.adminImportObservers)
+	s.handle(http.MethodGet, "/admin/users", admins, s.adminUsers)
+	s.handle(http.MethodPost, "/admin/invites", admins, s.adminInvite)
+	s.handle(http.MethodPost, "/admin/users/:id/disable", admins, s.adminDisableUser)
+	s.handle(http.MethodPost, "/admin/users/:id/enable", admins, s.adminEnableUser)
+	s.handle(http.MethodGet, "/admin/elections/:code/checklists", admins, s.checklistsPage)
+	s.handle(http.MethodPost, "/admin/elections/:code/questions", admins, s.addQuestion)
+	s.handle(http.MethodPost, "/admin/elections/:code/categories", admins, s.addCategory)
+	s.handle(http.MethodPost, "/admin/elections/:code/categories/retire", admins, s.retireCategory)
+	s.handle(http.MethodPost, "/admin/elections/:code/categories/restore", admins, s.restoreCategory)
+	s.handle(http.MethodGet, "/admin/audit", admins, s.auditPage)
+	s.handle(http.MethodGet, "/observers", staff, s.observersPage)
+	s.handle(http.MethodPost, "/observers/invite", staff, s.inviteObserver)
+	s.handle(http.MethodPost, "/observers/:id/contact", staff, s.showContact)
+
+	// What an observer does on election day: their page, the observation and
+	// incident forms, and the same through the API.
+	s.handle(http.MethodGet, "/my", observers, s.myPage)
+	s.handle(http.MethodGet, "/observations/new", filers, s.newObservation)
+	s.handle(http.MethodPost, "/observations", filers, s.createObservation)
+	s.handle(http.MethodGet, "/observations/:id", signedIn, s.showObservation)
+	s.handle(http.MethodGet, "/observations/:id/edit", filers, s.editObservation)
+	s.handle(http.MethodPost, "/observations/:id/edit", filers, s.updateObservation)
+	s.handle(http.MethodGet, "/incidents/new", filers, s.newIncident)
+	s.handle(http.MethodPost, "/incidents", filers, s.createIncident)
+	s.handle(http.MethodGet, "/incidents/:id/edit", filers, s.editIncident)
+	s.handle(http.MethodPost, "/incidents/:id/edit", filers, s.updateIncident)
+	s.handle(http.MethodPost, "/api/v1/elections/:code/observations", apiFilers, s.apiPostObservation)
+	s.handle(http.MethodPost, "/api/v1/elections/:code/incidents", apiFilers, s.apiPostIncident)
+	s.handle(http.MethodGet, "/api/v1/elections/:code/incidents", apiSignedIn, s.apiListIncidents)
+	s.handle(http.MethodGet, "/api/v1/incidents/:id", apiSignedIn, s.apiGetIncident)
+
+	// The coordinator's side of incidents: the list, one incident with its evidence
+	// and the verification form, evidence files.
+	s.handle(http.MethodGet, "/incidents", staff, s.incidentsList)
+	s.handle(http.MethodGet, "/incidents/:id", signedIn, s.incidentShow)
+	s.handle(http.MethodPost, "/incidents/:id/status", staff, s.incidentSetStatus)
+	s.handle(http.MethodPost, "/incidents/:id/evidence", signedIn, s.incidentAddEvidence)
+	s.handle(http.MethodGet, "/evidence/:sha/view", signedIn, s.evidenceView)
+	s.handle(http.MethodGet, "/evidence/:sha/original", signedIn, s.evidenceOriginal)
+	s.handle(http.MethodPost, "/api/v1/incidents/:id/evidence", apiSignedIn, s.apiAddEvidence)
+	s.handle(http.MethodPost, "/api/v1/incidents/:id/status", apiStaff, s.apiSetIncidentStatus)
+
+	// Exports and the check of a pack.
+	s.handle(http.MethodGet, "/export", staff, s.exportPage)
+	s.handle(http.MethodPost, "/export/pack", staff, s.exportPack)
+	s.handle(http.MethodPost, "/export/incidents", staff, s.exportIncidents)
+	s.handle(http.MethodGet, verifyPath, staff, s.verifyPage)
+	s.handle(http.MethodPost, verifyPath, staff, s.verifyUpload)
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

@@ -87,6 +87,7 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	e.IPExtractor = ipx
 	s.e = e
+	s.stats = newStatsService(s)
 	s.routes()
 	return s, nil
 }

@@ -13,15 +13,6 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// stationsRoutes registers the station list and the people on it: the station
-// picker's search, the admin pages (elections, station and observer imports,
-// accounts, invitations) and the coordinator's observer roster.
-func (s *Server) stationsRoutes() {
-	s.handle(http.MethodGet, "/stations/search", signedIn, s.searchStations)
-	s.adminRoutes()
-	s.observerRoutes()
-}
-
 // stationHit is one answer of the picker's search.
 type stationHit struct {
 	Code     string `json:"code"`

@@ -23,16 +23,6 @@ type statsService struct {
 	now   func() time.Time
 }
 
-// statsRoutes registers the statistics routes (called once from routes).
-func (s *Server) statsRoutes() {
-	svc := newStatsService(s)
-	s.stats = svc
-	s.handle(http.MethodGet, "/api/v1/elections/:code/stats", apiStaff, svc.apiStats)
-	s.handle(http.MethodGet, "/dashboard", staff, svc.dashboard)
-	s.handle(http.MethodGet, "/dashboard/export.csv", staff, svc.exportCSV)
-	s.handle(http.MethodGet, "/dashboard/export.xlsx", staff, svc.exportXLSX)
-}
-
 func newStatsService(s *Server) *statsService {
 	svc := &statsService{s: s, cache: report.NewStatsCache(statsSource{s.store}), now: s.store.Now}
 	svc.cache.SetLogger(s.log)

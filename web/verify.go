@@ -21,11 +21,6 @@ const verifyPath = "/verify"
 // line takes well over the server's five-minute read timeout.
 const packUploadTime = time.Hour
 
-func (s *Server) verifyRoutes() {
-	s.handle(http.MethodGet, verifyPath, staff, s.verifyPage)
-	s.handle(http.MethodPost, verifyPath, staff, s.verifyUpload)
-}
-
 // allowPackUpload gives a pack upload the time it needs (limitBody calls it before
 // anything reads the body).
 func allowPackUpload(c echo.Context) {
