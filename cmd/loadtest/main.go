@@ -34,8 +34,7 @@ func main() {
 	flag.DurationVar(&cfg.Refresh, "refresh", time.Second, "each coordinator's pause between refreshes (0: none, a closed loop)")
 	flag.Float64Var(&cfg.Paced, "paced", 0.5, "after the closed-loop mix, run it again with observers paced to this share of the steps per second they reached (negative: skip)")
 	flag.DurationVar(&cfg.PacedDuration, "paced-duration", 0, "how long the paced mix runs (default: as long as the floors)")
-	flag.BoolVar(&cfg.InProcess, "inprocess", false, "run the server inside this process (for --cpuprofile; no memory figures, no crash mode)")
-	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the mix to this file, and of the counting-forms-alone phase to FILE.forms (with --inprocess they cover the server)")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the load generator during the mix to this file, and during the counting-forms-alone phase to FILE.forms")
 	flag.Parse()
 	cfg.Floors = *floors
 	cfg.Out = os.Stdout

@@ -38,7 +38,7 @@ type cpuSnapshot struct {
 }
 
 // meterCPU starts measuring; the function it returns stops and reports. pid is
-// the server's process (0: the server runs in this process, counted as client).
+// the server's process.
 func meterCPU(pid int) func() CPUUse {
 	start := takeCPU(pid)
 	return func() CPUUse {

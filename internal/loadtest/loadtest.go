@@ -30,11 +30,7 @@ type Config struct {
 	Seed          uint64
 	Dir           string   // work folder (default: a new temporary one, removed after)
 	Bins          Binaries // pre-built programs (default: go build into the work folder)
-	// InProcess runs the server inside this process (web.New on storage.Open) rather
-	// than as its own: for CPUProfile, which then sees server and clients together.
-	// No memory figures, and no crash mode.
-	InProcess  bool
-	CPUProfile string // write a CPU profile of the mix here
+	CPUProfile    string   // write a CPU profile of the load generator during the mix here
 	// Coordinators is how many clients refresh dashboards (0: one in eight;
 	// negative: none, to measure the observers alone).
 	Coordinators int
@@ -125,9 +121,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	out := cfg.Out
 	fmt.Fprintf(out, "work folder %s; seed %d\n", dir, cfg.Seed)
-	if cfg.Crashes > 0 && cfg.InProcess {
-		return res, errors.New("loadtest: the crash test needs the server in its own process")
-	}
 	if cfg.Crashes > 0 || !cfg.Floors {
 		cfg.Bins.Floor = "-" // not needed
 	}

@@ -76,11 +76,7 @@ func runSubmitOnly(ctx context.Context, cfg Config, srv *server, ledger *Ledger)
 	if err != nil {
 		return KindStats{}, Memory{}, err
 	}
-	pid := 0
-	if srv.proc != nil {
-		pid = srv.proc.PID()
-	}
-	cpu := meterCPU(pid)
+	cpu := meterCPU(srv.proc.PID())
 	err = measure(ctx, ph, workers, cfg.FloorDuration)
 	used := cpu()
 	if perr := stopProfile(); perr != nil && err == nil {
@@ -308,11 +304,8 @@ func startProfile(path string) (stop func() error, err error) {
 }
 
 // sampleMemory polls the server's VmRSS and VmHWM until the returned func is called,
-// which gives the peak (zero for a server in this process: its memory is not its own).
+// which gives the peak.
 func sampleMemory(srv *server) func() Memory {
-	if srv.proc == nil {
-		return func() Memory { return Memory{} }
-	}
 	p := srv.proc
 	var mu sync.Mutex
 	var peak Memory

@@ -20,7 +20,7 @@ func printResult(w io.Writer, cfg Config, r Result) {
 	fmt.Fprintln(w)
 	r.MixSubmit.Print(w)
 	r.MixReads.Print(w)
-	if cfg.Crashes == 0 && !cfg.InProcess {
+	if cfg.Crashes == 0 {
 		fmt.Fprintf(w, "server memory: RSS peak %s, VmHWM %s\n", mb(r.Memory.RSS), mb(r.Memory.HWM))
 	}
 	if r.PacedRate > 0 {

@@ -3,13 +3,11 @@ package loadtest
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -45,9 +43,9 @@ func (v *VerifyReport) problem(counter *int, format string, args ...any) {
 }
 
 // Verify opens the database after the run and checks every acknowledged submission
-// through the storage package (the same reads the app and its exports use), then
-// counts rows and runs PRAGMA integrity_check on a separate read-only connection:
-// the verifier does not take the code under test's word for what is in the file.
+// through the storage package's read API (the same reads the app and its exports
+// use), counts what the file holds against the ledger, and runs SQLite's own
+// integrity check.
 func Verify(ctx context.Context, dbPath, dataDir string, l *Ledger) (VerifyReport, error) {
 	var v VerifyReport
 	l.mu.Lock()
@@ -55,19 +53,21 @@ func Verify(ctx context.Context, dbPath, dataDir string, l *Ledger) (VerifyRepor
 	for _, m := range l.Mismatches {
 		v.problem(&v.Duplicates, "%s", m)
 	}
-	db, err := openReadOnly(dbPath)
-	if err != nil {
-		return v, err
-	}
-	defer db.Close()
-	if err := checkFile(ctx, db, l, &v); err != nil {
-		return v, err
-	}
 	st, err := storage.Open(ctx, storage.Options{Path: dbPath, DataDir: dataDir})
 	if err != nil {
 		return v, err
 	}
 	defer st.Close()
+	byClientID, err := checkFile(ctx, st, l, &v)
+	if err != nil {
+		return v, err
+	}
+	incidentByClientID := func(clientID string) (int64, error) {
+		if id, ok := byClientID[clientID]; ok {
+			return id, nil
+		}
+		return 0, report.ErrNotFound
+	}
 	ids := map[string]string{} // "observation 12" → client_id, to catch one id given to two submissions
 	seen := func(kind string, id int64, clientID string) {
 		k := kind + " " + strconv.FormatInt(id, 10)
@@ -94,7 +94,7 @@ func Verify(ctx context.Context, dbPath, dataDir string, l *Ledger) (VerifyRepor
 		v.Incidents++
 		id := a.ID
 		if id == 0 {
-			if id, err = incidentByClientID(ctx, db, cid); err != nil && !errors.Is(err, report.ErrNotFound) {
+			if id, err = incidentByClientID(cid); err != nil && !errors.Is(err, report.ErrNotFound) {
 				return v, err
 			}
 		} else {
@@ -114,7 +114,7 @@ func Verify(ctx context.Context, dbPath, dataDir string, l *Ledger) (VerifyRepor
 	for _, e := range l.Evidence {
 		v.Evidence++
 		if e.IncidentID == 0 {
-			id, err := incidentByClientID(ctx, db, e.IncidentClientID)
+			id, err := incidentByClientID(e.IncidentClientID)
 			if err != nil && !errors.Is(err, report.ErrNotFound) {
 				return v, err
 			}
@@ -167,69 +167,59 @@ func checkEvidence(ctx context.Context, st *storage.Store, e *AckedEvidence) err
 	return nil
 }
 
-func openReadOnly(dbPath string) (*sql.DB, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Set("mode", "ro")
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dbPath}).EscapedPath()+"?"+q.Encode())
+// checkFile runs SQLite's integrity check and compares what the file holds with
+// the ledger: rows per client_id (none twice), evidence rows per incident and file,
+// and rows never acknowledged. It gives the election's incidents by client_id (an
+// incident filed through the HTML form is answered by a redirect naming no id).
+func checkFile(ctx context.Context, st *storage.Store, l *Ledger, v *VerifyReport) (map[string]int64, error) {
+	var err error
+	if v.Integrity, err = st.IntegrityCheck(ctx); err != nil {
+		return nil, err
+	}
+	el, err := st.ElectionByCode(ctx, ElectionCode)
 	if err != nil {
-		return nil, fmt.Errorf("loadtest: unable to open %s read-only: %w", dbPath, err)
+		return nil, err
 	}
-	return db, nil
-}
-
-// incidentByClientID finds an incident filed through the HTML form, whose answer
-// (a redirect to the observer's page) names no id.
-func incidentByClientID(ctx context.Context, db *sql.DB, clientID string) (int64, error) {
-	var id int64
-	err := db.QueryRowContext(ctx, `SELECT id FROM incidents
-		WHERE election_id = (SELECT id FROM elections WHERE code = ?) AND client_id = ?`, ElectionCode, clientID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, report.ErrNotFound
-	}
+	snap, err := st.Snapshot(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("loadtest: unable to find incident %s: %w", clientID, err)
+		return nil, err
 	}
-	return id, nil
-}
-
-// checkFile runs SQLite's own integrity check and compares row counts with the
-// ledger, on the read-only connection.
-func checkFile(ctx context.Context, db *sql.DB, l *Ledger, v *VerifyReport) error {
-	if err := db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&v.Integrity); err != nil {
-		return fmt.Errorf("loadtest: unable to run the integrity check: %w", err)
-	}
-	count := func(query string) (rows, distinct int, err error) {
-		err = db.QueryRowContext(ctx, query, ElectionCode).Scan(&rows, &distinct)
-		return
-	}
-	for _, t := range []struct {
-		table string
-		acked int
-	}{{"observations", len(l.Obs)}, {"incidents", len(l.Inc)}} {
-		rows, distinct, err := count("SELECT COUNT(*), COUNT(DISTINCT client_id) FROM " + t.table +
-			" WHERE election_id = (SELECT id FROM elections WHERE code = ?)")
-		if err != nil {
-			return fmt.Errorf("loadtest: unable to count %s: %w", t.table, err)
+	defer snap.Close()
+	f := report.IncidentFilter{ElectionID: el.ID}
+	tally := func(what string, rows int, distinct map[string]int64, acked int) {
+		if rows != len(distinct) {
+			v.problem(&v.Duplicates, "%s: %d rows for %d client_ids", what, rows, len(distinct))
 		}
-		if rows != distinct {
-			v.problem(&v.Duplicates, "%s: %d rows for %d client_ids", t.table, rows, distinct)
-		}
-		if rows > t.acked {
-			v.Unacked += rows - t.acked
+		if rows > acked {
+			v.Unacked += rows - acked
 		}
 	}
-	var rows, distinct int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*), COUNT(DISTINCT incident_id || '/' || sha256) FROM evidence").Scan(&rows, &distinct); err != nil {
-		return fmt.Errorf("loadtest: unable to count evidence: %w", err)
+	obs, obsRows := map[string]int64{}, 0
+	if err := snap.EachObservation(ctx, f, func(o report.Observation) error {
+		obs[o.ClientID], obsRows = o.ID, obsRows+1
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	if rows != distinct {
-		v.problem(&v.Duplicates, "evidence: %d rows for %d files", rows, distinct)
+	tally("observations", obsRows, obs, len(l.Obs))
+	inc, incRows, files, fileRows := map[string]int64{}, 0, map[string]bool{}, 0
+	if err := snap.EachIncidentEvidence(ctx, f, func(in report.Incident, evs []report.Evidence) error {
+		inc[in.ClientID], incRows = in.ID, incRows+1
+		for _, e := range evs {
+			files[strconv.FormatInt(in.ID, 10)+"/"+e.SHA256], fileRows = true, fileRows+1
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	if rows > len(l.Evidence) {
-		v.Unacked += rows - len(l.Evidence)
+	tally("incidents", incRows, inc, len(l.Inc))
+	if fileRows != len(files) {
+		v.problem(&v.Duplicates, "evidence: %d rows for %d files", fileRows, len(files))
 	}
-	return nil
+	if fileRows > len(l.Evidence) {
+		v.Unacked += fileRows - len(l.Evidence)
+	}
+	return inc, nil
 }
 
 func diffObservation(s Observation, g report.Observation) string {

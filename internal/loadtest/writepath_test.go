@@ -3,10 +3,7 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -16,7 +13,6 @@ import (
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
-	"github.com/observerkz/observer/web"
 )
 
 // BenchmarkWritePath measures the durable write path without HTTP: counting forms
@@ -78,45 +74,42 @@ func benchmarkWritePath(b *testing.B, sync string) {
 	})
 }
 
-// BenchmarkAPIPath is the same counting form through the whole server in-process
-// (web.New on a loopback listener, 64 client goroutines): with WritePath it shows
-// what HTTP, sign-in by token, JSON decoding and the answer add to the write.
-//
-//	go test ./internal/loadtest -run '^$' -bench APIPath -cpuprofile cpu.out
+// BenchmarkAPIPath is the same counting form through the whole server, built and
+// started as its own process as in a load run (64 client goroutines over HTTP on
+// loopback): with WritePath it shows what HTTP, sign-in by token, JSON decoding
+// and the answer add to the write. It reports the server's CPU per form.
 func BenchmarkAPIPath(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, data := filepath.Join(dir, "observer.db"), filepath.Join(dir, "data")
-	fx, err := Setup(ctx, SetupOptions{DB: db, DataDir: data, Stations: 2000, Observers: 8, Coordinators: 1})
+	bins, err := Build(ctx, dir, Binaries{Floor: "-"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := storage.Open(ctx, storage.Options{Path: db, DataDir: data})
+	srv, err := newServer(ctx, Config{Stations: 2000, Observers: 8, Coordinators: 1}, bins.Observer, dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	srv, err := web.New(web.Config{BaseURL: "http://127.0.0.1"}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	ph := newPhase(ts.URL, 64, fx, NewLedger())
+	defer srv.stop()
+	ph := newPhase(srv.base, 64, srv.fx, NewLedger())
 	var n atomic.Int64
 	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-	defer reportCPU(b)()
+	b.ResetTimer()
+	cpu := meterCPU(srv.proc.PID())
 	b.RunParallel(func(pb *testing.PB) {
 		g := n.Add(1)
-		o := newObserver(ph, fx.Observers[int(g)%len(fx.Observers)], fmt.Sprintf("b%d", g), uint64(g))
+		o := newObserver(ph, srv.fx.Observers[int(g)%len(srv.fx.Observers)], fmt.Sprintf("b%d", g), uint64(g))
 		for pb.Next() {
 			s := o.observationSubmission(newCountingForm(o.rnd, o.nextClientID(), o.station()))
-			if _, out := ph.send(ctx, 0, ts.URL, s.rq); out != succeeded {
+			if _, out := ph.send(ctx, 0, srv.base, s.rq); out != succeeded {
 				b.Error(ph.rec.Summary().ErrorSample)
 				return
 			}
 		}
 	})
+	b.StopTimer()
+	if u := cpu(); u.OK {
+		b.ReportMetric(float64(u.Server.Microseconds())/float64(b.N), "server-cpu-µs/op")
+	}
 }
 
 // reportCPU resets the benchmark's timer and returns the function that reports the
