@@ -13,23 +13,17 @@ import (
 	"unicode/utf16"
 )
 
-// pdfWriter writes PDF objects to w as they are made, so a report of any length
+// pdfWriter writes PDF objects to w as they are made, so a document of any length
 // needs memory only for the page being laid out: what stays is one offset per
-// object (for the cross-reference table) and one number per page.
-//
-// Why not a library: gopdf, which this package used, keeps every object of the
-// document until WriteTo (measured at about 12 KB per incident), go-pdf/fpdf keeps
-// every page's content, and tdewolff/canvas, which does write pages as it goes,
-// keeps every image it has drawn and cannot write a total known only at the end
-// (the page count, the cover's counts) without laying the document out twice.
-// What a report needs of PDF is small: text in two embedded TrueType fonts,
-// lines, JPEG pictures and page numbers.
+// object (for the cross-reference table) and one number per page. (PDF libraries
+// keep every page or image until the end; see the README.) What a report needs of
+// PDF is small: text in two embedded TrueType fonts, lines, JPEG pictures and page
+// numbers.
 //
 // The objects are compressed and written by a goroutine of their own, in the order
-// they were made, while the layout goes on with the next page: compressing the
-// pages was a fifth of the layout's time, and a pack's report is what a pack of
-// thousands of incidents waits for. The queue is short, so memory stays that of a
-// few pages.
+// they were made, while the layout goes on with the next page: a pack of thousands
+// of incidents waits for its report, and compressing is work the layout need not
+// wait for. The queue is short, so memory stays that of a few pages.
 type pdfWriter struct {
 	n    int // objects reserved so far (the caller's count)
 	ops  chan func(*pdfSink)
