@@ -1,3 +1,8 @@
+// Package pdf writes PDF documents page by page as they are laid out, in DejaVu
+// Sans (every Kazakh and Russian letter) subset to the glyphs used, so that a
+// document of any length needs memory only for the page being laid out. It knows
+// nothing of what a document says: the evidence pack's report is laid out in
+// internal/report.
 package pdf
 
 import (

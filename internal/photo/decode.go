@@ -1,3 +1,8 @@
+// Package photo decodes photos (JPEG, PNG, GIF, WebP, and HEIF/HEIC in a
+// WebAssembly sandbox) within size limits, and draws the copies Observer shows:
+// previews for pages and thumbnails for evidence packs, made anew from the pixels
+// so that none of the original's metadata (EXIF GPS position, serial numbers)
+// comes along. Originals are never changed.
 package photo
 
 import (
