@@ -3,14 +3,13 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/observerkz/observer/internal/storage"
 )
 
 // snapshot is every table of the database, and the evidence files, one digest each:
@@ -18,7 +17,15 @@ import (
 func (fx *accessFixture) snapshot() map[string]string {
 	fx.t.Helper()
 	out := map[string]string{}
-	err := fx.h.store.Write(context.Background(), func(tx *storage.Tx) error {
+	// One read transaction: every table as of one moment.
+	db := rawDB(fx.t, fx.h.store)
+	defer db.Close()
+	tx, err := db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	defer tx.Rollback()
+	err = func() error {
 		rows, err := tx.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
 		if err != nil {
 			return err
@@ -55,7 +62,7 @@ func (fx *accessFixture) snapshot() map[string]string {
 			out[name] = fmt.Sprintf("%d rows %s", len(lines), hex.EncodeToString(sum[:8]))
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		fx.t.Fatal(err)
 	}

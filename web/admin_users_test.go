@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/observerkz/observer/internal/report"
-	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web/i18n"
 )
 
@@ -82,10 +81,10 @@ func TestAdminEnablesUserAgain(t *testing.T) {
 
 	var n int
 	var before, after string
-	h.store.Write(ctx, func(tx *storage.Tx) error {
-		return tx.QueryRow(`SELECT COUNT(*), MAX(before), MAX(after) FROM audit_log WHERE action = 'permission' AND entity = 'user'
-			AND entity_id = ? AND after = '{"disabled":false}'`, coord.ID).Scan(&n, &before, &after)
-	})
+	db := rawDB(t, h.store)
+	defer db.Close()
+	db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(before), MAX(after) FROM audit_log WHERE action = 'permission' AND entity = 'user'
+		AND entity_id = ? AND after = '{"disabled":false}'`, coord.ID).Scan(&n, &before, &after)
 	if n != 1 || !strings.HasPrefix(before, `{"disabled":true,"disabled_at":"`) {
 		t.Errorf("%d audit entries for enabling (before %s, after %s)", n, before, after)
 	}

@@ -16,10 +16,10 @@ import (
 func rowCounts(t *testing.T, st *storage.Store) [3]int {
 	t.Helper()
 	var n [3]int
-	err := st.Write(context.Background(), func(tx *storage.Tx) error {
-		return tx.QueryRow(`SELECT (SELECT COUNT(*) FROM observations), (SELECT COUNT(*) FROM incidents),
-			(SELECT COUNT(*) FROM audit_log)`).Scan(&n[0], &n[1], &n[2])
-	})
+	db := rawDB(t, st)
+	defer db.Close()
+	err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM observations), (SELECT COUNT(*) FROM incidents),
+		(SELECT COUNT(*) FROM audit_log)`).Scan(&n[0], &n[1], &n[2])
 	if err != nil {
 		t.Fatal(err)
 	}

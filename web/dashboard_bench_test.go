@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -173,6 +174,7 @@ func copyFile(from, to string) error {
 // benchWriters submit an observation and an incident per Write at a steady rate
 // (0: as fast as they are taken).
 type benchWriters struct {
+	db     *sql.DB // the store's file, written beside the store
 	quit   chan struct{}
 	wg     sync.WaitGroup
 	writes atomic.Int64
@@ -184,7 +186,11 @@ type benchWriters struct {
 var benchSeq atomic.Int64
 
 func startBenchWriters(st *storage.Store, rate int) *benchWriters {
-	w := &benchWriters{quit: make(chan struct{}), start: time.Now()}
+	db, err := openRawDB(st)
+	if err != nil {
+		panic(err)
+	}
+	w := &benchWriters{db: db, quit: make(chan struct{}), start: time.Now()}
 	goroutines, every := 2, time.Duration(0)
 	if rate > 0 {
 		goroutines, every = 1, time.Second/time.Duration(rate)
@@ -205,7 +211,7 @@ func startBenchWriters(st *storage.Store, rate int) *benchWriters {
 					return
 				default:
 				}
-				if err := benchSubmit(st, rng); err != nil {
+				if err := benchSubmit(st, w.db, rng); err != nil {
 					w.mu.Lock()
 					w.err = err
 					w.mu.Unlock()
@@ -218,10 +224,10 @@ func startBenchWriters(st *storage.Store, rate int) *benchWriters {
 	return w
 }
 
-func benchSubmit(st *storage.Store, rng *rand.Rand) error {
+func benchSubmit(st *storage.Store, db *sql.DB, rng *rand.Rand) error {
 	station := rng.Int64N(benchStations) + 1
 	seq := benchSeq.Add(1)
-	return st.Write(context.Background(), func(tx *storage.Tx) error {
+	return rawWrite(context.Background(), db, st, func(tx *rawTx) error {
 		now := tx.Now().Format("2006-01-02T15:04:05.000000000Z")
 		res, err := tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
 			phase, assessment, answers, state, created_at, updated_at)
@@ -245,6 +251,7 @@ func benchSubmit(st *storage.Store, rng *rand.Rand) error {
 func (w *benchWriters) stop() (int64, time.Duration, error) {
 	close(w.quit)
 	w.wg.Wait()
+	w.db.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.writes.Load(), time.Since(w.start), w.err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -11,33 +12,35 @@ import (
 	"github.com/observerkz/observer/internal/storage"
 )
 
-// statsData writes rows as the recording forms and imports leave them, through
-// the store's writer (so each commit marks its stations for the caches).
+// statsData writes rows as the recording forms and imports leave them, on the
+// store's file (rawWrite: each commit marks its stations for the caches).
 type statsData struct {
 	t        *testing.T
 	st       *storage.Store
+	db       *sql.DB
 	election int64
 	seq      int
 }
 
 func newStatsData(t *testing.T, st *storage.Store, code string) *statsData {
 	t.Helper()
-	d := &statsData{t: t, st: st}
-	d.write(func(tx *storage.Tx) {
+	d := &statsData{t: t, st: st, db: rawDB(t, st)}
+	t.Cleanup(func() { d.db.Close() })
+	d.write(func(tx *rawTx) {
 		d.election = d.exec(tx, `INSERT INTO elections(code, name, date, created_at) VALUES (?, 'Presidential election', '2022-11-20', ?)`,
 			code, time.Now().UTC().Format(time.RFC3339Nano))
 	})
 	return d
 }
 
-func (d *statsData) write(fn func(tx *storage.Tx)) {
+func (d *statsData) write(fn func(tx *rawTx)) {
 	d.t.Helper()
-	if err := d.st.Write(context.Background(), func(tx *storage.Tx) error { fn(tx); return nil }); err != nil {
+	if err := rawWrite(context.Background(), d.db, d.st, func(tx *rawTx) error { fn(tx); return nil }); err != nil {
 		d.t.Fatal(err)
 	}
 }
 
-func (d *statsData) exec(tx *storage.Tx, q string, args ...any) int64 {
+func (d *statsData) exec(tx *rawTx, q string, args ...any) int64 {
 	d.t.Helper()
 	res, err := tx.Exec(q, args...)
 	if err != nil {
@@ -47,15 +50,15 @@ func (d *statsData) exec(tx *storage.Tx, q string, args ...any) int64 {
 	return id
 }
 
-func (d *statsData) region(tx *storage.Tx, code, name string) int64 {
+func (d *statsData) region(tx *rawTx, code, name string) int64 {
 	return d.exec(tx, `INSERT INTO regions(election_id, code, name) VALUES (?, ?, ?)`, d.election, code, name)
 }
 
-func (d *statsData) district(tx *storage.Tx, region int64, code, name string) int64 {
+func (d *statsData) district(tx *rawTx, region int64, code, name string) int64 {
 	return d.exec(tx, `INSERT INTO districts(region_id, code, name) VALUES (?, ?, ?)`, region, code, name)
 }
 
-func (d *statsData) station(tx *storage.Tx, region, district int64, code string) int64 {
+func (d *statsData) station(tx *rawTx, region, district int64, code string) int64 {
 	var dist any
 	if district != 0 {
 		dist = district
@@ -72,7 +75,7 @@ type formRow struct {
 	protocol   *report.Protocol
 }
 
-func (d *statsData) form(tx *storage.Tx, f formRow) int64 {
+func (d *statsData) form(tx *rawTx, f formRow) int64 {
 	d.t.Helper()
 	d.seq++
 	ans, _ := json.Marshal(f.answers)
@@ -103,7 +106,7 @@ type incidentRow struct {
 	occurred    time.Time
 }
 
-func (d *statsData) incident(tx *storage.Tx, in incidentRow) int64 {
+func (d *statsData) incident(tx *rawTx, in incidentRow) int64 {
 	d.t.Helper()
 	d.seq++
 	if in.status == "" {
@@ -139,7 +142,7 @@ type knownElection struct {
 
 func newKnownElection(t *testing.T, st *storage.Store) *knownElection {
 	k := &knownElection{statsData: newStatsData(t, st, "kz-2022-presidential")}
-	k.write(func(tx *storage.Tx) {
+	k.write(func(tx *rawTx) {
 		alm := k.region(tx, "ALM", "Almaty")
 		ast := k.region(tx, "AST", "Astana")
 		d1 := k.district(tx, alm, "ALM-01", "Medeu")
@@ -157,7 +160,7 @@ func newKnownElection(t *testing.T, st *storage.Store) *knownElection {
 		a report.Assessment
 		n int
 	}{{report.AssessVeryGood, 10}, {report.AssessGood, 40}, {report.AssessBad, 45}, {report.AssessVeryBad, 20}, {"", 5}}
-	k.write(func(tx *storage.Tx) {
+	k.write(func(tx *rawTx) {
 		i := 0
 		for _, g := range grades {
 			for j := 0; j < g.n; j++ {

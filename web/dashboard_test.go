@@ -14,7 +14,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/observerkz/observer/internal/report"
-	"github.com/observerkz/observer/internal/storage"
 )
 
 // testidText returns the text of the first element with data-testid=id, tags removed.
@@ -221,7 +220,7 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	}
 
 	// A new submission shows at once: the caches follow the store's commits.
-	k.write(func(tx *storage.Tx) {
+	k.write(func(tx *rawTx) {
 		k.form(tx, formRow{station: k.almStations[69], phase: report.PhaseOpening, assessment: report.AssessVeryBad})
 		k.incident(tx, incidentRow{station: k.almStations[69], phase: report.PhaseOpening, category: "box_not_sealed", occurred: time.Now()})
 	})

@@ -91,9 +91,9 @@ func TestRegionCoordinatorSeesOnlyTheirRegion(t *testing.T) {
 		t.Fatalf("own contact: %d", resp.StatusCode)
 	}
 	var n int
-	h.store.Write(context.Background(), func(tx *storage.Tx) error {
-		return tx.QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = ? AND actor = 'coord-almaty'", report.AuditContactsRead).Scan(&n)
-	})
+	db := rawDB(t, h.store)
+	defer db.Close()
+	db.QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = ? AND actor = 'coord-almaty'", report.AuditContactsRead).Scan(&n)
 	if n != 1 {
 		t.Errorf("%d contacts_read audit entries, want 1", n)
 	}

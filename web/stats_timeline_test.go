@@ -85,7 +85,7 @@ func TestTimelineCacheFollowsCommits(t *testing.T) {
 
 	base := time.Date(2022, 11, 20, 8, 0, 0, 0, time.UTC)
 	var moved int64
-	k.write(func(tx *storage.Tx) {
+	k.write(func(tx *rawTx) {
 		for i := 0; i < 30; i++ {
 			st := k.almStations[i%50]
 			if i%3 == 0 {
@@ -101,7 +101,7 @@ func TestTimelineCacheFollowsCommits(t *testing.T) {
 	compare("window", &report.TimeWindow{From: &from, To: &to})
 
 	// A status change and a new station in the election.
-	k.write(func(tx *storage.Tx) {
+	k.write(func(tx *rawTx) {
 		k.exec(tx, `UPDATE incidents SET status = 'rejected' WHERE id = ?`, moved)
 		tx.Touch(k.almStations[0])
 		var region int64

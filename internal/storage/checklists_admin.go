@@ -46,7 +46,7 @@ func (s *Store) AddQuestion(ctx context.Context, electionID int64, q report.Ques
 	out := report.CustomQuestion{ElectionID: electionID, Question: q, Texts: texts}
 	err := s.Write(ctx, func(tx *Tx) error {
 		var n int
-		if err := tx.QueryRow("SELECT COUNT(*) FROM elections WHERE id = ?", electionID).Scan(&n); err != nil {
+		if err := tx.queryRow("SELECT COUNT(*) FROM elections WHERE id = ?", electionID).Scan(&n); err != nil {
 			return fmt.Errorf("store: unable to check election %d: %w", electionID, err)
 		}
 		if n == 0 {
@@ -59,12 +59,12 @@ func (s *Store) AddQuestion(ctx context.Context, electionID int64, q report.Ques
 		if fe := report.ValidateCustomQuestion(schema, q, texts); len(fe) > 0 {
 			return fe
 		}
-		if err := tx.QueryRow("SELECT COALESCE(MAX(position), 0) + 1 FROM custom_questions WHERE election_id = ?", electionID).
+		if err := tx.queryRow("SELECT COALESCE(MAX(position), 0) + 1 FROM custom_questions WHERE election_id = ?", electionID).
 			Scan(&out.Position); err != nil {
 			return fmt.Errorf("store: unable to place question %s: %w", q.Code, err)
 		}
 		tj, _ := json.Marshal(texts) // strings only: cannot fail
-		if _, err := tx.Exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
+		if _, err := tx.exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, electionID, q.Code, string(q.Phase), string(q.Problem), q.Parent, string(q.Trigger),
 			string(tj), out.Position); err != nil {
 			return fmt.Errorf("store: unable to add question %s: %w", q.Code, err)
@@ -104,7 +104,7 @@ func (s *Store) AddCategory(ctx context.Context, code string, phase report.Phase
 		}
 		out.CreatedAt = tx.Now()
 		nj, _ := json.Marshal(names)
-		if _, err := tx.Exec("INSERT INTO custom_categories(code, phase, names, created_at) VALUES (?, ?, ?, ?)",
+		if _, err := tx.exec("INSERT INTO custom_categories(code, phase, names, created_at) VALUES (?, ?, ?, ?)",
 			code, string(phase), string(nj), fmtTime(out.CreatedAt)); err != nil {
 			return fmt.Errorf("store: unable to add category %s: %w", code, err)
 		}
@@ -151,14 +151,14 @@ func (s *Store) setRetired(ctx context.Context, code string, retire bool, actor 
 		now := fmtTime(tx.Now())
 		switch {
 		case standard && retire:
-			_, err = tx.Exec("INSERT INTO retired_categories(code, retired_at) VALUES (?, ?)", code, now)
+			_, err = tx.exec("INSERT INTO retired_categories(code, retired_at) VALUES (?, ?)", code, now)
 		case standard:
 			// The row is the retirement, not the category: removing it is the way back.
-			_, err = tx.Exec("DELETE FROM retired_categories WHERE code = ?", code)
+			_, err = tx.exec("DELETE FROM retired_categories WHERE code = ?", code)
 		case retire:
-			_, err = tx.Exec("UPDATE custom_categories SET retired_at = ? WHERE code = ?", now, code)
+			_, err = tx.exec("UPDATE custom_categories SET retired_at = ? WHERE code = ?", now, code)
 		default:
-			_, err = tx.Exec("UPDATE custom_categories SET retired_at = NULL WHERE code = ?", code)
+			_, err = tx.exec("UPDATE custom_categories SET retired_at = NULL WHERE code = ?", code)
 		}
 		if err != nil {
 			return fmt.Errorf("store: unable to change whether category %s is retired: %w", code, err)

@@ -17,13 +17,13 @@ func (s *Store) CreateElection(ctx context.Context, code, name, date string, act
 	}
 	err := s.Write(ctx, func(tx *Tx) error {
 		var n int
-		if err := tx.QueryRow("SELECT COUNT(*) FROM elections WHERE code = ?", code).Scan(&n); err != nil {
+		if err := tx.queryRow("SELECT COUNT(*) FROM elections WHERE code = ?", code).Scan(&n); err != nil {
 			return fmt.Errorf("store: unable to check the election code: %w", err)
 		}
 		if n > 0 {
 			return fmt.Errorf("an election with code %q exists already", code)
 		}
-		res, err := tx.Exec("INSERT INTO elections(code, name, date, created_at) VALUES (?, ?, ?, ?)", code, name, date, fmtTime(tx.Now()))
+		res, err := tx.exec("INSERT INTO elections(code, name, date, created_at) VALUES (?, ?, ?, ?)", code, name, date, fmtTime(tx.Now()))
 		if err != nil {
 			return fmt.Errorf("store: unable to create election %s: %w", code, err)
 		}

@@ -116,7 +116,7 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 		}
 		ev = report.Evidence{IncidentID: incidentID, SHA256: blob.sha, Size: blob.size, MIME: mimeType,
 			OriginalName: name, UploadedBy: uploader.ID, CreatedAt: tx.Now()}
-		res, err := tx.Exec(`INSERT INTO evidence(incident_id, sha256, size, mime, original_name, uploaded_by, created_at)
+		res, err := tx.exec(`INSERT INTO evidence(incident_id, sha256, size, mime, original_name, uploaded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, incidentID, ev.SHA256, ev.Size, ev.MIME, ev.OriginalName, sql.NullInt64{Int64: uploader.ID, Valid: uploader.ID != 0}, fmtTime(ev.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("store: unable to record evidence for incident %d: %w", incidentID, err)
@@ -144,7 +144,7 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 // decideEvidence finds the same file already on the incident (found), or refuses a
 // file the incident's limit has no room for.
 func decideEvidence(q rowQuerier, incidentID int64, blob *stagedBlob, name string, limits EvidenceLimits) (report.Evidence, bool, error) {
-	got, err := scanEvidence(q.QueryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
+	got, err := scanEvidence(q.queryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
 	if err == nil {
 		return got, true, nil
 	}
@@ -153,7 +153,7 @@ func decideEvidence(q rowQuerier, incidentID int64, blob *stagedBlob, name strin
 	}
 	if limits.MaxIncidentBytes > 0 {
 		var used int64
-		if err := q.QueryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
+		if err := q.queryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
 			return report.Evidence{}, false, fmt.Errorf("store: unable to add up the files of incident %d: %w", incidentID, err)
 		}
 		if used+blob.size > limits.MaxIncidentBytes {
@@ -169,7 +169,7 @@ type readRows struct {
 	s   *Store
 }
 
-func (r readRows) QueryRow(query string, args ...any) *sql.Row {
+func (r readRows) queryRow(query string, args ...any) *sql.Row {
 	return r.s.readRow(r.ctx, query, args...)
 }
 

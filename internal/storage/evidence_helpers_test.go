@@ -46,18 +46,18 @@ func (f *reviewFixture) setup() {
 
 // setupReviewRows adds the election, regions A and B and a station in each.
 func setupReviewRows(tx *Tx, election *int64, regions, stations map[string]int64) error {
-	res, err := tx.Exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-test', 'Test', '2026-03-15', ?)`, fmtTime(tx.Now()))
+	res, err := tx.exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-test', 'Test', '2026-03-15', ?)`, fmtTime(tx.Now()))
 	if err != nil {
 		return err
 	}
 	*election, _ = res.LastInsertId()
 	for _, code := range []string{"A", "B"} {
-		res, err := tx.Exec(`INSERT INTO regions(election_id, code, name) VALUES (?, ?, ?)`, *election, code, "Region "+code)
+		res, err := tx.exec(`INSERT INTO regions(election_id, code, name) VALUES (?, ?, ?)`, *election, code, "Region "+code)
 		if err != nil {
 			return err
 		}
 		regions[code], _ = res.LastInsertId()
-		res, err = tx.Exec(`INSERT INTO stations(election_id, code, name, region_id, timezone) VALUES (?, ?, ?, ?, 'Asia/Almaty')`,
+		res, err = tx.exec(`INSERT INTO stations(election_id, code, name, region_id, timezone) VALUES (?, ?, ?, ?, 'Asia/Almaty')`,
 			*election, "S-"+code, "Station "+code, regions[code])
 		if err != nil {
 			return err
@@ -85,7 +85,7 @@ func (f *reviewFixture) incident(region string) int64 {
 
 func insertTestIncident(tx *Tx, election, station, region int64, clientID string) (int64, error) {
 	now := fmtTime(tx.Now())
-	res, err := tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, phase, category,
+	res, err := tx.exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, phase, category,
 		occurred_at, witnessed, description, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, 'voting', 'ballot_stuffing', ?, 1, ?, ?, ?)`,
 		election, clientID, "hash-"+clientID, station, region, now, "description of "+clientID, now, now)

@@ -43,7 +43,7 @@ const (
 )
 
 func fxExec(tx *Tx, q string, args ...any) int64 {
-	res, err := tx.Exec(q, args...)
+	res, err := tx.exec(q, args...)
 	if err != nil {
 		panic(fmt.Sprintf("%s: %v", q, err))
 	}
@@ -111,7 +111,7 @@ func (f *packFixture) addObservation(t testing.TB, station int64, arrived, answe
 	err := f.s.Write(context.Background(), func(tx *Tx) error {
 		var region int64
 		var district *int64
-		tx.QueryRow("SELECT region_id, district_id FROM stations WHERE id = ?", station).Scan(&region, &district)
+		tx.queryRow("SELECT region_id, district_id FROM stations WHERE id = ?", station).Scan(&region, &district)
 		at, _ := time.Parse(time.RFC3339, arrived)
 		var proto any
 		if protocol != "" {
@@ -153,7 +153,7 @@ func (f *packFixture) addIncident(t testing.TB, station, observation int64, cate
 	err := f.s.Write(ctx, func(tx *Tx) error {
 		var region int64
 		var district *int64
-		tx.QueryRow("SELECT region_id, district_id FROM stations WHERE id = ?", station).Scan(&region, &district)
+		tx.queryRow("SELECT region_id, district_id FROM stations WHERE id = ?", station).Scan(&region, &district)
 		at, _ := time.Parse(time.RFC3339, occurred)
 		var obs any
 		if observation != 0 {

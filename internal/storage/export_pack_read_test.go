@@ -15,11 +15,11 @@ func TestEvidencePackObservationsHaveCustomQuestions(t *testing.T) {
 	s := openTest(t)
 	f := newPackFixture(t, s)
 	err := s.Write(context.Background(), func(tx *Tx) error {
-		if _, err := tx.Exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
+		if _, err := tx.exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
 			VALUES (?, 'count_extra_seals', 'counting', 'yes', '', '', '{}', 99)`, f.election.ID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(`UPDATE observations SET answers = json_set(answers, '$.count_extra_seals', 'yes') WHERE station_id = ?`, f.stationA)
+		_, err := tx.exec(`UPDATE observations SET answers = json_set(answers, '$.count_extra_seals', 'yes') WHERE station_id = ?`, f.stationA)
 		return err
 	})
 	if err != nil {

@@ -81,10 +81,10 @@ func BenchmarkIncidentList(b *testing.B) {
 func bulkIncidents(tx *Tx, election *int64, regions, stations, incidents int) error {
 	now := fmtTime(tx.Now())
 	// A large page cache for the build: a million rows into a dozen indexes.
-	if _, err := tx.Exec("PRAGMA cache_size = -262144"); err != nil {
+	if _, err := tx.exec("PRAGMA cache_size = -262144"); err != nil {
 		return err
 	}
-	res, err := tx.Exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-bench', 'Bench', '2026-03-15', ?)`, now)
+	res, err := tx.exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-bench', 'Bench', '2026-03-15', ?)`, now)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func bulkIncidents(tx *Tx, election *int64, regions, stations, incidents int) er
 	// No ANALYZE: Observer never runs it, so the planner works from the schema alone,
 	// as it will in production.
 	for _, st := range steps {
-		if _, err := tx.Exec(st.q, st.args...); err != nil {
+		if _, err := tx.exec(st.q, st.args...); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func (s *Store) SetIncidentStatus(ctx context.Context, id int64, status report.S
 	return s.Write(ctx, func(tx *Tx) error {
 		var before statusState
 		var stationID, electionID int64
-		err := tx.QueryRow("SELECT status, verification_note, station_id, election_id FROM incidents WHERE id = ?", id).
+		err := tx.queryRow("SELECT status, verification_note, station_id, election_id FROM incidents WHERE id = ?", id).
 			Scan(&before.Status, &before.Note, &stationID, &electionID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return report.ErrNotFound
@@ -42,7 +42,7 @@ func (s *Store) SetIncidentStatus(ctx context.Context, id int64, status report.S
 			by = sql.NullInt64{Int64: actor.ID, Valid: actor.ID != 0}
 			at = sql.NullString{String: now, Valid: true}
 		}
-		if _, err := tx.Exec(`UPDATE incidents SET status = ?, verification_note = ?, verified_by = ?, verified_at = ?, updated_at = ?
+		if _, err := tx.exec(`UPDATE incidents SET status = ?, verification_note = ?, verified_by = ?, verified_at = ?, updated_at = ?
 			WHERE id = ?`, string(status), note, by, at, now, id); err != nil {
 			return fmt.Errorf("store: unable to set the status of incident %d: %w", id, err)
 		}

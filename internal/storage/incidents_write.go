@@ -56,7 +56,7 @@ func (w *recordWriter) resolveIncident(in *report.Incident) (report.FieldErrors,
 	if in.ObservationID != 0 {
 		var election, station, user int64
 		var phase string
-		err := w.q.QueryRow("SELECT election_id, station_id, COALESCE(user_id, 0), phase FROM observations WHERE id = ?",
+		err := w.q.queryRow("SELECT election_id, station_id, COALESCE(user_id, 0), phase FROM observations WHERE id = ?",
 			in.ObservationID).Scan(&election, &station, &user, &phase)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("store: unable to read observation %d: %w", in.ObservationID, err)
@@ -97,7 +97,7 @@ func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 	hash := report.IncidentContentHash(in)
 	// Inserted unless its client_id is taken; the stored one is looked up only then.
 	now := fmtTime(w.tx.Now())
-	res, err := w.tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
+	res, err := w.tx.exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
 		phase, category, occurred_at, witnessed, description, observation_id, observer_id, user_id, status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
 		ON CONFLICT (election_id, client_id) DO NOTHING`,
@@ -123,7 +123,7 @@ func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 // belongs to do not change. It reports whether anything changed.
 func (s *Store) UpdateIncident(ctx context.Context, in report.Incident, actor report.User) (changed bool, err error) {
 	err = s.Write(ctx, func(tx *Tx) error {
-		old, err := scanIncident(tx.QueryRow("SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.id = ?", in.ID))
+		old, err := scanIncident(tx.queryRow("SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.id = ?", in.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return report.ErrNotFound
 		}
@@ -158,13 +158,13 @@ func (s *Store) UpdateIncident(ctx context.Context, in report.Incident, actor re
 		}
 		hash := report.IncidentContentHash(in)
 		var stored string
-		if err := tx.QueryRow("SELECT content_hash FROM incidents WHERE id = ?", in.ID).Scan(&stored); err != nil {
+		if err := tx.queryRow("SELECT content_hash FROM incidents WHERE id = ?", in.ID).Scan(&stored); err != nil {
 			return fmt.Errorf("store: unable to read incident %d: %w", in.ID, err)
 		}
 		if stored == hash {
 			return nil
 		}
-		if _, err := tx.Exec(`UPDATE incidents SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?, phase = ?,
+		if _, err := tx.exec(`UPDATE incidents SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?, phase = ?,
 			category = ?, occurred_at = ?, witnessed = ?, description = ?, updated_at = ? WHERE id = ?`,
 			hash, in.StationID, in.Station.RegionID, nullID(in.Station.DistrictID), string(in.Phase), in.Category,
 			fmtTime(in.OccurredAt), boolInt(in.Witnessed), in.Description, fmtTime(tx.Now()), in.ID); err != nil {

@@ -42,7 +42,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv Invite, ttl time.Duration,
 		if actor.ID != 0 {
 			by = actor.ID
 		}
-		if _, err := tx.Exec(`INSERT INTO invites(token_hash, role, region_code, observer_id, created_by, created_at, expires_at)
+		if _, err := tx.exec(`INSERT INTO invites(token_hash, role, region_code, observer_id, created_by, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, string(inv.Role), inv.RegionCode, obs, by, fmtTime(now), fmtTime(now.Add(ttl))); err != nil {
 			return fmt.Errorf("store: unable to create an invitation: %w", err)
 		}
@@ -81,7 +81,7 @@ func (s *Store) AcceptInvite(ctx context.Context, token, login, password string)
 		var expires string
 		var used sql.NullString
 		hash := HashToken(token)
-		err := tx.QueryRow(`SELECT role, region_code, COALESCE(observer_id, 0), expires_at, used_at FROM invites WHERE token_hash = ?`, hash).
+		err := tx.queryRow(`SELECT role, region_code, COALESCE(observer_id, 0), expires_at, used_at FROM invites WHERE token_hash = ?`, hash).
 			Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &expires, &used)
 		if errors.Is(err, sql.ErrNoRows) || used.Valid || !tx.Now().Before(parseTime(expires)) {
 			return ErrInviteUsed
@@ -94,7 +94,7 @@ func (s *Store) AcceptInvite(ctx context.Context, token, login, password string)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec("UPDATE invites SET used_at = ?, used_by = ? WHERE token_hash = ?", fmtTime(tx.Now()), id, hash); err != nil {
+		if _, err := tx.exec("UPDATE invites SET used_at = ?, used_by = ? WHERE token_hash = ?", fmtTime(tx.Now()), id, hash); err != nil {
 			return fmt.Errorf("store: unable to use up an invitation: %w", err)
 		}
 		return tx.Audit(report.AuditEntry{ActorID: id, Actor: login, Action: report.AuditUpdate, Entity: "invite", EntityID: hash[:12],

@@ -13,7 +13,7 @@ import (
 // against the secret). The secret itself never enters the audit log.
 func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string, actor report.User) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE users SET totp_secret = ? WHERE id = ?", secret, userID); err != nil {
+		if _, err := tx.exec("UPDATE users SET totp_secret = ? WHERE id = ?", secret, userID); err != nil {
 			return fmt.Errorf("store: unable to save the two-factor secret: %w", err)
 		}
 		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
@@ -24,7 +24,7 @@ func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string, 
 // MarkSessionMFA records that a session passed the second factor.
 func (s *Store) MarkSessionMFA(ctx context.Context, sessionID string, u report.User) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE sessions SET mfa_ok = 1 WHERE id = ?", sessionID); err != nil {
+		if _, err := tx.exec("UPDATE sessions SET mfa_ok = 1 WHERE id = ?", sessionID); err != nil {
 			return fmt.Errorf("store: unable to update a session: %w", err)
 		}
 		return tx.Audit(report.AuditEntry{ActorID: u.ID, Actor: u.Login, Action: report.AuditLogin, Entity: "session",

@@ -47,7 +47,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	// look-up before every new one (most are new).
 	answers, protocol := observationColumnsJSON(enc)
 	now := fmtTime(w.tx.Now())
-	res, err := w.tx.Exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
+	res, err := w.tx.exec(`INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
 		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (election_id, client_id) DO NOTHING`,
@@ -65,7 +65,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	// (the form's row just written is undone with the rest of the submission).
 	for i, in := range o.Incidents {
 		var n int
-		if err := w.tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?",
+		if err := w.tx.queryRow("SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?",
 			o.ElectionID, in.ClientID).Scan(&n); err != nil {
 			return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
 		}
@@ -140,14 +140,14 @@ func (s *Store) UpdateObservation(ctx context.Context, o report.Observation, act
 		enc := report.EncodeObservation(o)
 		hash := enc.Hash
 		var stored string
-		if err := tx.QueryRow("SELECT content_hash FROM observations WHERE id = ?", o.ID).Scan(&stored); err != nil {
+		if err := tx.queryRow("SELECT content_hash FROM observations WHERE id = ?", o.ID).Scan(&stored); err != nil {
 			return fmt.Errorf("store: unable to read observation %d: %w", o.ID, err)
 		}
 		if stored == hash {
 			return nil
 		}
 		answers, protocol := observationColumnsJSON(enc)
-		if _, err := tx.Exec(`UPDATE observations SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?,
+		if _, err := tx.exec(`UPDATE observations SET content_hash = ?, station_id = ?, region_id = ?, district_id = ?,
 			arrived_at = ?, left_at = ?, assessment = ?, answers = ?, protocol = ?, notes = ?, state = ?, updated_at = ?
 			WHERE id = ?`,
 			hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
@@ -181,7 +181,7 @@ func (e *ConflictError) Unwrap() error { return report.ErrConflict }
 // moveIncidents puts an observation's incidents at its corrected station, each
 // change in the audit log.
 func (w *recordWriter) moveIncidents(observationID int64, from, to report.Station) error {
-	rows, err := w.tx.Query("SELECT id FROM incidents WHERE observation_id = ? ORDER BY id", observationID)
+	rows, err := w.tx.query("SELECT id FROM incidents WHERE observation_id = ? ORDER BY id", observationID)
 	if err != nil {
 		return fmt.Errorf("store: unable to read the incidents of observation %d: %w", observationID, err)
 	}
@@ -199,7 +199,7 @@ func (w *recordWriter) moveIncidents(observationID int64, from, to report.Statio
 		return fmt.Errorf("store: unable to read the incidents of observation %d: %w", observationID, err)
 	}
 	for _, id := range ids {
-		if _, err := w.tx.Exec("UPDATE incidents SET station_id = ?, region_id = ?, district_id = ?, updated_at = ? WHERE id = ?",
+		if _, err := w.tx.exec("UPDATE incidents SET station_id = ?, region_id = ?, district_id = ?, updated_at = ? WHERE id = ?",
 			to.ID, to.RegionID, nullID(to.DistrictID), fmtTime(w.tx.Now()), id); err != nil {
 			return fmt.Errorf("store: unable to move incident %d: %w", id, err)
 		}
@@ -214,7 +214,7 @@ func (w *recordWriter) moveIncidents(observationID int64, from, to report.Statio
 
 func observationLocked(tx *Tx, id int64) (bool, error) {
 	var n int
-	if err := tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE observation_id = ? AND status = ?", id, string(report.StatusVerified)).Scan(&n); err != nil {
+	if err := tx.queryRow("SELECT COUNT(*) FROM incidents WHERE observation_id = ? AND status = ?", id, string(report.StatusVerified)).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: unable to read the incidents of observation %d: %w", id, err)
 	}
 	return n > 0, nil
@@ -233,7 +233,7 @@ func (s *Store) Observation(ctx context.Context, id int64) (report.Observation, 
 }
 
 func observationTx(tx *Tx, id int64) (report.Observation, error) {
-	ob, err := scanObservation(tx.QueryRow("SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
+	ob, err := scanObservation(tx.queryRow("SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ob, report.ErrNotFound
 	}
@@ -332,7 +332,7 @@ func auditTime(j *report.JSONObject, key string, t *time.Time) {
 func (w *recordWriter) sentBefore(table string, electionID int64, clientID, hash string) (int64, bool, error) {
 	var id int64
 	var stored string
-	err := w.tx.QueryRow("SELECT id, content_hash FROM "+table+" WHERE election_id = ? AND client_id = ?",
+	err := w.tx.queryRow("SELECT id, content_hash FROM "+table+" WHERE election_id = ? AND client_id = ?",
 		electionID, clientID).Scan(&id, &stored)
 	switch {
 	case err != nil:

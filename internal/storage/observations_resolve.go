@@ -29,7 +29,7 @@ type recordWriter struct {
 
 // rowQuerier is a write's Tx or a read-only snapshot.
 type rowQuerier interface {
-	QueryRow(query string, args ...any) *sql.Row
+	queryRow(query string, args ...any) *sql.Row
 }
 
 // snapshotQuerier reads from a read-only transaction.
@@ -38,7 +38,7 @@ type snapshotQuerier struct {
 	tx  *sql.Tx
 }
 
-func (s snapshotQuerier) QueryRow(query string, args ...any) *sql.Row {
+func (s snapshotQuerier) queryRow(query string, args ...any) *sql.Row {
 	return s.tx.QueryRowContext(s.ctx, query, args...)
 }
 
@@ -50,7 +50,7 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	v := tx.batch.versions
 	if v == nil {
 		v = &recordVersions{}
-		if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&v.checklists, &v.references); err != nil {
+		if err := tx.queryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&v.checklists, &v.references); err != nil {
 			return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
 		}
 		tx.batch.versions = v
@@ -90,7 +90,7 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		st, ok := w.refs.station(id)
 		if !ok {
 			var err error
-			st, err = oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
+			st, err = oneStation(w.q.queryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
 			if errors.Is(err, report.ErrNotFound) {
 				return st, false, nil
 			}
@@ -115,7 +115,7 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		w.byID[st.ID], w.byCode[code] = st, st
 		return st, true, nil
 	}
-	st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+
+	st, err := oneStation(w.q.queryRow("SELECT "+stationColumns+" "+stationJoins+
 		" WHERE s.election_id = ? AND s.code = ?", w.election, code), code)
 	if errors.Is(err, report.ErrNotFound) {
 		return st, false, nil
@@ -138,7 +138,7 @@ func (w *recordWriter) observer(code string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := w.q.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	err := w.q.queryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
 	}
@@ -155,7 +155,7 @@ func (w *recordWriter) observerCode(id int64) (string, error) {
 	}
 	code, ok := w.refs.observerCode(id)
 	if !ok {
-		if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
+		if err := w.q.queryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
 			return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
 		}
 		w.refs.putObserver(id, code)

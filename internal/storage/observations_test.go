@@ -284,7 +284,7 @@ func TestUpdateObservation(t *testing.T) {
 		t.Fatalf("the move is not in the audit log: %+v", entries[0])
 	}
 	if err := f.s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("UPDATE incidents SET status = 'verified' WHERE id = ?", inID)
+		_, err := tx.exec("UPDATE incidents SET status = 'verified' WHERE id = ?", inID)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -336,7 +336,7 @@ func TestSaveAndUpdateIncident(t *testing.T) {
 
 	// The filer corrects it; once campaigning is retired the edit may keep it.
 	if err := f.s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("INSERT INTO retired_categories(code, retired_at) VALUES ('campaigning', ?)", fmtTime(recNow))
+		_, err := tx.exec("INSERT INTO retired_categories(code, retired_at) VALUES ('campaigning', ?)", fmtTime(recNow))
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -356,7 +356,7 @@ func TestSaveAndUpdateIncident(t *testing.T) {
 		t.Fatalf("retired category on a new incident: %v", err)
 	}
 	if err := f.s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("UPDATE incidents SET status = 'rejected' WHERE id = ?", id)
+		_, err := tx.exec("UPDATE incidents SET status = 'rejected' WHERE id = ?", id)
 		return err
 	}); err != nil {
 		t.Fatal(err)

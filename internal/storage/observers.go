@@ -17,14 +17,14 @@ func EnsureObserver(tx *Tx, code, regionCode string, actor report.User) (int64, 
 		return 0, err
 	}
 	var id int64
-	err := tx.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	err := tx.queryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
 	if err == nil {
 		return id, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
 	}
-	res, err := tx.Exec("INSERT INTO observers(code, region_code, created_at) VALUES (?, ?, ?)", code, regionCode, fmtTime(tx.Now()))
+	res, err := tx.exec("INSERT INTO observers(code, region_code, created_at) VALUES (?, ?, ?)", code, regionCode, fmtTime(tx.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to create observer %s: %w", code, err)
 	}
@@ -41,7 +41,7 @@ func SetObserverContact(tx *Tx, observerID int64, c report.ObserverContact, acto
 		return err
 	}
 	sealed := tx.store.sealer.seal(plain, contactAAD(observerID))
-	if _, err := tx.Exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at) VALUES (?, ?, ?)
+	if _, err := tx.exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT(observer_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
 		observerID, sealed, fmtTime(tx.Now())); err != nil {
 		return fmt.Errorf("store: unable to save contact details: %w", err)

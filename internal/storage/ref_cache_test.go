@@ -125,7 +125,7 @@ func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
 	abroad := f.regionID("ABR")
 	undo := errors.New("undone")
 	err := f.s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abroad); err != nil {
+		if _, err := tx.exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abroad); err != nil {
 			return err
 		}
 		// Resolved inside the undone change: the station seen abroad.
@@ -203,7 +203,7 @@ func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
 	moved := make(chan error, 1)
 	go func() {
 		moved <- f.s.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abr)
+			_, err := tx.exec("UPDATE stations SET region_id = ? WHERE code = '071-024'", abr)
 			return err
 		})
 	}()

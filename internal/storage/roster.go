@@ -98,7 +98,7 @@ func (s *Store) RevealContact(ctx context.Context, observerID int64, el report.E
 // SetAssignments makes the observer's assignments in one election exactly stationIDs
 // (other elections' assignments stay). It reports whether anything changed.
 func SetAssignments(tx *Tx, observerID, electionID int64, stationIDs []int64, actor report.User) (bool, error) {
-	rows, err := tx.Query(`SELECT a.station_id FROM assignments a CROSS JOIN stations s ON s.id = a.station_id
+	rows, err := tx.query(`SELECT a.station_id FROM assignments a CROSS JOIN stations s ON s.id = a.station_id
 		WHERE a.observer_id = ? AND s.election_id = ? ORDER BY a.station_id`, observerID, electionID)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to read assignments: %w", err)
@@ -121,14 +121,14 @@ func SetAssignments(tx *Tx, observerID, electionID int64, stationIDs []int64, ac
 	}
 	for _, id := range have {
 		if !slices.Contains(want, id) {
-			if _, err := tx.Exec("DELETE FROM assignments WHERE observer_id = ? AND station_id = ?", observerID, id); err != nil {
+			if _, err := tx.exec("DELETE FROM assignments WHERE observer_id = ? AND station_id = ?", observerID, id); err != nil {
 				return false, fmt.Errorf("store: unable to remove an assignment: %w", err)
 			}
 		}
 	}
 	for _, id := range want {
 		if !slices.Contains(have, id) {
-			if _, err := tx.Exec("INSERT INTO assignments(observer_id, station_id) VALUES (?, ?)", observerID, id); err != nil {
+			if _, err := tx.exec("INSERT INTO assignments(observer_id, station_id) VALUES (?, ?)", observerID, id); err != nil {
 				return false, fmt.Errorf("store: unable to add an assignment: %w", err)
 			}
 		}
@@ -188,7 +188,7 @@ var ErrOtherRegion = errors.New("the observer belongs to another region")
 func (s *Store) PrepareObserver(ctx context.Context, in ObserverInvite, actor report.User) (report.Observer, error) {
 	var o report.Observer
 	err := s.Write(ctx, func(tx *Tx) error {
-		err := tx.QueryRow("SELECT id, code, region_code FROM observers WHERE code = ?", in.Code).Scan(&o.ID, &o.Code, &o.RegionCode)
+		err := tx.queryRow("SELECT id, code, region_code FROM observers WHERE code = ?", in.Code).Scan(&o.ID, &o.Code, &o.RegionCode)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			id, err := EnsureObserver(tx, in.Code, in.RegionCode, actor)
@@ -213,7 +213,7 @@ func (s *Store) PrepareObserver(ctx context.Context, in ObserverInvite, actor re
 }
 
 func setObserverRegion(tx *Tx, o report.Observer, region string, actor report.User) error {
-	if _, err := tx.Exec("UPDATE observers SET region_code = ? WHERE id = ?", region, o.ID); err != nil {
+	if _, err := tx.exec("UPDATE observers SET region_code = ? WHERE id = ?", region, o.ID); err != nil {
 		return fmt.Errorf("store: unable to set the region of observer %s: %w", o.Code, err)
 	}
 	return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditUpdate, Entity: "observer",

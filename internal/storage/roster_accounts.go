@@ -58,7 +58,7 @@ func (s *Store) DisableUser(ctx context.Context, id int64, actor report.User) er
 	return s.Write(ctx, func(tx *Tx) error {
 		var role string
 		var disabled *string
-		err := tx.QueryRow("SELECT role, disabled_at FROM users WHERE id = ?", id).Scan(&role, &disabled)
+		err := tx.queryRow("SELECT role, disabled_at FROM users WHERE id = ?", id).Scan(&role, &disabled)
 		if errors.Is(err, sql.ErrNoRows) {
 			return report.ErrNotFound
 		}
@@ -70,7 +70,7 @@ func (s *Store) DisableUser(ctx context.Context, id int64, actor report.User) er
 		}
 		if report.Role(role) == report.RoleAdmin {
 			var admins int
-			if err := tx.QueryRow("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").Scan(&admins); err != nil {
+			if err := tx.queryRow("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").Scan(&admins); err != nil {
 				return fmt.Errorf("store: unable to count administrators: %w", err)
 			}
 			if admins <= 1 {
@@ -78,13 +78,13 @@ func (s *Store) DisableUser(ctx context.Context, id int64, actor report.User) er
 			}
 		}
 		now := fmtTime(tx.Now())
-		if _, err := tx.Exec("UPDATE users SET disabled_at = ? WHERE id = ?", now, id); err != nil {
+		if _, err := tx.exec("UPDATE users SET disabled_at = ? WHERE id = ?", now, id); err != nil {
 			return fmt.Errorf("store: unable to disable user %d: %w", id, err)
 		}
-		if _, err := tx.Exec("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", now, id); err != nil {
+		if _, err := tx.exec("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", now, id); err != nil {
 			return fmt.Errorf("store: unable to end the sessions of user %d: %w", id, err)
 		}
-		if _, err := tx.Exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", now, id); err != nil {
+		if _, err := tx.exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", now, id); err != nil {
 			return fmt.Errorf("store: unable to revoke the tokens of user %d: %w", id, err)
 		}
 		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,

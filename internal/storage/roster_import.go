@@ -68,7 +68,7 @@ func importObservers(tx *Tx, el report.Election, recs []report.ObserverRecord, a
 }
 
 func stationRefs(tx *Tx, electionID int64) (map[string]stationRef, error) {
-	rows, err := tx.Query("SELECT s.code, s.id, r.code FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.election_id = ?", electionID)
+	rows, err := tx.query("SELECT s.code, s.id, r.code FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.election_id = ?", electionID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read stations: %w", err)
 	}
@@ -109,7 +109,7 @@ func upsertObserver(tx *Tx, el report.Election, r report.ObserverRecord, station
 	}
 	var o report.Observer
 	result := unchanged
-	err := tx.QueryRow("SELECT id, code, region_code FROM observers WHERE code = ?", r.Code).Scan(&o.ID, &o.Code, &o.RegionCode)
+	err := tx.queryRow("SELECT id, code, region_code FROM observers WHERE code = ?", r.Code).Scan(&o.ID, &o.Code, &o.RegionCode)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		id, err := EnsureObserver(tx, r.Code, region, actor)
@@ -153,7 +153,7 @@ func upsertObserver(tx *Tx, el report.Election, r report.ObserverRecord, station
 // out of this function.
 func sameContact(tx *Tx, observerID int64, c report.ObserverContact) (bool, error) {
 	var sealed []byte
-	err := tx.QueryRow("SELECT sealed FROM observer_contacts WHERE observer_id = ?", observerID).Scan(&sealed)
+	err := tx.queryRow("SELECT sealed FROM observer_contacts WHERE observer_id = ?", observerID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -92,5 +92,5 @@ func cloneSchema(s report.StatsSchema) report.StatsSchema {
 type txQuerier struct{ t *Tx }
 
 func (q txQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.t.Query(query, args...)
+	return q.t.query(query, args...)
 }

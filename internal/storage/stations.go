@@ -82,7 +82,7 @@ func (s *Store) StationByCode(ctx context.Context, electionID int64, code string
 // StationByCodeTx finds a station inside a write (what the write sees, including its
 // own changes).
 func StationByCodeTx(tx *Tx, electionID int64, code string) (report.Station, error) {
-	return oneStation(tx.QueryRow("SELECT "+stationColumns+" "+stationJoins+
+	return oneStation(tx.queryRow("SELECT "+stationColumns+" "+stationJoins+
 		" WHERE s.election_id = ? AND s.code = ?", electionID, code), code)
 }
 

@@ -115,7 +115,7 @@ func importStations(tx *Tx, el report.Election, recs []report.StationRecord, act
 
 func (im *importer) load() error {
 	tx := im.tx
-	rows, err := tx.Query("SELECT id, code, name FROM regions WHERE election_id = ?", im.el.ID)
+	rows, err := tx.query("SELECT id, code, name FROM regions WHERE election_id = ?", im.el.ID)
 	if err != nil {
 		return fmt.Errorf("store: unable to read regions: %w", err)
 	}
@@ -129,7 +129,7 @@ func (im *importer) load() error {
 		im.regions[code] = a
 	}
 	rows.Close()
-	rows, err = tx.Query(`SELECT d.id, d.region_id, d.code, d.name FROM districts d JOIN regions r ON r.id = d.region_id
+	rows, err = tx.query(`SELECT d.id, d.region_id, d.code, d.name FROM districts d JOIN regions r ON r.id = d.region_id
 		WHERE r.election_id = ?`, im.el.ID)
 	if err != nil {
 		return fmt.Errorf("store: unable to read districts: %w", err)
@@ -144,7 +144,7 @@ func (im *importer) load() error {
 		im.districts[k] = a
 	}
 	rows.Close()
-	rows, err = tx.Query(`SELECT id, code, name, region_id, district_id, address, registered_voters, timezone, lat, lon, search
+	rows, err = tx.query(`SELECT id, code, name, region_id, district_id, address, registered_voters, timezone, lat, lon, search
 		FROM stations WHERE election_id = ?`, im.el.ID)
 	if err != nil {
 		return fmt.Errorf("store: unable to read stations: %w", err)
@@ -190,14 +190,14 @@ func (im *importer) row(rec report.StationRecord) (stationRow, error) {
 func (im *importer) region(code, name string) (int64, error) {
 	if a, ok := im.regions[code]; ok {
 		if a.name != name {
-			if _, err := im.tx.Exec("UPDATE regions SET name = ? WHERE id = ?", name, a.id); err != nil {
+			if _, err := im.tx.exec("UPDATE regions SET name = ? WHERE id = ?", name, a.id); err != nil {
 				return 0, fmt.Errorf("store: unable to rename region %s: %w", code, err)
 			}
 			im.regions[code] = area{a.id, name}
 		}
 		return a.id, nil
 	}
-	res, err := im.tx.Exec("INSERT INTO regions(election_id, code, name) VALUES (?, ?, ?)", im.el.ID, code, name)
+	res, err := im.tx.exec("INSERT INTO regions(election_id, code, name) VALUES (?, ?, ?)", im.el.ID, code, name)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to add region %s: %w", code, err)
 	}
@@ -211,14 +211,14 @@ func (im *importer) district(regionID int64, code, name string) (int64, error) {
 	k := districtKey{regionID, code}
 	if a, ok := im.districts[k]; ok {
 		if a.name != name {
-			if _, err := im.tx.Exec("UPDATE districts SET name = ? WHERE id = ?", name, a.id); err != nil {
+			if _, err := im.tx.exec("UPDATE districts SET name = ? WHERE id = ?", name, a.id); err != nil {
 				return 0, fmt.Errorf("store: unable to rename district %s: %w", code, err)
 			}
 			im.districts[k] = area{a.id, name}
 		}
 		return a.id, nil
 	}
-	res, err := im.tx.Exec("INSERT INTO districts(region_id, code, name) VALUES (?, ?, ?)", regionID, code, name)
+	res, err := im.tx.exec("INSERT INTO districts(region_id, code, name) VALUES (?, ?, ?)", regionID, code, name)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to add district %s: %w", code, err)
 	}
@@ -230,7 +230,7 @@ func (im *importer) district(regionID int64, code, name string) (int64, error) {
 
 func (im *importer) moveReports(stationID int64, to stationRow) error {
 	for _, table := range []string{"observations", "incidents"} {
-		if _, err := im.tx.Exec("UPDATE "+table+" SET region_id = ?, district_id = ? WHERE station_id = ?",
+		if _, err := im.tx.exec("UPDATE "+table+" SET region_id = ?, district_id = ? WHERE station_id = ?",
 			to.regionID, to.districtID, stationID); err != nil {
 			return fmt.Errorf("store: unable to move the %s of station %s: %w", table, strconv.FormatInt(stationID, 10), err)
 		}

@@ -155,7 +155,7 @@ func startNatWriters(s *Store, n int) *natWriters {
 				seq := natSeq.Add(1)
 				err := s.Write(context.Background(), func(tx *Tx) error {
 					now := fmtTime(tx.Now())
-					if _, err := tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
+					if _, err := tx.exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
 						phase, category, occurred_at, witnessed, observation_id, status, created_at, updated_at)
 						SELECT 1, ?, '', id, region_id, district_id, 'voting', 'carousel_voting', ?, 1, ?, 'new', ?, ? FROM stations WHERE id = ?`,
 						fmt.Sprintf("bg-%d-%d", natRun, seq), now, st+natStations, now, now, st); err != nil {

@@ -156,7 +156,7 @@ func TestStatsCacheReadsItsOwnWrites(t *testing.T) {
 			code := fmt.Sprintf("1-1-%d", g)
 			for i := 1; i <= rounds; i++ {
 				err := f.s.Write(ctx, func(tx *Tx) error {
-					_, err := tx.Exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
+					_, err := tx.exec(`INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
 						phase, category, occurred_at, witnessed, status, created_at, updated_at)
 						SELECT ?, ?, '', id, region_id, district_id, 'voting', 'ballot_stuffing', ?, 0, 'new', ?, ? FROM stations WHERE id = ?`,
 						f.election, fmt.Sprintf("own-%d", seq.Add(1)), fmtTime(time.Now()), fmtTime(time.Now()), fmtTime(time.Now()), st[g])

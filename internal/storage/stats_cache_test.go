@@ -99,7 +99,7 @@ func TestStatsCacheInvalidation(t *testing.T) {
 	}
 	// A status change is a write like any other.
 	f.write(func(tx *Tx) {
-		tx.Exec(`UPDATE incidents SET status = 'rejected' WHERE station_id = ?`, st[0])
+		tx.exec(`UPDATE incidents SET status = 'rejected' WHERE station_id = ?`, st[0])
 		tx.Touch(st[0])
 	})
 	got = f.cached(c, report.StatsQuery{}).Phases.Voting.Categories["ballot_stuffing"]
@@ -121,7 +121,7 @@ func TestStatsCacheSeesNewAndMovedStations(t *testing.T) {
 	before := f.cached(c, report.StatsQuery{}).Phases.Voting.StationsTotal
 	f.write(func(tx *Tx) {
 		var r int64
-		tx.QueryRow(`SELECT id FROM regions WHERE code = 'R2'`).Scan(&r)
+		tx.queryRow(`SELECT id FROM regions WHERE code = 'R2'`).Scan(&r)
 		s := f.station(tx, r, 0, "new")
 		f.observation(tx, obsRow{station: s, phase: report.PhaseVoting})
 		tx.Touch(s)
@@ -135,10 +135,10 @@ func TestStatsCacheSeesNewAndMovedStations(t *testing.T) {
 	// A station moved to another district (as a station import does it) takes its counts along.
 	f.write(func(tx *Tx) {
 		var s, d int64
-		tx.QueryRow(`SELECT id FROM stations WHERE code = 'new'`).Scan(&s)
-		tx.QueryRow(`SELECT d.id FROM districts d JOIN regions r ON r.id = d.region_id WHERE r.code = 'R2' AND d.code = 'D2'`).Scan(&d)
-		tx.Exec(`UPDATE stations SET district_id = ?, name = 'Moved' WHERE id = ?`, d, s)
-		tx.Exec(`UPDATE observations SET district_id = ? WHERE station_id = ?`, d, s)
+		tx.queryRow(`SELECT id FROM stations WHERE code = 'new'`).Scan(&s)
+		tx.queryRow(`SELECT d.id FROM districts d JOIN regions r ON r.id = d.region_id WHERE r.code = 'R2' AND d.code = 'D2'`).Scan(&d)
+		tx.exec(`UPDATE stations SET district_id = ?, name = 'Moved' WHERE id = ?`, d, s)
+		tx.exec(`UPDATE observations SET district_id = ? WHERE station_id = ?`, d, s)
 		tx.Touch(s)
 	})
 	doc = f.cached(c, report.StatsQuery{Region: "R2", District: "D2"})
@@ -173,20 +173,20 @@ func randomWrites(f *statsFixture, rng *rand.Rand, st []int64, n int) {
 					draft: rng.IntN(5) == 0})
 			case 3:
 				// An edit: a draft submitted, or a submitted form's grade changed.
-				tx.Exec(`UPDATE observations SET state = 'submitted', assessment = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`,
+				tx.exec(`UPDATE observations SET state = 'submitted', assessment = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`,
 					string(report.Assessments[rng.IntN(4)]), s)
 			case 4:
 				// A form corrected to another station: both stations change.
 				other := st[rng.IntN(len(st))]
-				tx.Exec(`UPDATE observations SET station_id = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`, other, s)
+				tx.exec(`UPDATE observations SET station_id = ? WHERE id = (SELECT MAX(id) FROM observations WHERE station_id = ?)`, other, s)
 				tx.Touch(other)
 			case 1:
 				var obs int64
-				tx.QueryRow(`SELECT COALESCE(MAX(id), 0) FROM observations WHERE station_id = ? AND phase = ?`, s, phase).Scan(&obs)
+				tx.queryRow(`SELECT COALESCE(MAX(id), 0) FROM observations WHERE station_id = ? AND phase = ?`, s, phase).Scan(&obs)
 				f.incident(tx, incRow{station: s, phase: phase, category: cats[rng.IntN(len(cats))], witnessed: obs != 0 && rng.IntN(3) > 0, observation: obs})
 			default:
 				status := []string{"new", "verified", "rejected"}[rng.IntN(3)]
-				tx.Exec(`UPDATE incidents SET status = ? WHERE id = (SELECT MAX(id) FROM incidents WHERE station_id = ?)`, status, s)
+				tx.exec(`UPDATE incidents SET status = ? WHERE id = (SELECT MAX(id) FROM incidents WHERE station_id = ?)`, status, s)
 			}
 			tx.Touch(s)
 		})

@@ -31,7 +31,7 @@ func newStatsFixture(t *testing.T) *statsFixture {
 	t.Cleanup(func() { s.Close() })
 	f := &statsFixture{t: t, s: s}
 	f.write(func(tx *Tx) {
-		res, err := tx.Exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-2022-presidential', 'Presidential', '2022-11-20', ?)`, fmtTime(time.Now()))
+		res, err := tx.exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-2022-presidential', 'Presidential', '2022-11-20', ?)`, fmtTime(time.Now()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func (f *statsFixture) write(fn func(tx *Tx)) {
 
 func (f *statsFixture) insert(tx *Tx, q string, args ...any) int64 {
 	f.t.Helper()
-	res, err := tx.Exec(q, args...)
+	res, err := tx.exec(q, args...)
 	if err != nil {
 		f.t.Fatalf("%s: %v", q, err)
 	}

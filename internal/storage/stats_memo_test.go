@@ -41,22 +41,22 @@ func TestStationTalliesWithMemoMatchFullReads(t *testing.T) {
 			case 2, 3:
 				// Held by any form of the station and phase, old or new.
 				var obs int64
-				tx.QueryRow(`SELECT COALESCE((SELECT id FROM observations WHERE station_id = ? AND phase = ? ORDER BY random() LIMIT 1), 0)`,
+				tx.queryRow(`SELECT COALESCE((SELECT id FROM observations WHERE station_id = ? AND phase = ? ORDER BY random() LIMIT 1), 0)`,
 					s, phase).Scan(&obs)
 				f.incident(tx, incRow{station: s, phase: phase, category: []string{"ballot_stuffing", "carousel_voting"}[rng.IntN(2)],
 					witnessed: obs != 0 && rng.IntN(3) > 0, observation: obs})
 			case 4:
-				tx.Exec(`UPDATE incidents SET status = ? WHERE id = (SELECT id FROM incidents WHERE station_id = ? ORDER BY random() LIMIT 1)`,
+				tx.exec(`UPDATE incidents SET status = ? WHERE id = (SELECT id FROM incidents WHERE station_id = ? ORDER BY random() LIMIT 1)`,
 					[]string{"new", "verified", "rejected"}[rng.IntN(3)], s)
 			case 5:
-				tx.Exec(`UPDATE observations SET state = 'submitted', assessment = ? WHERE id = (SELECT id FROM observations WHERE station_id = ? ORDER BY random() LIMIT 1)`,
+				tx.exec(`UPDATE observations SET state = 'submitted', assessment = ? WHERE id = (SELECT id FROM observations WHERE station_id = ? ORDER BY random() LIMIT 1)`,
 					string(report.Assessments[rng.IntN(4)]), s)
 			case 6:
-				tx.Exec(`UPDATE observations SET station_id = ? WHERE id = (SELECT id FROM observations WHERE station_id = ? ORDER BY random() LIMIT 1)`,
+				tx.exec(`UPDATE observations SET station_id = ? WHERE id = (SELECT id FROM observations WHERE station_id = ? ORDER BY random() LIMIT 1)`,
 					st[rng.IntN(len(st))], s)
 			default:
 				if rng.IntN(10) == 0 {
-					tx.Exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
+					tx.exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
 						VALUES (?, ?, 'voting', 'yes', '', '', '{}', 90)`, f.election, fmt.Sprintf("extra_%d", step))
 				}
 			}

@@ -209,10 +209,10 @@ func TestStatsRowRules(t *testing.T) {
 		f.incident(tx, incRow{station: b, phase: report.PhaseVoting, category: "carousel_voting", witnessed: true, observation: voting, status: report.StatusRejected})
 		// Not witnessed, though attached: an incident, not an observation with it.
 		f.incident(tx, incRow{station: a, phase: report.PhaseVoting, category: "vote_buying", observation: voting})
-		tx.Exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
+		tx.exec(`INSERT INTO custom_questions(election_id, code, phase, problem, parent, trig, texts, position)
 			VALUES (?, 'vote_buses', 'voting', 'yes', '', '', '{}', 99)`, f.election)
-		tx.Exec(`INSERT INTO retired_categories(code, retired_at) VALUES ('campaigning', '2022-01-01T00:00:00Z')`)
-		tx.Exec(`INSERT INTO custom_categories(code, phase, names, created_at) VALUES ('bus_voters', 'voting', '{}', '2022-01-01T00:00:00Z')`)
+		tx.exec(`INSERT INTO retired_categories(code, retired_at) VALUES ('campaigning', '2022-01-01T00:00:00Z')`)
+		tx.exec(`INSERT INTO custom_categories(code, phase, names, created_at) VALUES ('bus_voters', 'voting', '{}', '2022-01-01T00:00:00Z')`)
 	})
 	doc := f.compute(report.StatsQuery{})
 	v := doc.Phases.Voting

@@ -27,7 +27,7 @@ func TestIncidentHours(t *testing.T) {
 		} {
 			f.incident(tx, in)
 		}
-		if _, err := tx.Exec(`UPDATE stations SET timezone = 'Asia/Almaty' WHERE id = ?`, s1); err != nil {
+		if _, err := tx.exec(`UPDATE stations SET timezone = 'Asia/Almaty' WHERE id = ?`, s1); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -20,16 +20,16 @@ func TestWriterPreparesRepeatedStatements(t *testing.T) {
 	for i := range 5 {
 		var n int
 		err := s.Write(ctx, func(tx *Tx) error {
-			if _, err := tx.Exec(`INSERT INTO elections(code, name, date, created_at) VALUES (?, 'E', '2026-01-01', '2026-01-01T00:00:00Z')`,
+			if _, err := tx.exec(`INSERT INTO elections(code, name, date, created_at) VALUES (?, 'E', '2026-01-01', '2026-01-01T00:00:00Z')`,
 				"e"+strings.Repeat("x", i)); err != nil {
 				return err
 			}
-			return tx.QueryRow(q, "e%").Scan(&n)
+			return tx.queryRow(q, "e%").Scan(&n)
 		})
 		if err != nil || n != i+1 {
 			t.Fatalf("write %d: %d elections, %v", i, n, err)
 		}
-		err = s.Write(ctx, func(tx *Tx) error { _, err := tx.Exec("INSERT INTO no_such_table VALUES (1)"); return err })
+		err = s.Write(ctx, func(tx *Tx) error { _, err := tx.exec("INSERT INTO no_such_table VALUES (1)"); return err })
 		if err == nil || !strings.Contains(err.Error(), "no_such_table") {
 			t.Fatalf("write %d: a bad statement must fail with SQLite's error, got %v", i, err)
 		}

@@ -14,7 +14,7 @@ func TestDirectStatements(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	if err := s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("CREATE TABLE direct_t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER, at TEXT)")
+		_, err := tx.exec("CREATE TABLE direct_t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER, at TEXT)")
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -23,7 +23,7 @@ func TestDirectStatements(t *testing.T) {
 	var ids []int64
 	for i, name := range []string{"a", "b", "c"} {
 		err := s.Write(ctx, func(tx *Tx) error {
-			res, err := tx.Exec(ins, name, sql.NullInt64{Int64: int64(i), Valid: i > 0}, nil)
+			res, err := tx.exec(ins, name, sql.NullInt64{Int64: int64(i), Valid: i > 0}, nil)
 			if err != nil {
 				return err
 			}
@@ -52,10 +52,10 @@ func TestDirectStatements(t *testing.T) {
 	// A constraint's error is the driver's, as through database/sql, and a failed
 	// submission leaves nothing (its transaction is undone).
 	err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ins, "d", 4, nil); err != nil {
+		if _, err := tx.exec(ins, "d", 4, nil); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ins, "a", 5, nil)
+		_, err := tx.exec(ins, "a", 5, nil)
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed: direct_t.name") {
@@ -65,7 +65,7 @@ func TestDirectStatements(t *testing.T) {
 	// the errors database/sql gives.
 	for _, args := range [][]any{{"e", 1}, {"e", 1, struct{}{}}} {
 		err := s.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ins, args...)
+			_, err := tx.exec(ins, args...)
 			return err
 		})
 		_, want := s.rw.ExecContext(ctx, ins, args...)
@@ -80,7 +80,7 @@ func TestDirectStatements(t *testing.T) {
 	// A statement that does not prepare runs through database/sql, which reports it.
 	for i := 0; i < 2; i++ {
 		err := s.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec("INSERT INTO no_such_table VALUES (?)", 1)
+			_, err := tx.exec("INSERT INTO no_such_table VALUES (?)", 1)
 			return err
 		})
 		if err == nil || !strings.Contains(err.Error(), "no such table") {

@@ -68,7 +68,7 @@ func CreateUser(tx *Tx, nu NewUser, actor report.User) (int64, error) {
 		return 0, err
 	}
 	var exists int
-	if err := tx.QueryRow("SELECT COUNT(*) FROM users WHERE login = ?", nu.Login).Scan(&exists); err != nil {
+	if err := tx.queryRow("SELECT COUNT(*) FROM users WHERE login = ?", nu.Login).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("store: unable to check the login: %w", err)
 	}
 	if exists > 0 {
@@ -78,7 +78,7 @@ func CreateUser(tx *Tx, nu NewUser, actor report.User) (int64, error) {
 	if nu.ObserverID != 0 {
 		obs = nu.ObserverID
 	}
-	res, err := tx.Exec(`INSERT INTO users(login, role, region_code, observer_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	res, err := tx.exec(`INSERT INTO users(login, role, region_code, observer_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		nu.Login, string(nu.Role), nu.RegionCode, obs, hash, fmtTime(tx.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to create user %s: %w", nu.Login, err)
@@ -175,7 +175,7 @@ func (s *Store) CreateSession(ctx context.Context, u report.User, mfaOK bool) (c
 	csrf, _ := NewToken()
 	err = s.Write(ctx, func(tx *Tx) error {
 		now := tx.Now()
-		if _, err := tx.Exec(`INSERT INTO sessions(id, user_id, csrf, created_at, expires_at, last_seen, mfa_ok) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(`INSERT INTO sessions(id, user_id, csrf, created_at, expires_at, last_seen, mfa_ok) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			hash, u.ID, csrf, fmtTime(now), fmtTime(now.Add(SessionTTL)), fmtTime(now), boolInt(mfaOK)); err != nil {
 			return fmt.Errorf("store: unable to create a session: %w", err)
 		}
@@ -216,7 +216,7 @@ func (s *Store) SessionByCookie(ctx context.Context, cookie string) (Session, er
 // RevokeSession ends a session (logout, or an admin revoking it).
 func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", fmtTime(tx.Now()), id); err != nil {
+		if _, err := tx.exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", fmtTime(tx.Now()), id); err != nil {
 			return fmt.Errorf("store: unable to end a session: %w", err)
 		}
 		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditLogout, Entity: "session", EntityID: id[:12]})
@@ -227,7 +227,7 @@ func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User)
 func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.User) (string, error) {
 	token, hash := NewToken()
 	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO api_tokens(user_id, token_hash, created_at) VALUES (?, ?, ?)", userID, hash, fmtTime(tx.Now()))
+		res, err := tx.exec("INSERT INTO api_tokens(user_id, token_hash, created_at) VALUES (?, ?, ?)", userID, hash, fmtTime(tx.Now()))
 		if err != nil {
 			return fmt.Errorf("store: unable to create a token: %w", err)
 		}

@@ -19,7 +19,7 @@ func (s *Store) EnableUser(ctx context.Context, id int64, actor report.User) (bo
 	var changed bool
 	err := s.Write(ctx, func(tx *Tx) error {
 		var disabled sql.NullString
-		err := tx.QueryRow("SELECT disabled_at FROM users WHERE id = ?", id).Scan(&disabled)
+		err := tx.queryRow("SELECT disabled_at FROM users WHERE id = ?", id).Scan(&disabled)
 		if errors.Is(err, sql.ErrNoRows) {
 			return report.ErrNotFound
 		}
@@ -29,7 +29,7 @@ func (s *Store) EnableUser(ctx context.Context, id int64, actor report.User) (bo
 		if !disabled.Valid {
 			return nil
 		}
-		if _, err := tx.Exec("UPDATE users SET disabled_at = NULL WHERE id = ?", id); err != nil {
+		if _, err := tx.exec("UPDATE users SET disabled_at = NULL WHERE id = ?", id); err != nil {
 			return fmt.Errorf("store: unable to enable user %d: %w", id, err)
 		}
 		changed = true

@@ -43,7 +43,7 @@ func TestAnswersWaitForTheWALFsync(t *testing.T) {
 	first := make(chan error, 1)
 	go func() {
 		first <- s.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec("INSERT INTO settings(key, value) VALUES ('walsync-1', 'x')")
+			_, err := tx.exec("INSERT INTO settings(key, value) VALUES ('walsync-1', 'x')")
 			return err
 		})
 	}()
@@ -53,7 +53,7 @@ func TestAnswersWaitForTheWALFsync(t *testing.T) {
 	go func() {
 		second <- s.Write(ctx, func(tx *Tx) error {
 			close(ran)
-			_, err := tx.Exec("INSERT INTO settings(key, value) VALUES ('walsync-2', 'y')")
+			_, err := tx.exec("INSERT INTO settings(key, value) VALUES ('walsync-2', 'y')")
 			return err
 		})
 	}()
@@ -88,7 +88,7 @@ func TestFailedFsyncRefusesLaterWrites(t *testing.T) {
 	diskErr := errors.New("input/output error")
 	s.w.sync.setFsync(func(*os.File) error { return diskErr })
 	err := s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec("INSERT INTO settings(key, value) VALUES ('lost', 'x')")
+		_, err := tx.exec("INSERT INTO settings(key, value) VALUES ('lost', 'x')")
 		return err
 	})
 	if !errors.Is(err, ErrStorageFailed) || !errors.Is(err, diskErr) {

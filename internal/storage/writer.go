@@ -20,7 +20,7 @@ var ErrClosed = errors.New("store: closed")
 // inside its own savepoint: when it fails, only its own changes are undone.
 type Tx struct {
 	tx *sql.Tx
-	// wrote says a statement was executed (Exec): a submission that fails after
+	// wrote says a statement was executed (exec): a submission that fails after
 	// that has changed the transaction.
 	wrote bool
 	// ctx is the submitter's context without its cancellation: a submission in a
@@ -46,8 +46,9 @@ type batchState struct {
 // stations and observers trust (newRecordWriter).
 type recordVersions struct{ checklists, references int64 }
 
-// Exec runs a statement in the transaction.
-func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+// exec runs a statement in the transaction. Raw SQL stays inside storage: callers
+// outside get the named operations (CreateUser, EnsureObserver, Audit, ...).
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	t.wrote = true
 	w := t.store.w
 	if res, ok, err := w.direct.exec(t.ctx, w.conn, query, args); ok {
@@ -59,16 +60,16 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
-// QueryRow runs a query in the transaction.
-func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+// queryRow runs a query in the transaction.
+func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
-// Query runs a query in the transaction.
-func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+// query runs a query in the transaction.
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if st := t.store.w.stmts.get(t.ctx, t.tx, query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
@@ -84,7 +85,7 @@ func (t *Tx) Touch(stationID int64) { t.batch.touched = append(t.batch.touched, 
 // Audit appends one entry to the hash-chained audit log.
 func (t *Tx) Audit(e report.AuditEntry) error {
 	if t.batch.prevHash == "" {
-		err := t.QueryRow("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&t.batch.lastID, &t.batch.prevHash)
+		err := t.queryRow("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&t.batch.lastID, &t.batch.prevHash)
 		if errors.Is(err, sql.ErrNoRows) {
 			t.batch.prevHash, t.batch.lastID = report.GenesisHash, 0
 		} else if err != nil {
@@ -95,7 +96,7 @@ func (t *Tx) Audit(e report.AuditEntry) error {
 	e.At = t.batch.now
 	e.PrevHash = t.batch.prevHash
 	e.Hash = report.ChainHash(e)
-	if _, err := t.Exec(`INSERT INTO audit_log(id, at, actor_id, actor, action, entity, entity_id, election_id, before, after, prev_hash, hash)
+	if _, err := t.exec(`INSERT INTO audit_log(id, at, actor_id, actor, action, entity, entity_id, election_id, before, after, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, fmtTime(e.At), e.ActorID, e.Actor, e.Action, e.Entity, e.EntityID, e.ElectionID, e.Before, e.After, e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("store: unable to append to the audit log: %w", err)
@@ -334,7 +335,7 @@ fill:
 		return
 	}
 	var access int64
-	accessErr := (&Tx{tx: tx, ctx: ctx, store: w.s, batch: st}).QueryRow(accessVersionQuery).Scan(&access)
+	accessErr := (&Tx{tx: tx, ctx: ctx, store: w.s, batch: st}).queryRow(accessVersionQuery).Scan(&access)
 	if err := tx.Commit(); err != nil {
 		w.forgetVersions()
 		for _, r := range batch {
@@ -424,7 +425,7 @@ func (w *writer) redo(ctx context.Context, tx *sql.Tx, st *batchState, batch []w
 // runOne runs one submission in a savepoint, so its failure undoes only its own work.
 func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r writeReq) (err error) {
 	t := &Tx{tx: tx, ctx: context.WithoutCancel(r.ctx), store: w.s, batch: st}
-	if _, err := t.Exec("SAVEPOINT sub"); err != nil {
+	if _, err := t.exec("SAVEPOINT sub"); err != nil {
 		return fmt.Errorf("store: unable to open a savepoint: %w", err)
 	}
 	prevHash, lastID := st.prevHash, st.lastID
@@ -439,7 +440,7 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 			st.versions = nil
 			w.forgetVersions()
 		}
-		t.Exec("RELEASE sub")
+		t.exec("RELEASE sub")
 	}()
 	return r.fn(t)
 }
