@@ -19,7 +19,7 @@ func (s *Store) SaveIncident(ctx context.Context, in report.Incident, actor repo
 		_, err := s.UpdateIncident(ctx, in, actor)
 		return in.ID, false, err
 	}
-	err = s.writeRecord(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		w, err := newRecordWriter(tx, in.ElectionID, actor)
 		if err != nil {
 			return err

@@ -21,7 +21,7 @@ func (s *Store) SaveObservation(ctx context.Context, o report.Observation, actor
 		_, err := s.UpdateObservation(ctx, o, actor)
 		return o.ID, false, err
 	}
-	err = s.writeRecord(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		w, err := newRecordWriter(tx, o.ElectionID, actor)
 		if err != nil {
 			return err

@@ -62,7 +62,7 @@ func (s *Store) stationsMeta(ctx context.Context, electionID int64, sel stationS
 // StatsSchema returns the election's checklists (standard and custom questions)
 // and categories (standard and custom, retired ones marked).
 func (s *Store) StatsSchema(ctx context.Context, electionID int64) (report.StatsSchema, error) {
-	return s.schema(ctx, s.ro, electionID)
+	return statsSchema(ctx, s.ro, electionID)
 }
 
 type querier interface {
@@ -200,7 +200,7 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 		return nil, fmt.Errorf("store: unable to start reading statistics: %w", err)
 	}
 	defer tx.Rollback()
-	schema, err := s.schema(ctx, tx, electionID)
+	schema, err := statsSchema(ctx, tx, electionID)
 	if err != nil {
 		return nil, err
 	}
@@ -211,11 +211,6 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 	switch {
 	case sel.ids == nil:
 		if err := tl.read(ctx, tx, electionID, sel, window); err != nil {
-			return nil, err
-		}
-	case window == nil:
-		// The statistics cache's refreshes: see stats_memo.go.
-		if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
 			return nil, err
 		}
 	default:

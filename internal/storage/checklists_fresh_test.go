@@ -9,10 +9,9 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// The writer keeps the checklists in memory; a question added afterwards, even by
-// another connection (an admin tool, a second process), must be seen by the next
-// submission and by the statistics.
-func TestSchemaCacheSeesChangesFromAnyConnection(t *testing.T) {
+// A question added by another connection (an admin tool, a second process) is
+// seen by the next submission and by the statistics.
+func TestChecklistChangesFromAnyConnectionAreSeen(t *testing.T) {
 	f := newRecFixture(t)
 	ctx := context.Background()
 	form := func(id string) report.Observation {
@@ -54,7 +53,7 @@ func TestSchemaCacheSeesChangesFromAnyConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	if again.Categories[0].Code == "scribbled" {
-		t.Error("a caller's change leaked into the cache")
+		t.Error("a caller's change leaked into the next read")
 	}
 
 	if _, err := other.ExecContext(ctx, `DELETE FROM custom_questions WHERE code = 'count_extra_seals'`); err != nil {

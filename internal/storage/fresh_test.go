@@ -70,9 +70,9 @@ func (f *refFixture) regionID(code string) int64 {
 	return id
 }
 
-// The writer keeps stations and observer codes in memory; a change made afterwards,
-// even by another connection, must be seen by the next submission.
-func TestReferenceCacheSeesChangesFromAnyConnection(t *testing.T) {
+// A change to stations or observer codes made by another connection (an admin
+// tool, a second process) is seen by the next submission.
+func TestWritesSeeReferenceChangesFromAnyConnection(t *testing.T) {
 	f := newRefFixture(t)
 	first, err := f.file("071-024")
 	if err != nil {
@@ -114,9 +114,9 @@ func TestReferenceCacheSeesChangesFromAnyConnection(t *testing.T) {
 	}
 }
 
-// A version counted inside a submission that is then undone can be counted again
-// by another change: the cache must not take the undone content for it.
-func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
+// A station moved inside a submission that is then undone stays where it was for
+// the forms after it.
+func TestUndoneChangeIsNotSeenByLaterForms(t *testing.T) {
 	f := newRefFixture(t)
 	if _, err := f.file("071-024"); err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
 	if !errors.Is(err, undo) {
 		t.Fatalf("write: %v", err)
 	}
-	// Another change brings the counter to the same number, the station still in Almaty.
+	// Another change by another connection, the station still in Almaty.
 	f.exec("UPDATE stations SET name = 'Школа 12' WHERE code = '071-024'")
 	o, err := f.file("071-024")
 	if err != nil {
@@ -158,34 +158,12 @@ func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
 	}
 }
 
-// The cache starts afresh rather than grow past its bound.
-func TestReferenceCacheIsBounded(t *testing.T) {
-	c := &refCache{}
-	r := &refs{c: c, version: 1}
-	for i := range refCacheMax + 10 {
-		r.putStation(report.Station{ID: int64(i + 1), ElectionID: 1, Code: "S"})
-	}
-	if n := len(c.stations); n > refCacheMax || n == 0 {
-		t.Errorf("%d stations kept, want 1..%d", n, refCacheMax)
-	}
-	// An older view neither reads nor writes a newer cache.
-	old := &refs{c: c, version: 0}
-	old.putObserver(7, "OBS-7")
-	if _, ok := old.observerCode(7); ok {
-		t.Error("an older view was served")
-	}
-	if _, ok := r.observerCode(7); ok {
-		t.Error("an older view wrote into a newer cache")
-	}
-}
-
-// The records of one group read the versions once; a change of any other kind in
-// the same group (an admin's edit queued between two forms) is seen by the forms
-// after it.
-func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
+// A change of any other kind in the same group (an admin's edit queued between two
+// forms) is seen by the forms after it.
+func TestFormsInAGroupSeeChangesBeforeThem(t *testing.T) {
 	f := newRefFixture(t)
 	ctx := context.Background()
-	if _, err := f.file("071-024"); err != nil { // stations and observers in the writer's cache
+	if _, err := f.file("071-024"); err != nil {
 		t.Fatal(err)
 	}
 	abr := f.regionID("ABR")
