@@ -206,3 +206,70 @@ func TestFormsInAGroupSeeChangesBeforeThem(t *testing.T) {
 			region(b.o.ID), region(a.o.ID), alm, abr)
 	}
 }
+
+// A second Store on the same file (the command line) revokes a token, disables an
+// account, renames an election and changes an observer's assignments: the first
+// store sees each change from its next read.
+func TestAccessChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
+	f := newRefFixture(t)
+	ctx := context.Background()
+	tokA, err := f.s.CreateAPIToken(ctx, f.obsA.ID, report.User{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB, err := f.s.CreateAPIToken(ctx, f.obsB.ID, report.User{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assigned := func() int {
+		t.Helper()
+		list, err := f.s.AssignedStations(ctx, f.obsA.ObserverID, f.el.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	for _, tok := range []string{tokA, tokB} {
+		if _, err := f.s.UserByAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.s.ElectionByCode(ctx, f.el.Code); err != nil {
+		t.Fatal(err)
+	}
+	before := assigned()
+
+	cli, err := Open(ctx, Options{Path: f.s.path, DataDir: f.s.dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?", fmtTime(tx.Now()), f.obsA.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("UPDATE elections SET name = 'Renamed' WHERE id = ?", f.el.ID); err != nil {
+			return err
+		}
+		_, err := SetAssignments(tx, f.obsA.ObserverID, f.el.ID, []int64{f.station("071-023").ID, f.station("071-024").ID}, f.coord)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.DisableUser(ctx, f.obsB.ID, report.User{Login: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.s.UserByAPIToken(ctx, tokA); !errors.Is(err, report.ErrNotFound) {
+		t.Errorf("a token revoked by another store still works: %v", err)
+	}
+	if _, err := f.s.UserByAPIToken(ctx, tokB); !errors.Is(err, report.ErrNotFound) {
+		t.Errorf("the token of an account disabled by another store still works: %v", err)
+	}
+	if el, err := f.s.ElectionByCode(ctx, f.el.Code); err != nil || el.Name != "Renamed" {
+		t.Errorf("an election renamed by another store: %q, %v", el.Name, err)
+	}
+	if n := assigned(); n != 2 {
+		t.Errorf("assignments changed by another store: %d stations (was %d), want 2", n, before)
+	}
+}
