@@ -45,7 +45,7 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	if electionID == 0 {
 		return nil, errors.New("store: a record needs its election")
 	}
-	schema, err := statsSchema(tx.ctx, txQuerier{tx}, electionID)
+	schema, err := tx.schema(electionID) // shared: Rules only read it
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		if st, ok := w.byID[id]; ok {
 			return st, true, nil
 		}
-		st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
+		st, err := oneStation(w.q.QueryRow(stationByIDSQL, id), fmt.Sprint(id))
 		if errors.Is(err, report.ErrNotFound) {
 			return st, false, nil
 		}
@@ -103,8 +103,7 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 	if st, ok := w.byCode[code]; ok {
 		return st, true, nil
 	}
-	st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+
-		" WHERE s.election_id = ? AND s.code = ?", w.election, code), code)
+	st, err := oneStation(w.q.QueryRow(stationByCodeSQL, w.election, code), code)
 	if errors.Is(err, report.ErrNotFound) {
 		return st, false, nil
 	}
@@ -121,7 +120,7 @@ func (w *recordWriter) observer(code string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := w.q.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	err := w.q.QueryRow(observerIDSQL, code).Scan(&id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
 	}
@@ -134,7 +133,7 @@ func (w *recordWriter) observerCode(id int64) (string, error) {
 		return c, nil
 	}
 	var code string
-	if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
+	if err := w.q.QueryRow(observerCodeSQL, id).Scan(&code); err != nil {
 		return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
 	}
 	w.observers[code], w.codes[id] = id, code

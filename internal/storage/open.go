@@ -124,7 +124,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 	}
-	s.w = startWriter(s, opt.MaxBatch)
+	stmts, err := prepareWriterStatements(ctx, rw)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.w = startWriter(s, opt.MaxBatch, stmts)
 	return s, nil
 }
 

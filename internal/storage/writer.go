@@ -30,20 +30,52 @@ type batchState struct {
 	prevHash string
 	lastID   int64
 	touched  []int64 // stations whose statistics changed (may repeat)
+	// schemas are the elections' checklists as read in this transaction (Tx.schema).
+	schemas map[int64]report.StatsSchema
 }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if st := t.store.w.stmts[query]; st != nil {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
+	t.batch.schemas = nil // a statement other than the writer's own may change the checklists
 	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// schema returns the election's checklists and categories as this transaction
+// sees them, read once for the forms and incidents of a group rather than once
+// for each: nothing but this transaction writes while it is open, and whatever
+// in it could change them (any statement but the writer's fixed ones, a
+// submission undone) makes the next call read them again.
+func (t *Tx) schema(electionID int64) (report.StatsSchema, error) {
+	if s, ok := t.batch.schemas[electionID]; ok {
+		return s, nil
+	}
+	s, err := statsSchema(t.ctx, txQuerier{t}, electionID)
+	if err != nil {
+		return s, err
+	}
+	if t.batch.schemas == nil {
+		t.batch.schemas = map[int64]report.StatsSchema{}
+	}
+	t.batch.schemas[electionID] = s
+	return s, nil
 }
 
 // QueryRow runs a query in the transaction.
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	if st := t.store.w.stmts[query]; st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.store.w.stmts[query]; st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
@@ -56,7 +88,7 @@ func (t *Tx) Touch(stationID int64) { t.batch.touched = append(t.batch.touched, 
 // Audit appends one entry to the hash-chained audit log.
 func (t *Tx) Audit(e report.AuditEntry) error {
 	if t.batch.prevHash == "" {
-		err := t.QueryRow("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").Scan(&t.batch.lastID, &t.batch.prevHash)
+		err := t.QueryRow(auditHeadSQL).Scan(&t.batch.lastID, &t.batch.prevHash)
 		if errors.Is(err, sql.ErrNoRows) {
 			t.batch.prevHash, t.batch.lastID = report.GenesisHash, 0
 		} else if err != nil {
@@ -67,9 +99,7 @@ func (t *Tx) Audit(e report.AuditEntry) error {
 	e.At = t.batch.now
 	e.PrevHash = t.batch.prevHash
 	e.Hash = report.ChainHash(e)
-	if _, err := t.Exec(`INSERT INTO audit_log(id, at, actor_id, actor, action, entity, entity_id, election_id, before, after, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, fmtTime(e.At), e.ActorID, e.Actor, e.Action, e.Entity, e.EntityID, e.ElectionID, e.Before, e.After, e.PrevHash, e.Hash); err != nil {
+	if _, err := t.Exec(insertAuditSQL, e.ID, fmtTime(e.At), e.ActorID, e.Actor, e.Action, e.Entity, e.EntityID, e.ElectionID, e.Before, e.After, e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("store: unable to append to the audit log: %w", err)
 	}
 	t.batch.prevHash, t.batch.lastID = e.Hash, e.ID
@@ -93,13 +123,15 @@ type writer struct {
 	done     chan struct{}
 	maxBatch int
 	once     sync.Once
+	stmts    map[string]*sql.Stmt // writerStatements, read-only once started
 
 	mu       sync.Mutex
 	onCommit []func(stations []int64)
 }
 
-func startWriter(s *Store, maxBatch int) *writer {
-	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}), maxBatch: maxBatch}
+func startWriter(s *Store, maxBatch int, stmts map[string]*sql.Stmt) *writer {
+	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}),
+		maxBatch: maxBatch, stmts: stmts}
 	go w.loop()
 	return w
 }
@@ -107,6 +139,7 @@ func startWriter(s *Store, maxBatch int) *writer {
 func (w *writer) stop() {
 	w.once.Do(func() { close(w.quit) })
 	<-w.done
+	closeStatements(w.stmts)
 }
 
 // OnCommit registers f to be called after every commit with the stations whose
@@ -164,13 +197,13 @@ func (w *writer) group(first writeReq) {
 		return
 	}
 	batch := []writeReq{first}
-	errs := []error{w.runOne(ctx, tx, st, first)}
+	errs := []error{w.runOne(tx, st, first)}
 fill:
 	for len(batch) < w.maxBatch {
 		select {
 		case r := <-w.reqs:
 			batch = append(batch, r)
-			errs = append(errs, w.runOne(ctx, tx, st, r))
+			errs = append(errs, w.runOne(tx, st, r))
 		default:
 			break fill
 		}
@@ -211,12 +244,12 @@ func (w *writer) notify(touched []int64) {
 }
 
 // runOne runs one submission in a savepoint, so its failure undoes only its own work.
-func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r writeReq) (err error) {
+func (w *writer) runOne(tx *sql.Tx, st *batchState, r writeReq) (err error) {
 	if err := r.ctx.Err(); err != nil {
 		return err // the caller gave up before it ran: nothing of it is written
 	}
 	t := &Tx{tx: tx, ctx: context.WithoutCancel(r.ctx), store: w.s, batch: st}
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT sub"); err != nil {
+	if _, err := t.Exec(savepointSQL); err != nil {
 		return fmt.Errorf("store: unable to open a savepoint: %w", err)
 	}
 	prevHash, lastID, touched := st.prevHash, st.lastID, len(st.touched)
@@ -225,10 +258,11 @@ func (w *writer) runOne(ctx context.Context, tx *sql.Tx, st *batchState, r write
 			err = fmt.Errorf("store: write panicked: %v", p)
 		}
 		if err != nil {
-			tx.ExecContext(ctx, "ROLLBACK TO sub")
+			t.Exec(rollbackToSQL)
 			st.prevHash, st.lastID, st.touched = prevHash, lastID, st.touched[:touched]
+			st.schemas = nil
 		}
-		tx.ExecContext(ctx, "RELEASE sub")
+		t.Exec(releaseSQL)
 	}()
 	return r.fn(t)
 }
