@@ -96,7 +96,9 @@ func TestChecklistChangesInAGroupAreSeenByTheFormsAfter(t *testing.T) {
 	}
 	undone := errors.New("undone")
 	submit("before", save(form("before", "count_extra_seals")))
-	submit("added", func() error { return f.s.Write(ctx, func(tx *Tx) error { return addQuestion(tx, "count_extra_seals") }) })
+	submit("added", func() error {
+		return f.s.Write(ctx, func(tx *Tx) error { return addQuestion(tx, "count_extra_seals") })
+	})
 	submit("after", save(form("after", "count_extra_seals")))
 	submit("undone", func() error {
 		return f.s.Write(ctx, func(tx *Tx) error {
