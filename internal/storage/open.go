@@ -52,10 +52,8 @@ type Store struct {
 	schemas schemaCache
 	refs    refCache
 	access  accessCache
-	// tallyMemo keeps what each station's observations add to its statistics (stats_memo.go).
-	tallyMemo tallyMemo
-	reads     readStmts
-	ckpt      *checkpointer
+	reads   readStmts
+	ckpt    *checkpointer
 }
 
 func dsn(path string, readOnly bool, sync string) string {

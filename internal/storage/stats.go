@@ -148,10 +148,7 @@ const stationChunk = 500
 //
 // A whole election is read in parallel, one range of station ids per core: the
 // reading is CPU-bound, and a station never spans two ranges, so each station is
-// still consistent (the cache re-reads any station written meanwhile). Given
-// stations without a window (the cache's refreshes) read only the observations
-// added since the last such read of the station, when nothing else changed
-// (stats_memo.go).
+// still consistent (the cache re-reads any station written meanwhile).
 func (s *Store) StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) (map[int64]*report.StationTally, error) {
 	if stationIDs != nil {
 		return s.readTallies(ctx, electionID, stationSel{ids: stationIDs}, window)
@@ -211,11 +208,6 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 	switch {
 	case sel.ids == nil:
 		if err := tl.read(ctx, tx, electionID, sel, window); err != nil {
-			return nil, err
-		}
-	case window == nil:
-		// The statistics cache's refreshes: see stats_memo.go.
-		if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
 			return nil, err
 		}
 	default:
