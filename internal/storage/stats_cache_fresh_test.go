@@ -254,7 +254,7 @@ func TestStatsCachePreloadIsNotWatching(t *testing.T) {
 		f.incident(tx, incRow{station: st[2], phase: report.PhaseVoting, category: "ballot_stuffing"})
 		tx.Touch(st[2])
 	})
-	time.Sleep(200 * time.Millisecond) // eight times the refresher's settle time
+	time.Sleep(1500 * time.Millisecond) // past the refresher's tick
 	if n := src.tallies.Load() - reads; n != 0 {
 		t.Fatalf("an election nobody asked for was refreshed %d times", n)
 	}
