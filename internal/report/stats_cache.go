@@ -219,7 +219,8 @@ func (c *StatsCache) run(e *electionCache) {
 		case <-e.wake:
 		case <-tick.C:
 			c.mu.Lock()
-			due := e.snap.Load() == nil || (time.Since(e.asked) < watchWindow && e.snap.Load().covers < e.marked)
+			s := e.snap.Load()
+			due := time.Since(e.asked) < watchWindow && (s == nil || s.covers < e.marked)
 			c.mu.Unlock()
 			if !due {
 				continue
