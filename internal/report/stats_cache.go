@@ -247,7 +247,9 @@ func (c *StatsCache) refresh(e *electionCache) {
 		ids = append(ids, id)
 	}
 	for id := range e.unplaced {
-		ids = append(ids, id)
+		if _, dup := e.dirty[id]; !dup { // each station once: with swaps it in once
+			ids = append(ids, id)
+		}
 	}
 	e.reload = false
 	clear(e.dirty)
