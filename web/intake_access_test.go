@@ -57,7 +57,9 @@ func (fx *accessFixture) intakeInput(key string) (routeInput, bool) {
 	case "POST /inbox/:id/handled":
 		form = url.Values{}
 	case "POST /my/checkin":
-		in.deny = func() request { return request{form: url.Values{"station": {fx.stationID(stationA)}, "action": {"in"}}} }
+		in.deny = func() request {
+			return request{form: url.Values{"station": {fx.stationID(stationA)}, "action": {"in"}}}
+		}
 		in.allow = func(a string) request {
 			return request{form: url.Values{"station": {fx.stationID(stationOf(a))}, "action": {"in"}}}
 		}
@@ -73,4 +75,3 @@ func (fx *accessFixture) intakeInput(key string) (routeInput, bool) {
 	}
 	return in, true
 }
-
