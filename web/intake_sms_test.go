@@ -243,8 +243,8 @@ func TestSMSWebhookTwilioAndTelerivet(t *testing.T) {
 
 func TestInboxAndCoverageScope(t *testing.T) {
 	f := newSMSFixture(t)
-	_, p := f.generic(t, "u1", "+77015551234", "hello from ALM")   // observer A: region ALM
-	_, q := f.generic(t, "u2", "+77020000001", "hello from AST")   // observer B: region AST
+	_, p := f.generic(t, "u1", "+77015551234", "hello from ALM")    // observer A: region ALM
+	_, q := f.generic(t, "u2", "+77020000001", "hello from AST")    // observer B: region AST
 	_, r := f.generic(t, "u3", "+77779999999", "who am I writing?") // unknown number
 	if p.Status != "unparsed" || q.Status != "unparsed" || r.Status != "unknown_sender" {
 		t.Fatalf("%+v %+v %+v", p, q, r)
