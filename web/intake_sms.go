@@ -130,16 +130,24 @@ func (s *Server) receiveText(ctx context.Context, in storage.Inbound, snd *stora
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = now
 	}
-	if snd == nil {
-		if e164, ok := intake.NormalizePhone(in.Sender); ok {
-			in.Sender = e164
-			found, ok, err := s.store.SenderByPhone(ctx, e164, now)
-			if err != nil {
-				return storage.Received{}, err
-			}
-			if ok {
-				snd = &found
-			}
+	e164, isPhone := intake.NormalizePhone(in.Sender)
+	if snd == nil && isPhone {
+		in.Sender = e164
+	}
+	// A message sent again is answered from what was stored (in its commit), without
+	// being read again.
+	if again, err := s.store.Repeated(ctx, in); err != nil {
+		return storage.Received{}, err
+	} else if again {
+		return s.store.ReceiveMessage(ctx, in, storage.Reading{Status: storage.MsgUnparsed})
+	}
+	if snd == nil && isPhone {
+		found, ok, err := s.store.SenderByPhone(ctx, e164, now)
+		if err != nil {
+			return storage.Received{}, err
+		}
+		if ok {
+			snd = &found
 		}
 	}
 	if snd == nil || snd.Election.ID == 0 {
