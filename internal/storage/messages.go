@@ -167,7 +167,9 @@ type roQueries struct {
 	db  *sql.DB
 }
 
-func (r roQueries) QueryRow(q string, args ...any) *sql.Row { return r.db.QueryRowContext(r.ctx, q, args...) }
+func (r roQueries) QueryRow(q string, args ...any) *sql.Row {
+	return r.db.QueryRowContext(r.ctx, q, args...)
+}
 
 // findRepeat finds the message in as received before: the same gateway id, or
 // the same text from the same sender within RepeatWindow of it.
