@@ -30,13 +30,26 @@ func (s *Store) SenderKey(identity string) string { return s.sealer.keyed(identi
 // belongs to observers of several elections, the election held at now (its date
 // ± 1 day in its zone) wins, else the latest. ok is false for an unknown number.
 func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (Sender, bool, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, COALESCE(e.id, 0), COALESCE(e.code, ''),
-		COALESCE(e.name, ''), COALESCE(e.date, '')
-		FROM observer_contacts c JOIN observers o ON o.id = c.observer_id
+	return s.sender(ctx, `FROM observer_contacts c JOIN observers o ON o.id = c.observer_id
 		LEFT JOIN assignments a ON a.observer_id = o.id
 		LEFT JOIN stations st ON st.id = a.station_id
 		LEFT JOIN elections e ON e.id = st.election_id
-		WHERE c.phone_key = ? GROUP BY o.id, e.id`, s.sealer.keyed(e164))
+		WHERE c.phone_key = ?`, s.sealer.keyed(e164), now)
+}
+
+// SenderByObserver is the sender of a channel that knows the observer already (a
+// linked Telegram account), with their election chosen as SenderByPhone does.
+func (s *Store) SenderByObserver(ctx context.Context, observerID int64, now time.Time) (Sender, bool, error) {
+	return s.sender(ctx, `FROM observers o
+		LEFT JOIN assignments a ON a.observer_id = o.id
+		LEFT JOIN stations st ON st.id = a.station_id
+		LEFT JOIN elections e ON e.id = st.election_id
+		WHERE o.id = ?`, observerID, now)
+}
+
+func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time) (Sender, bool, error) {
+	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, COALESCE(e.id, 0), COALESCE(e.code, ''),
+		COALESCE(e.name, ''), COALESCE(e.date, '') `+from+` GROUP BY o.id, e.id`, arg)
 	if err != nil {
 		return Sender{}, false, fmt.Errorf("store: unable to look up a sender: %w", err)
 	}
