@@ -43,6 +43,8 @@ func (s *Server) routes() {
 	s.reviewRoutes()
 	s.exportRoutes()
 	s.checklistAdminRoutes()
+	s.alertRoutes()
+	s.telegramRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only
