@@ -25,6 +25,8 @@ type recordWriter struct {
 	observers map[string]int64
 	codes     map[int64]string
 	refs      *refs // the store's cache of stations and observers (the writer only)
+	// channel is how the records came (presence.last_channel): web unless set.
+	channel string
 }
 
 // rowQuerier is a write's Tx or a read-only snapshot.

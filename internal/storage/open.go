@@ -56,6 +56,8 @@ type Store struct {
 	tallyMemo tallyMemo
 	reads     readStmts
 	ckpt      *checkpointer
+	// stationKeys finds stations by a code typed in a message (messages_sender.go).
+	stationKeys stationKeys
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -131,6 +133,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 	}
 	s.w = startWriter(s, opt.MaxBatch, opt.Synchronous == "FULL")
+	if err := s.fillPhoneKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

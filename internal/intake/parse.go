@@ -1,0 +1,455 @@
+package intake
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// MaxText bounds a message: an SMS is far shorter, a Telegram message is at
+// most 4096 characters; anything longer is refused before it is read.
+const MaxText = 4096
+
+type token struct {
+	text string
+	at   int // byte offset in the message
+}
+
+// tokenize splits on spaces, commas and semicolons, keeping where each token starts.
+func tokenize(s string) []token {
+	var out []token
+	start := -1
+	for i, r := range s {
+		sep := unicode.IsSpace(r) || r == ',' || r == ';'
+		switch {
+		case sep && start >= 0:
+			out = append(out, token{s[start:i], start})
+			start = -1
+		case !sep && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, token{s[start:], start})
+	}
+	return out
+}
+
+// reading is the state of one message being read.
+type reading struct {
+	ctx      Context
+	msg      string
+	toks     []token
+	refusal  *Refusal
+	hasCode  bool
+	checkTok string
+	kind     Kind
+	phase    report.Phase
+	phaseTok string
+	answers  map[string]report.Answer
+	assess   report.Assessment
+	protocol *report.Protocol
+	incs     []incidentCode
+	text     string
+	textTok  string
+	// where each field came from, to name the token when validation refuses it
+	fieldTok map[string]string
+}
+
+type incidentCode struct {
+	category  string
+	witnessed bool
+	tok       string
+}
+
+// Parse reads one message. It returns the records to store, or a Refusal saying
+// which token is wrong and why; a Refusal with Reason Unparsed means the message
+// is not in the language at all (it goes to the inbox).
+func Parse(text string, ctx Context) (Message, *Refusal) {
+	if !utf8.ValidString(text) {
+		return Message{}, &Refusal{Reason: Unparsed}
+	}
+	if utf8.RuneCountInString(text) > MaxText {
+		return Message{}, &Refusal{Reason: TooLong, Param: fmt.Sprint(MaxText)}
+	}
+	if ctx.Schema.Checklists == nil {
+		ctx.Schema = report.StandardStatsSchema()
+	}
+	if ctx.Categories == nil {
+		ctx.Categories = StandardCategoryNumbers
+	}
+	if ctx.Now.IsZero() {
+		ctx.Now = ctx.Received
+	}
+	r := &reading{ctx: ctx, msg: text, toks: tokenize(text), fieldTok: map[string]string{}}
+	stationTok, codes := "", r.toks
+	if len(codes) > 0 && !strings.HasPrefix(codes[0].text, "!") && !strings.HasPrefix(codes[0].text, "#") {
+		stationTok, codes = codes[0].text, codes[1:]
+	}
+	r.readCodes(codes)
+	if !r.hasCode {
+		return Message{}, &Refusal{Reason: Unparsed}
+	}
+	st, ref := r.station(stationTok)
+	if ref != nil {
+		return Message{}, ref
+	}
+	if r.refusal != nil {
+		return Message{}, r.refusal
+	}
+	return r.build(st)
+}
+
+func (r *reading) refuse(reason, tok string, param ...string) {
+	if r.refusal != nil {
+		return
+	}
+	r.refusal = &Refusal{Reason: reason, Token: tok}
+	if len(param) > 0 {
+		r.refusal.Param = param[0]
+	}
+}
+
+// readCodes reads the code tokens; the first token that is not a code starts
+// the free text, which runs to the end of the message as typed.
+func (r *reading) readCodes(toks []token) {
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		s := t.text
+		// "! 3", "# 2", "!3 ?": a code split by an extra space.
+		if (s == "!" || s == "#" || s == "*") && i+1 < len(toks) {
+			if _, ok := smallNumber(strings.TrimSuffix(toks[i+1].text, "?")); ok {
+				s += toks[i+1].text
+				i++
+			}
+		}
+		if strings.HasPrefix(s, "!") && i+1 < len(toks) && toks[i+1].text == "?" && !strings.HasSuffix(s, "?") {
+			s += "?"
+			i++
+		}
+		if !r.code(s) {
+			r.text = strings.TrimSpace(r.msg[t.at:])
+			r.textTok = t.text
+			return
+		}
+	}
+}
+
+// code reads one token; it reports false when the token is not a code.
+func (r *reading) code(s string) bool {
+	switch {
+	case strings.HasPrefix(s, "!"):
+		rest := s[1:]
+		witnessed := true
+		if strings.HasSuffix(rest, "?") {
+			rest, witnessed = strings.TrimSuffix(rest, "?"), false
+		}
+		if punctuation(rest) {
+			return false
+		}
+		r.hasCode = true
+		n, ok := smallNumber(rest)
+		switch {
+		case !ok:
+			r.refuse(BadCategory, s)
+		case n < 1 || n > len(r.ctx.Categories):
+			r.refuse(UnknownCategory, s, fmt.Sprint(len(r.ctx.Categories)))
+		default:
+			code := r.ctx.Categories[n-1]
+			for _, in := range r.incs {
+				if in.category == code {
+					return true // typed twice: one incident
+				}
+			}
+			r.incs = append(r.incs, incidentCode{category: code, witnessed: witnessed, tok: s})
+		}
+		return true
+	case strings.HasPrefix(s, "#"):
+		if punctuation(s[1:]) {
+			return false
+		}
+		r.hasCode = true
+		n, ok := smallNumber(s[1:])
+		switch {
+		case !ok:
+			r.refuse(BadPhase, s)
+		case n == 0 || n == 9:
+			if r.checkTok != "" || r.phaseTok != "" {
+				r.refuse(Mixed, s)
+			}
+			r.checkTok = s
+			r.kind = KindCheckIn
+			if n == 9 {
+				r.kind = KindCheckOut
+			}
+		case phaseNumbers[n] == "":
+			r.refuse(BadPhase, s)
+		default:
+			if r.phaseTok != "" || r.checkTok != "" {
+				r.refuse(Mixed, s)
+			}
+			r.phase, r.phaseTok = phaseNumbers[n], s
+		}
+		return true
+	case r.phaseTok == "":
+		return false // answers, grades and figures follow "#P" only
+	case strings.HasPrefix(s, "*"):
+		if punctuation(s[1:]) {
+			return false
+		}
+		n, ok := smallNumber(s[1:])
+		if a := assessmentNumbers[n]; ok && a != "" {
+			if r.assess != "" {
+				r.refuse(Duplicate, s)
+			}
+			r.assess = a
+			r.fieldTok["assessment"] = s
+		} else {
+			r.refuse(BadAssessment, s)
+		}
+		return true
+	case strings.Count(s, ":") == 1:
+		return r.figure(s)
+	default:
+		return r.answer(s)
+	}
+}
+
+// punctuation reports whether s has no letter or digit ("!!!" is emphasis, not a code).
+func punctuation(s string) bool {
+	return !strings.ContainsFunc(s, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) })
+}
+
+// figure reads "k:value" (a protocol figure) or "code:value" (votes).
+func (r *reading) figure(s string) bool {
+	k, v, _ := strings.Cut(s, ":")
+	if k == "" {
+		return false
+	}
+	if r.protocol == nil {
+		r.protocol = &report.Protocol{}
+	}
+	value, ok := number(v)
+	if !ok {
+		r.refuse(BadNumber, s)
+		return true
+	}
+	if n, isNum := smallNumber(k); isNum {
+		fig := figureNumbers[n]
+		if fig == "" {
+			r.refuse(UnknownFigure, s)
+			return true
+		}
+		if r.protocol.Figure(fig) != nil {
+			r.refuse(Duplicate, s)
+		}
+		r.protocol.SetFigure(fig, &value)
+		r.fieldTok["protocol."+fig] = s
+		if r.fieldTok["protocol"] == "" {
+			r.fieldTok["protocol"] = s
+		}
+		return true
+	}
+	code := strings.ToLower(foldLetters(k))
+	if r.protocol.Votes == nil {
+		r.protocol.Votes = map[string]int64{}
+	}
+	if _, dup := r.protocol.Votes[code]; dup {
+		r.refuse(Duplicate, s)
+	}
+	r.protocol.Votes[code] = value
+	r.fieldTok["protocol.votes."+code] = s
+	if r.fieldTok["protocol"] == "" {
+		r.fieldTok["protocol"] = s
+	}
+	return true
+}
+
+// answer reads "<n><a>": question n of the phase, a the answer as typed.
+func (r *reading) answer(s string) bool {
+	last, size := utf8.DecodeLastRuneInString(s)
+	a, ok := answerChar(last)
+	if !ok {
+		return false
+	}
+	head := s[:len(s)-size]
+	n, ok := smallNumber(head)
+	if !ok || !strings.ContainsAny(head, "0123456789") {
+		return false // "Он", "In": words, not answers
+	}
+	qs := QuestionNumbers(r.ctx.Schema, r.phase)
+	if n < 1 || n > len(qs) {
+		r.refuse(UnknownQuestion, s, fmt.Sprint(len(qs)))
+		return true
+	}
+	if r.answers == nil {
+		r.answers = map[string]report.Answer{}
+	}
+	code := qs[n-1]
+	if _, dup := r.answers[code]; dup {
+		r.refuse(Duplicate, s)
+	}
+	r.answers[code] = a
+	r.fieldTok["answers."+code] = s
+	return true
+}
+
+func answerChar(c rune) (report.Answer, bool) {
+	switch c {
+	case '+', 'Y', 'y', 'Д', 'д', 'И', 'и':
+		return report.AnswerYes, true
+	case '-', 'N', 'n', 'Н', 'н', 'Ж', 'ж':
+		return report.AnswerNo, true
+	case '0', 'O', 'o', 'О', 'о':
+		return report.AnswerNA, true
+	}
+	return "", false
+}
+
+// station finds the station typed, or the sender's only one when none was typed.
+func (r *reading) station(tok string) (report.Station, *Refusal) {
+	if tok == "" {
+		if len(r.ctx.Assigned) == 1 {
+			return r.ctx.Assigned[0], nil
+		}
+		return report.Station{}, &Refusal{Reason: StationRequired}
+	}
+	if r.ctx.Station != nil {
+		if st, ok := r.ctx.Station(StationKey(tok)); ok {
+			return st, nil
+		}
+	}
+	for _, st := range r.ctx.Assigned {
+		if StationKey(st.Code) == StationKey(tok) {
+			return st, nil
+		}
+	}
+	return report.Station{}, &Refusal{Reason: UnknownStation, Token: tok}
+}
+
+// build makes the records and validates them as the web form's are validated.
+func (r *reading) build(st report.Station) (Message, *Refusal) {
+	m := Message{Station: st, Text: r.text}
+	rules := report.NewRules(r.ctx.Schema, r.ctx.Now)
+	base := r.ctx.ClientID
+	if r.checkTok != "" {
+		if r.phaseTok != "" || len(r.incs) > 0 {
+			return Message{}, &Refusal{Reason: Mixed, Token: r.checkTok}
+		}
+		m.Kind = r.kind
+		return m, nil
+	}
+	phase := r.phase
+	if phase == "" {
+		phase = PhaseAt(r.ctx.Received, st, r.ctx.ElectionDate, r.ctx.ElectionZone)
+	}
+	var incs []report.Incident
+	desc := ""
+	if len(r.incs) > 0 {
+		desc = r.text
+	}
+	for i, ic := range r.incs {
+		incs = append(incs, report.Incident{
+			ClientID: fmt.Sprintf("%s/%d", base, i+1), ElectionID: st.ElectionID,
+			StationID: st.ID, Station: st, Phase: phase, Category: ic.category,
+			OccurredAt: r.ctx.Received, Witnessed: ic.witnessed, Description: desc,
+			Status: report.StatusNew,
+		})
+	}
+	if r.phaseTok == "" {
+		m.Kind, m.Incidents = KindIncidents, incs
+		for i, in := range incs {
+			if fe := report.ValidateIncident(in, rules); len(fe) > 0 {
+				return Message{}, r.explain(fe[0], i)
+			}
+		}
+		return m, nil
+	}
+	o := report.Observation{
+		ClientID: base, ElectionID: st.ElectionID, StationID: st.ID, Station: st,
+		Phase: r.phase, Answers: r.answers, Assessment: r.assess, Protocol: r.protocol,
+		State: report.StateSubmitted, Incidents: incs,
+	}
+	if o.Answers == nil {
+		o.Answers = map[string]report.Answer{}
+	}
+	if len(incs) == 0 {
+		o.Notes = r.text
+	}
+	if fe := report.ValidateObservation(o, rules); len(fe) > 0 {
+		return Message{}, r.explain(fe[0], -1)
+	}
+	m.Kind, m.Observation = KindObservation, o
+	return m, nil
+}
+
+// explain turns a validation error into a refusal naming the token it came from.
+func (r *reading) explain(e report.FieldError, incident int) *Refusal {
+	field := e.Field
+	if strings.HasPrefix(field, "incidents[") {
+		fmt.Sscanf(field, "incidents[%d].", &incident)
+		_, field, _ = strings.Cut(field, "].")
+	}
+	tok := r.fieldTok[field]
+	if incident >= 0 && incident < len(r.incs) && (field == "category" || field == "description" && e.Code == report.CodeDescribeOther) {
+		tok = r.incs[incident].tok
+	}
+	if field == "notes" || field == "description" && e.Code == report.CodeTooLong {
+		tok = r.textTok
+	}
+	if field == "protocol" && e.Code == report.CodeNotCounting {
+		return &Refusal{Reason: NotCounting, Token: r.fieldTok["protocol"]}
+	}
+	switch e.Code {
+	case report.CodeFollowUp:
+		return &Refusal{Reason: FollowUp, Token: tok}
+	case report.CodeNegative:
+		return &Refusal{Reason: Negative, Token: tok}
+	case report.CodeBadVoteCode:
+		return &Refusal{Reason: BadVoteCode, Token: tok}
+	case report.CodeDescribeOther:
+		return &Refusal{Reason: DescribeOther, Token: tok}
+	case report.CodeRetiredCategory, report.CodeUnknownCategory:
+		return &Refusal{Reason: UnknownCategory, Token: tok, Param: fmt.Sprint(len(r.ctx.Categories))}
+	case report.CodeTooLong:
+		return &Refusal{Reason: TooLong, Token: tok, Param: e.Param}
+	case report.CodeInFuture:
+		return &Refusal{Reason: InFuture}
+	case report.CodeUnknownQuestion:
+		return &Refusal{Reason: UnknownQuestion, Token: tok}
+	}
+	return &Refusal{Reason: Invalid, Token: tok, Param: e.Field + ": " + e.Message()}
+}
+
+// PhaseAt is the phase an incident received at t belongs to when its message has
+// no observation: counted from election day in the station's time zone (the
+// election's when the station has none): opening before 08:00, voting
+// 08:00-20:00, counting from 20:00 to 08:00 the next day, tabulation after.
+func PhaseAt(t time.Time, st report.Station, electionDate string, zone *time.Location) report.Phase {
+	loc := zone
+	if st.Timezone != "" {
+		loc = st.Location()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	day, err := time.ParseInLocation("2006-01-02", electionDate, loc)
+	if err != nil {
+		return report.PhaseVoting
+	}
+	y, mo, d := day.Date()
+	at := func(dd, h int) time.Time { return time.Date(y, mo, d+dd, h, 0, 0, 0, loc) }
+	switch {
+	case t.Before(at(0, 8)):
+		return report.PhaseOpening
+	case t.Before(at(0, 20)):
+		return report.PhaseVoting
+	case t.Before(at(1, 8)):
+		return report.PhaseCounting
+	}
+	return report.PhaseTabulation
+}
