@@ -45,6 +45,7 @@ CREATE TABLE alert_subscriptions (
     categories   TEXT NOT NULL,
     by_telegram  INTEGER NOT NULL DEFAULT 0,
     by_email     INTEGER NOT NULL DEFAULT 0,
+    silent       INTEGER NOT NULL DEFAULT 1, -- also alert about silent observers
     email        TEXT NOT NULL DEFAULT '',
     window_start TEXT,
     window_sent  INTEGER NOT NULL DEFAULT 0,

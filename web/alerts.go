@@ -92,7 +92,7 @@ func (s *Server) saveAlerts(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "too many categories")
 	}
 	sub := report.AlertSubscription{UserID: st.user.ID, ByTelegram: form.Get("telegram") == "on",
-		ByEmail: form.Get("email_on") == "on", Email: strings.TrimSpace(form.Get("email"))}
+		ByEmail: form.Get("email_on") == "on", Email: strings.TrimSpace(form.Get("email")), Silent: form.Get("silent") == "on"}
 	seen := map[string]bool{}
 	for _, code := range cats {
 		if !seen[code] {

@@ -35,6 +35,10 @@ type Sender struct {
 	Now func() time.Time
 	// TelegramAPI points the bot at another Bot API server (tests); empty for Telegram's.
 	TelegramAPI string
+	// Silence is how long a checked-in observer may be unheard (default
+	// storage.DefaultSilence); observers are checked for it once a minute.
+	Silence     time.Duration
+	silentCheck time.Time
 }
 
 // Run sends alerts until ctx ends.
@@ -105,6 +109,12 @@ func (s *Sender) Round(ctx context.Context) error {
 		return err
 	}
 	now := s.now()
+	if now.Sub(s.silentCheck) >= time.Minute {
+		if err := s.silentObservers(ctx, now); err != nil {
+			return err
+		}
+		s.silentCheck = now
+	}
 	due, err := s.Store.DueAlerts(ctx, now, 1000)
 	if err != nil || len(due) == 0 {
 		return err
@@ -243,4 +253,31 @@ func backoff(attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, 10*time.Minute)
+}
+
+// silentObservers queues the alerts about observers who fell silent, in the
+// elections held around now (storage.SilentObservers keeps to open stations).
+func (s *Sender) silentObservers(ctx context.Context, now time.Time) error {
+	silence := s.Silence
+	if silence <= 0 {
+		silence = storage.DefaultSilence
+	}
+	els, err := s.Store.Elections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, el := range els {
+		day, err := time.Parse("2006-01-02", el.Date)
+		if err != nil || now.Sub(day).Abs() > 48*time.Hour {
+			continue
+		}
+		silent, err := s.Store.SilentObservers(ctx, el.ID, "", now, silence)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Store.EnqueueSilentAlerts(ctx, silent, s.BaseURL); err != nil {
+			return err
+		}
+	}
+	return nil
 }

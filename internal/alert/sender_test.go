@@ -41,7 +41,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{t: t, st: st, smtp: newSMTPServer(t), bot: newBotAPI(t, botToken)}
-	if f.el, err = st.CreateElection(ctx, "kz-2026", "Test election", time.Now().Format("2006-01-02"), report.User{}); err != nil {
+	// Election day such that the next two hours fall while its stations are open
+	// (07:00 that day to 08:00 the next, Almaty time): the silent-observer alerts need it.
+	almaty, _ := time.LoadLocation("Asia/Almaty")
+	day := time.Now().Add(2*time.Hour - 8*time.Hour).In(almaty).Format("2006-01-02")
+	if f.el, err = st.CreateElection(ctx, "kz-2026", "Test election", day, report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ImportStations(ctx, f.el, []report.StationRecord{
@@ -252,4 +256,45 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+func TestSilentObserverAlert(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, u := range []report.User{f.coordA, f.coordB} {
+		if err := f.st.SaveAlertSubscription(ctx, report.AlertSubscription{UserID: u.ID, Categories: []string{"ballot_stuffing"},
+			ByEmail: true, Email: u.Login + "@example.org", Silent: true}, "en", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.st.Write(ctx, func(tx *storage.Tx) error {
+		_, err := storage.SetAssignments(tx, f.observer.ObserverID, f.el.ID, []int64{f.stA.ID}, report.User{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.CheckIn(ctx, f.observer.ObserverID, f.el.ID, f.stA.ID, true, "web", f.observer); err != nil {
+		t.Fatal(err)
+	}
+	f.offset = 30 * time.Minute
+	f.round()
+	if n := len(f.smtp.mails()); n != 0 {
+		t.Fatalf("%d mails after 30 minutes of silence, want none", n)
+	}
+	f.offset = 91 * time.Minute
+	f.round()
+	mails := f.smtp.mails()
+	if len(mails) != 1 || mails[0].to != "coord-a@example.org" {
+		t.Fatalf("mails %+v, want one to the Almaty coordinator", mails)
+	}
+	for _, want := range []string{"Silent observer", "OBS-obs1", "071-023", "/coverage"} {
+		if !strings.Contains(mails[0].data, want) {
+			t.Errorf("the alert lacks %q:\n%s", want, mails[0].data)
+		}
+	}
+	f.offset = 95 * time.Minute
+	f.round()
+	if n := len(f.smtp.mails()); n != 1 {
+		t.Fatalf("%d mails, want the silence alerted once", n)
+	}
 }

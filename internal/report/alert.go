@@ -26,6 +26,8 @@ type AlertSubscription struct {
 	ByTelegram bool
 	ByEmail    bool
 	Email      string
+	// Silent: also alert when a checked-in observer in scope falls silent.
+	Silent bool
 }
 
 // Watches reports whether the subscription covers the category.

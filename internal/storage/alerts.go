@@ -24,15 +24,16 @@ const alertHorizon = time.Hour
 func (s *Store) AlertSubscription(ctx context.Context, userID int64) (sub report.AlertSubscription, found bool, err error) {
 	var cats string
 	var tg, em int
-	err = s.ro.QueryRowContext(ctx, "SELECT categories, by_telegram, by_email, email FROM alert_subscriptions WHERE user_id = ?", userID).
-		Scan(&cats, &tg, &em, &sub.Email)
+	var silent int
+	err = s.ro.QueryRowContext(ctx, "SELECT categories, by_telegram, by_email, email, silent FROM alert_subscriptions WHERE user_id = ?", userID).
+		Scan(&cats, &tg, &em, &sub.Email, &silent)
 	if errors.Is(err, sql.ErrNoRows) {
-		return report.AlertSubscription{UserID: userID, Categories: report.DefaultAlertCategories}, false, nil
+		return report.AlertSubscription{UserID: userID, Categories: report.DefaultAlertCategories, Silent: true}, false, nil
 	}
 	if err != nil {
 		return sub, false, fmt.Errorf("store: unable to read an alert subscription: %w", err)
 	}
-	sub.UserID, sub.ByTelegram, sub.ByEmail = userID, tg != 0, em != 0
+	sub.UserID, sub.ByTelegram, sub.ByEmail, sub.Silent = userID, tg != 0, em != 0, silent != 0
 	if err := json.Unmarshal([]byte(cats), &sub.Categories); err != nil {
 		return sub, false, fmt.Errorf("store: an alert subscription is damaged: %w", err)
 	}
@@ -43,12 +44,13 @@ func (s *Store) AlertSubscription(ctx context.Context, userID int64) (sub report
 // is how one stops alerts; the row stays, as the audit log does).
 func (s *Store) SaveAlertSubscription(ctx context.Context, sub report.AlertSubscription, lang string, actor report.User) error {
 	cats, _ := json.Marshal(sub.Categories)
-	after, _ := json.Marshal(map[string]any{"categories": sub.Categories, "telegram": sub.ByTelegram, "email": sub.ByEmail})
+	after, _ := json.Marshal(map[string]any{"categories": sub.Categories, "telegram": sub.ByTelegram, "email": sub.ByEmail, "silent": sub.Silent})
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(`INSERT INTO alert_subscriptions(user_id, categories, by_telegram, by_email, email, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET categories = excluded.categories,
-			by_telegram = excluded.by_telegram, by_email = excluded.by_email, email = excluded.email, updated_at = excluded.updated_at`,
-			sub.UserID, string(cats), sub.ByTelegram, sub.ByEmail, sub.Email, fmtTime(tx.Now())); err != nil {
+		if _, err := tx.Exec(`INSERT INTO alert_subscriptions(user_id, categories, by_telegram, by_email, email, silent, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET categories = excluded.categories,
+			by_telegram = excluded.by_telegram, by_email = excluded.by_email, email = excluded.email, silent = excluded.silent,
+			updated_at = excluded.updated_at`,
+			sub.UserID, string(cats), sub.ByTelegram, sub.ByEmail, sub.Email, sub.Silent, fmtTime(tx.Now())); err != nil {
 			return fmt.Errorf("store: unable to save an alert subscription: %w", err)
 		}
 		if err := setLang(tx, sub.UserID, lang); err != nil {
@@ -147,7 +149,7 @@ func (a alertSubscriber) covers(region string) bool {
 }
 
 func alertSubscribers(tx *Tx) ([]alertSubscriber, error) {
-	rows, err := tx.Query(`SELECT a.user_id, a.categories, a.by_telegram, a.by_email, a.email, u.role, u.region_code,
+	rows, err := tx.Query(`SELECT a.user_id, a.categories, a.by_telegram, a.by_email, a.email, a.silent, u.role, u.region_code,
 		u.disabled_at IS NOT NULL, tl.chat_id IS NOT NULL
 		FROM alert_subscriptions a JOIN users u ON u.id = a.user_id LEFT JOIN telegram_links tl ON tl.user_id = a.user_id
 		WHERE a.by_telegram = 1 OR a.by_email = 1`)
@@ -159,7 +161,7 @@ func alertSubscribers(tx *Tx) ([]alertSubscriber, error) {
 	for rows.Next() {
 		var a alertSubscriber
 		var cats string
-		if err := rows.Scan(&a.UserID, &cats, &a.ByTelegram, &a.ByEmail, &a.Email, &a.role, &a.region, &a.disabled, &a.linked); err != nil {
+		if err := rows.Scan(&a.UserID, &cats, &a.ByTelegram, &a.ByEmail, &a.Email, &a.Silent, &a.role, &a.region, &a.disabled, &a.linked); err != nil {
 			return nil, fmt.Errorf("store: unable to read an alert subscription: %w", err)
 		}
 		if err := json.Unmarshal([]byte(cats), &a.Categories); err != nil {
@@ -192,4 +194,40 @@ func enqueue(tx *Tx, a alertSubscriber, ref string, electionID int64, body, link
 		n += int(k)
 	}
 	return n, nil
+}
+
+// EnqueueSilentAlerts queues an alert about each silent observer for the
+// subscribers whose scope covers their station, once per silence (a later silence,
+// after they were heard again, is a new alert).
+func (s *Store) EnqueueSilentAlerts(ctx context.Context, silent []SilentObserver, baseURL string) (int, error) {
+	if len(silent) == 0 {
+		return 0, nil
+	}
+	added := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		added = 0
+		subs, err := alertSubscribers(tx)
+		if err != nil {
+			return err
+		}
+		link := strings.TrimRight(baseURL, "/") + "/coverage"
+		for _, so := range silent {
+			facts := report.AlertFacts{Kind: report.AlertSilent, StationCode: so.Station.Code, RegionCode: so.Station.RegionCode,
+				ObserverCode: so.ObserverCode, At: so.LastHeardAt}
+			body, _ := json.Marshal(facts)
+			ref := fmt.Sprintf("silent:%d:%d", so.ObserverID, so.LastHeardAt.Unix())
+			for _, sub := range subs {
+				if !sub.Silent || !sub.covers(so.Station.RegionCode) {
+					continue
+				}
+				n, err := enqueue(tx, sub, ref, so.ElectionID, string(body), link, tx.Now())
+				if err != nil {
+					return err
+				}
+				added += n
+			}
+		}
+		return nil
+	})
+	return added, err
 }
