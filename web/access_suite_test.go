@@ -85,6 +85,8 @@ var accessTable = map[string]expect{
 	"POST /admin/users/:id/enable":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/audit":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/alerts":                     {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"GET /elections/:code/sms-card":         {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"GET /elections/:code/sms-card.pdf":     {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
 	"GET /account/alerts":                   {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
 	"POST /account/alerts":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
 	"POST /account/telegram":                {toLogin, ok, ok, ok, ok, ok, ok, to2FA},

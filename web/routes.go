@@ -45,6 +45,7 @@ func (s *Server) routes() {
 	s.checklistAdminRoutes()
 	s.alertRoutes()
 	s.telegramRoutes()
+	s.smsCardRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only
