@@ -4,7 +4,9 @@
 -- A keyed hash (HMAC-SHA256 under a key derived from the personal-data key) of the
 -- observer's phone number in E.164: senders are matched without a number in clear.
 ALTER TABLE observer_contacts ADD COLUMN phone_key TEXT NOT NULL DEFAULT '';
-CREATE INDEX observer_contacts_phone ON observer_contacts(phone_key) WHERE phone_key <> '';
+CREATE INDEX observer_contacts_phone ON observer_contacts(phone_key);
+-- A sender's account (their language, and the owner of the records they text).
+CREATE INDEX users_observer ON users(observer_id) WHERE observer_id IS NOT NULL;
 
 CREATE TABLE sms_gateways (
     id         INTEGER PRIMARY KEY,

@@ -57,6 +57,8 @@ func (fx *accessFixture) param(key, name string) string {
 		return fx.invite
 	case "sha":
 		return fx.evA.SHA256
+	case "gateway":
+		return "acc-gateway"
 	case "id":
 		switch {
 		case strings.HasPrefix(path, "/observations/"):
@@ -332,7 +334,7 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.deny = fixed(request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}})
 		in.allow = func(string) request { return request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}} }
 	default:
-		return in, false
+		return fx.intakeInput(key)
 	}
 	return in, true
 }

@@ -46,6 +46,18 @@ func (s *Server) routes() {
 	s.alertRoutes()
 	s.telegramRoutes()
 	s.smsCardRoutes()
+	s.intakeRoutes()
+}
+
+// intakeRoutes are SMS intake, the inbox, check-ins and coverage (intake.md).
+func (s *Server) intakeRoutes() {
+	s.handle(http.MethodPost, "/intake/sms/:gateway", gateways, s.smsWebhook)
+	s.handle(http.MethodGet, "/inbox", staff, s.inboxPage)
+	s.handle(http.MethodPost, "/inbox/:id/incident", staff, s.inboxIncident)
+	s.handle(http.MethodPost, "/inbox/:id/observation", staff, s.inboxObservation)
+	s.handle(http.MethodPost, "/inbox/:id/handled", staff, s.inboxHandled)
+	s.handle(http.MethodGet, "/coverage", staff, s.coveragePage)
+	s.handle(http.MethodPost, "/my/checkin", observers, s.checkIn)
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

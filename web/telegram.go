@@ -20,7 +20,7 @@ import (
 )
 
 func (s *Server) telegramRoutes() {
-	s.handle(http.MethodPost, "/intake/telegram", webhook, s.telegramWebhook)
+	s.handle(http.MethodPost, "/intake/telegram", gateways, s.telegramWebhook)
 }
 
 // maxUpdateBytes bounds one webhook update (a text message is at most 4096

@@ -88,9 +88,9 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 		}
 		dup, found, err := findRepeat(tx, in, senderKey, tkey)
 		if err != nil || found {
-			out = dup
-			if found && rd.ObserverID != 0 && rd.ElectionID != 0 {
-				return heardOn(tx, rd.ObserverID, rd.ElectionID, 0, in.Channel, false)
+			out = dup.Received
+			if found && dup.observerID != 0 && dup.electionID != 0 {
+				return heardOn(tx, dup.observerID, dup.electionID, 0, in.Channel, false)
 			}
 			return err
 		}
@@ -151,18 +151,43 @@ func refusalReason(r *intake.Refusal) any {
 	return r.Reason
 }
 
+// repeat is a message found received before, with its sender's observer.
+type repeat struct {
+	Received
+	observerID, electionID int64
+}
+
+// rowQueries is a write's Tx or the read pool.
+type rowQueries interface {
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+type roQueries struct {
+	ctx context.Context
+	db  *sql.DB
+}
+
+func (r roQueries) QueryRow(q string, args ...any) *sql.Row {
+	return r.db.QueryRowContext(r.ctx, q, args...)
+}
+
 // findRepeat finds the message in as received before: the same gateway id, or
 // the same text from the same sender within RepeatWindow of it.
-func findRepeat(tx *Tx, in Inbound, senderKey, tkey string) (Received, bool, error) {
-	var r Received
+func findRepeat(q rowQueries, in Inbound, senderKey, tkey string) (repeat, bool, error) {
+	var r repeat
 	var recs string
-	err := tx.QueryRow("SELECT id, reply, records FROM messages WHERE gateway_id = ? AND channel = ? AND external_id = ?",
-		in.GatewayID, in.Channel, in.ExternalID).Scan(&r.MessageID, &r.Reply, &recs)
+	const cols = "id, reply, records, COALESCE(observer_id, 0), COALESCE(election_id, 0)"
+	err := q.QueryRow("SELECT "+cols+" FROM messages WHERE gateway_id = ? AND channel = ? AND external_id = ?",
+		in.GatewayID, in.Channel, in.ExternalID).Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRow(`SELECT id, reply, records FROM messages WHERE sender_key = ? AND text_key = ?
+		at := in.ReceivedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		err = q.QueryRow(`SELECT `+cols+` FROM messages WHERE sender_key = ? AND text_key = ?
 			AND received_at BETWEEN ? AND ? ORDER BY received_at, id LIMIT 1`,
-			senderKey, tkey, fmtTime(in.ReceivedAt.Add(-RepeatWindow)), fmtTime(in.ReceivedAt.Add(RepeatWindow))).
-			Scan(&r.MessageID, &r.Reply, &recs)
+			senderKey, tkey, fmtTime(at.Add(-RepeatWindow)), fmtTime(at.Add(RepeatWindow))).
+			Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
@@ -175,6 +200,14 @@ func findRepeat(tx *Tx, in Inbound, senderKey, tkey string) (Received, bool, err
 		return r, false, fmt.Errorf("store: message %d's records: %w", r.MessageID, err)
 	}
 	return r, true, nil
+}
+
+// Repeated reports whether in was received before (as ReceiveMessage would find
+// it), reading without the writer: a caller can then skip reading the message
+// again. ReceiveMessage still decides, in its commit.
+func (s *Store) Repeated(ctx context.Context, in Inbound) (bool, error) {
+	_, found, err := findRepeat(roQueries{ctx, s.ro}, in, s.sealer.keyed(in.Sender), textKey(in.Text))
+	return found, err
 }
 
 // recordMessage files the records of an accepted message through the same

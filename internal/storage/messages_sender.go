@@ -68,11 +68,14 @@ func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (
 			}
 			continue
 		}
-		zone, err := s.ElectionLocation(ctx, c.e.ID)
-		if err != nil {
-			return Sender{}, false, err
+		today := false
+		if len(cands) > 1 {
+			zone, err := s.electionZone(ctx, c.e.ID)
+			if err != nil {
+				return Sender{}, false, err
+			}
+			today = heldAround(c.e.Date, now, zone)
 		}
-		today := heldAround(c.e.Date, now, zone)
 		switch {
 		case best < 0 || cands[best].e.ID == 0:
 			best, bestToday = i, today
@@ -93,7 +96,7 @@ func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (
 		}
 	}
 	if snd.Election.ID != 0 {
-		if snd.Zone, err = s.ElectionLocation(ctx, snd.Election.ID); err != nil {
+		if snd.Zone, err = s.electionZone(ctx, snd.Election.ID); err != nil {
 			return Sender{}, false, err
 		}
 		if snd.Assigned, err = s.AssignedStations(ctx, c.o.ID, snd.Election.ID); err != nil {
@@ -140,32 +143,53 @@ type stationKeys struct {
 	mu      sync.Mutex
 	version int64
 	byElec  map[int64]map[string]report.Station
+	zones   map[int64]*time.Location
 }
 
 // StationByKey finds a station of the election by intake.StationKey of its code.
 func (s *Store) StationByKey(ctx context.Context, electionID int64, key string) (report.Station, bool, error) {
+	m, _, err := s.electionKeys(ctx, electionID)
+	if err != nil {
+		return report.Station{}, false, err
+	}
+	st, ok := m[key]
+	return st, ok, nil
+}
+
+// electionKeys returns the election's stations by key and its time zone (as
+// ElectionLocation gives it), kept while the station list is unchanged.
+func (s *Store) electionKeys(ctx context.Context, electionID int64) (map[string]report.Station, *time.Location, error) {
 	var v int64
 	if err := s.readRow(ctx, "SELECT n FROM reference_version").Scan(&v); err != nil {
-		return report.Station{}, false, fmt.Errorf("store: unable to read the station version: %w", err)
+		return nil, nil, fmt.Errorf("store: unable to read the station version: %w", err)
 	}
 	k := &s.stationKeys
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.byElec == nil || k.version != v {
-		k.byElec, k.version = map[int64]map[string]report.Station{}, v
+		k.byElec, k.zones, k.version = map[int64]map[string]report.Station{}, map[int64]*time.Location{}, v
 	}
 	m, ok := k.byElec[electionID]
 	if !ok {
 		list, err := s.ElectionStations(ctx, electionID)
 		if err != nil {
-			return report.Station{}, false, err
+			return nil, nil, err
 		}
 		m = make(map[string]report.Station, len(list))
 		for _, st := range list {
 			m[intake.StationKey(st.Code)] = st
 		}
-		k.byElec[electionID] = m
+		zone, err := s.ElectionLocation(ctx, electionID)
+		if err != nil {
+			return nil, nil, err
+		}
+		k.byElec[electionID], k.zones[electionID] = m, zone
 	}
-	st, ok := m[key]
-	return st, ok, nil
+	return m, k.zones[electionID], nil
+}
+
+// electionZone is ElectionLocation from the cache of electionKeys.
+func (s *Store) electionZone(ctx context.Context, electionID int64) (*time.Location, error) {
+	_, z, err := s.electionKeys(ctx, electionID)
+	return z, err
 }
