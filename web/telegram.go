@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
+	"time"
 	"strings"
 
 	"github.com/go-telegram/bot/models"
@@ -190,7 +192,46 @@ func (s *Server) telegramMessage(ctx context.Context, ch *tgChat, m *models.Mess
 	if found && f.UserID == ch.user.ID && f.Step != flowDone {
 		return s.flowInput(ctx, ch, f, m)
 	}
-	return ch.say(ctx, "tg.help")
+	if text == "" || ch.user.Role != report.RoleObserver {
+		return ch.say(ctx, "tg.help")
+	}
+	return s.telegramText(ctx, ch, m, text)
+}
+
+// telegramText reads a coded message (intake.md's message language) exactly as an
+// SMS is read, the linked account standing for the sender's number; the answer is
+// the one an SMS would get.
+func (s *Server) telegramText(ctx context.Context, ch *tgChat, m *models.Message, text string) error {
+	el, err := s.telegramElection(ctx)
+	if errors.Is(err, report.ErrNotFound) {
+		return ch.say(ctx, "tg.no_election")
+	}
+	if err != nil {
+		return err
+	}
+	snd := storage.Sender{User: *ch.user, Lang: ch.tr.Lang(), Election: el}
+	if snd.Observer, err = s.store.Observer(ctx, ch.user.ObserverID); err != nil {
+		return err
+	}
+	if snd.Zone, err = s.store.ElectionLocation(ctx, el.ID); err != nil {
+		return err
+	}
+	if snd.Assigned, err = s.store.AssignedStations(ctx, snd.Observer.ID, el.ID); err != nil {
+		return err
+	}
+	in := storage.Inbound{Channel: "telegram", ExternalID: strconv.FormatInt(ch.update, 10),
+		Sender: "tg:" + strconv.FormatInt(ch.from.ID, 10), Text: text}
+	if m.Date > 0 {
+		in.ReceivedAt = time.Unix(int64(m.Date), 0)
+	}
+	rec, err := s.receiveText(ctx, in, &snd)
+	if err != nil {
+		return err
+	}
+	if rec.Reply == "" {
+		return ch.say(ctx, "tg.help")
+	}
+	return ch.b.Send(ctx, ch.chatID, rec.Reply)
 }
 
 // telegramStart spends a one-time link token (/start <token> from the deep link).

@@ -294,3 +294,46 @@ func TestTelegramStationOutsideScope(t *testing.T) {
 		t.Fatalf("flow moved on: %+v", flow)
 	}
 }
+
+// A coded message sent to the bot is read as an SMS would be: the same language,
+// records, answers, repeats and inbox.
+func TestTelegramCodedText(t *testing.T) {
+	f := newTelegramFixture(t)
+	ctx := context.Background()
+	const me = int64(5151)
+	f.deliver(tgText(1, me, "/start "+f.linkToken(f.obs)))
+	f.deliver(tgText(2, me, "О71-О23 !3 студентов привезли автобусом"))
+	incs := f.incidents()
+	if len(incs) != 1 || incs[0].Category != "carousel_voting" || !incs[0].Witnessed || incs[0].StationID != f.stA.ID {
+		t.Fatalf("recorded %+v", incs)
+	}
+	txt, _ := f.last()
+	if !strings.Contains(txt, strconv.FormatInt(incs[0].ID, 10)) {
+		t.Fatalf("answer %q does not give the record's number", txt)
+	}
+	// The same text again under a new update id: the same answer, nothing new.
+	f.deliver(tgText(3, me, "о71-о23  !3 студентов привезли автобусом"))
+	if n := len(f.incidents()); n != 1 {
+		t.Fatalf("%d incidents after a repeat, want 1", n)
+	}
+	if again, _ := f.last(); again != txt {
+		t.Errorf("repeat answered %q, want %q", again, txt)
+	}
+	// A refusal names the token and records nothing.
+	f.deliver(tgText(4, me, "071-023 !99 что-то"))
+	if txt, _ := f.last(); !strings.Contains(txt, "!99") {
+		t.Errorf("refusal %q does not name the token", txt)
+	}
+	// What cannot be read goes to the inbox.
+	f.deliver(tgText(5, me, "помогите нас выгоняют"))
+	inbox, err := f.h.store.Inbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inbox) != 1 || inbox[0].Text != "помогите нас выгоняют" {
+		t.Fatalf("inbox %+v", inbox)
+	}
+	if n := len(f.incidents()); n != 1 {
+		t.Fatalf("%d incidents, want 1", n)
+	}
+}
