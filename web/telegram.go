@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 	"github.com/labstack/echo/v4"
