@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/observerkz/observer/internal/intake"
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/internal/tgbot"
@@ -249,9 +250,13 @@ func (s *Server) flowRecord(ctx context.Context, ch *tgChat, f storage.TelegramF
 	if err != nil {
 		return err
 	}
+	zone, err := s.store.ElectionLocation(ctx, el.ID)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	in := report.Incident{ElectionID: f.ElectionID, ClientID: "tg-" + strconv.FormatInt(ch.update, 10), StationID: st.ID, Station: st,
-		Phase: phaseAt(el, st, now), Category: f.Category, OccurredAt: now, Witnessed: f.Witnessed, Description: description}
+		Phase: intake.PhaseAt(now, st, el.Date, zone), Category: f.Category, OccurredAt: now, Witnessed: f.Witnessed, Description: description}
 	id, _, err := s.store.SaveIncident(ctx, in, *ch.user)
 	var fe report.FieldErrors
 	if errors.As(err, &fe) {
@@ -270,28 +275,6 @@ func (s *Server) flowRecord(ctx context.Context, ch *tgChat, f storage.TelegramF
 		return err
 	}
 	return s.flowAsk(ctx, ch, f)
-}
-
-// phaseAt is the phase an incident reported now belongs to, by the clock at the
-// station (intake.md): opening before 08:00 on election day, voting 08:00-20:00,
-// counting from 20:00 to 08:00 the next day, tabulation after; before election day,
-// opening.
-func phaseAt(el report.Election, st report.Station, now time.Time) report.Phase {
-	loc := st.Location()
-	day, err := time.ParseInLocation("2006-01-02", el.Date, loc)
-	if err != nil {
-		return report.PhaseVoting
-	}
-	at := now.In(loc)
-	switch {
-	case at.Before(day.Add(8 * time.Hour)):
-		return report.PhaseOpening
-	case at.Before(day.Add(20 * time.Hour)):
-		return report.PhaseVoting
-	case at.Before(day.AddDate(0, 0, 1).Add(8 * time.Hour)):
-		return report.PhaseCounting
-	}
-	return report.PhaseTabulation
 }
 
 // tgFileRef is a file sent to the bot.
