@@ -202,29 +202,14 @@ func (s *Server) telegramMessage(ctx context.Context, ch *tgChat, m *models.Mess
 // SMS is read, the linked account standing for the sender's number; the answer is
 // the one an SMS would get.
 func (s *Server) telegramText(ctx context.Context, ch *tgChat, m *models.Message, text string) error {
-	el, err := s.telegramElection(ctx)
+	var at time.Time
+	if m.Date > 0 {
+		at = time.Unix(int64(m.Date), 0)
+	}
+	rec, err := s.ReceiveTelegramText(ctx, *ch.user, ch.tr.Lang(), ch.from.ID, ch.update, text, at)
 	if errors.Is(err, report.ErrNotFound) {
 		return ch.say(ctx, "tg.no_election")
 	}
-	if err != nil {
-		return err
-	}
-	snd := storage.Sender{User: *ch.user, Lang: ch.tr.Lang(), Election: el}
-	if snd.Observer, err = s.store.Observer(ctx, ch.user.ObserverID); err != nil {
-		return err
-	}
-	if snd.Zone, err = s.store.ElectionLocation(ctx, el.ID); err != nil {
-		return err
-	}
-	if snd.Assigned, err = s.store.AssignedStations(ctx, snd.Observer.ID, el.ID); err != nil {
-		return err
-	}
-	in := storage.Inbound{Channel: "telegram", ExternalID: strconv.FormatInt(ch.update, 10),
-		Sender: "tg:" + strconv.FormatInt(ch.from.ID, 10), Text: text}
-	if m.Date > 0 {
-		in.ReceivedAt = time.Unix(int64(m.Date), 0)
-	}
-	rec, err := s.receiveText(ctx, in, &snd)
 	if err != nil {
 		return err
 	}
@@ -263,4 +248,26 @@ func (s *Server) telegramStart(ctx context.Context, ch *tgChat, token string) er
 		return ch.say(ctx, "tg.linked_observer", "Login", u.Login)
 	}
 	return ch.say(ctx, "tg.linked_staff", "Login", u.Login)
+}
+
+// ReceiveTelegramText reads and stores a coded message an observer's linked
+// Telegram account sent (update updateID from Telegram user tgUserID); the demo
+// fills its Telegram records through it too. report.ErrNotFound: no election.
+func (s *Server) ReceiveTelegramText(ctx context.Context, u report.User, lang string, tgUserID, updateID int64, text string, at time.Time) (storage.Received, error) {
+	el, err := s.telegramElection(ctx)
+	if err != nil {
+		return storage.Received{}, err
+	}
+	snd := storage.Sender{User: u, Lang: lang, Election: el}
+	if snd.Observer, err = s.store.Observer(ctx, u.ObserverID); err != nil {
+		return storage.Received{}, err
+	}
+	if snd.Zone, err = s.store.ElectionLocation(ctx, el.ID); err != nil {
+		return storage.Received{}, err
+	}
+	if snd.Assigned, err = s.store.AssignedStations(ctx, snd.Observer.ID, el.ID); err != nil {
+		return storage.Received{}, err
+	}
+	return s.receiveText(ctx, storage.Inbound{Channel: storage.ChannelTelegram, ExternalID: strconv.FormatInt(updateID, 10),
+		Sender: "tg:" + strconv.FormatInt(tgUserID, 10), Text: text, ReceivedAt: at}, &snd)
 }
