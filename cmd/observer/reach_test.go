@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/storage"
 )
@@ -122,5 +123,44 @@ func TestMailSetupAndTest(t *testing.T) {
 	}
 	if msg := <-got; !strings.Contains(msg, "To: <hq@example.org>") || !strings.Contains(msg, "test message from Observer") {
 		t.Fatalf("message:\n%s", msg)
+	}
+}
+
+func TestDemoHasMessagesInboxAndSilentObserver(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if code, _, stderr := cliIn(t, "", "--db", db, "demo", "--stations", "300", "--incidents", "10", "--build-only"); code != 0 {
+		t.Fatalf("demo: %d %s", code, stderr)
+	}
+	ctx := context.Background()
+	st, err := storage.Open(ctx, storage.Options{Path: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	inbox, err := st.Inbox(ctx, "", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inbox) != 2 {
+		t.Fatalf("inbox has %d messages, want the demo's two unreadable ones", len(inbox))
+	}
+	u, err := st.TelegramAccount(ctx, 700000003)
+	if err != nil || u.Login != "observer3" {
+		t.Fatalf("observer3's Telegram: %v %v", u.Login, err)
+	}
+	if _, err := st.GatewayByName(ctx, "demo"); err != nil {
+		t.Fatalf("no demo gateway: %v", err)
+	}
+	els, _ := st.Elections(ctx)
+	rows, err := st.Coverage(ctx, els[0].ID, "", time.Now(), storage.DefaultSilence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := 0
+	for _, r := range rows {
+		silent += r.Silent
+	}
+	if silent != 1 {
+		t.Fatalf("%d silent stations on the coverage page, want the demo's one", silent)
 	}
 }
