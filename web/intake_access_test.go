@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/observerkz/observer/internal/report"
@@ -40,9 +41,16 @@ func (fx *accessFixture) stationID(code string) string {
 
 func (fx *accessFixture) intakeInput(key string) (routeInput, bool) {
 	in := routeInput{session: func(string) sessionUse { return sameSession }}
-	shared := func() int64 {
-		v, _ := sharedInbox.LoadOrStore(fx, fx.inboxMessage())
-		return v.(int64)
+	// shared is made now, before any caller's snapshot of the database.
+	var shared func() int64
+	if strings.HasPrefix(key, "POST /inbox/") {
+		v, ok := sharedInbox.Load(fx)
+		if !ok {
+			v = fx.inboxMessage()
+			sharedInbox.Store(fx, v)
+		}
+		id := v.(int64)
+		shared = func() int64 { return id }
 	}
 	var form url.Values
 	switch key {

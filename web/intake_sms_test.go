@@ -350,3 +350,15 @@ func mustInbox(t *testing.T, f *smsFixture, region string) []storage.InboxItem {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A message the server cannot commit gets a 5xx, so the gateway sends it again.
+func TestSMSWebhookNotStoredIs5xx(t *testing.T) {
+	f := newSMSFixture(t)
+	if code, a := f.generic(t, "ok-1", "+77015551234", "071-023 !3 bus"); code != 200 || a.Status != "accepted" {
+		t.Fatalf("%d %+v", code, a)
+	}
+	f.h.store.Close()
+	if code, _ := f.generic(t, "lost-1", "+77015551234", "071-023 !2 stuffing"); code < 500 {
+		t.Errorf("closed store answered %d", code)
+	}
+}

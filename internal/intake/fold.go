@@ -45,8 +45,11 @@ func digitLike(s string) string {
 // look-alikes folded, upper case, O read as 0 and l/I/І as 1. Both sides of the
 // comparison go through it, so codes with letters still match themselves.
 func StationKey(code string) string {
-	return digitLike(foldLetters(strings.TrimSpace(code)))
+	return digitLike(foldLetters(dashes.Replace(strings.TrimSpace(code))))
 }
+
+// dashes are what phones' keyboards and autocorrection put for a hyphen.
+var dashes = strings.NewReplacer("‐", "-", "‑", "-", "‒", "-", "–", "-", "—", "-", "−", "-")
 
 // number reads a whole number typed with look-alike digits; ok is false for
 // anything else (a sign is allowed: validation then names a negative figure).

@@ -131,6 +131,10 @@ func (r *reading) readCodes(toks []token) {
 			s += "?"
 			i++
 		}
+		// A full stop after a code ("#0.", "!3.") ends the sentence, not the code.
+		if t := strings.TrimRight(s, "."); t != "" && t != s && !punctuation(t) {
+			s = t
+		}
 		if !r.code(s) {
 			r.text = strings.TrimSpace(r.msg[t.at:])
 			r.textTok = t.text
@@ -302,7 +306,7 @@ func answerChar(c rune) (report.Answer, bool) {
 	switch c {
 	case '+', 'Y', 'y', 'Д', 'д', 'И', 'и':
 		return report.AnswerYes, true
-	case '-', 'N', 'n', 'Н', 'н', 'Ж', 'ж':
+	case '-', '–', '−', 'N', 'n', 'Н', 'н', 'Ж', 'ж':
 		return report.AnswerNo, true
 	case '0', 'O', 'o', 'О', 'о':
 		return report.AnswerNA, true
@@ -318,14 +322,20 @@ func (r *reading) station(tok string) (report.Station, *Refusal) {
 		}
 		return report.Station{}, &Refusal{Reason: StationRequired}
 	}
-	if r.ctx.Station != nil {
-		if st, ok := r.ctx.Station(StationKey(tok)); ok {
-			return st, nil
-		}
+	keys := []string{StationKey(tok)}
+	if t := strings.TrimRight(tok, ".:"); t != tok && t != "" {
+		keys = append(keys, StationKey(t)) // "071-023:" or "071-023."
 	}
-	for _, st := range r.ctx.Assigned {
-		if StationKey(st.Code) == StationKey(tok) {
-			return st, nil
+	for _, key := range keys {
+		if r.ctx.Station != nil {
+			if st, ok := r.ctx.Station(key); ok {
+				return st, nil
+			}
+		}
+		for _, st := range r.ctx.Assigned {
+			if StationKey(st.Code) == key {
+				return st, nil
+			}
 		}
 	}
 	return report.Station{}, &Refusal{Reason: UnknownStation, Token: tok}

@@ -230,7 +230,7 @@ func (s *Store) recordMessage(tx *Tx, msgID int64, rd Reading, channel string) (
 	}
 	w.channel = channel
 	refuse := func(fe report.FieldErrors) *intake.Refusal {
-		return &intake.Refusal{Reason: intake.Invalid, Param: fe.Error()}
+		return &intake.Refusal{Reason: intake.Invalid, Token: fe[0].Field, Param: fe.Error()}
 	}
 	if m.Kind == intake.KindObservation {
 		o := m.Observation

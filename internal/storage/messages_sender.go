@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/observerkz/observer/internal/intake"
@@ -30,13 +30,26 @@ func (s *Store) SenderKey(identity string) string { return s.sealer.keyed(identi
 // belongs to observers of several elections, the election held at now (its date
 // ± 1 day in its zone) wins, else the latest. ok is false for an unknown number.
 func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (Sender, bool, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, COALESCE(e.id, 0), COALESCE(e.code, ''),
-		COALESCE(e.name, ''), COALESCE(e.date, '')
-		FROM observer_contacts c JOIN observers o ON o.id = c.observer_id
+	return s.sender(ctx, `FROM observer_contacts c JOIN observers o ON o.id = c.observer_id
 		LEFT JOIN assignments a ON a.observer_id = o.id
 		LEFT JOIN stations st ON st.id = a.station_id
 		LEFT JOIN elections e ON e.id = st.election_id
-		WHERE c.phone_key = ? GROUP BY o.id, e.id`, s.sealer.keyed(e164))
+		WHERE c.phone_key = ?`, s.sealer.keyed(e164), now)
+}
+
+// SenderByObserver is the sender of a channel that knows the observer already (a
+// linked Telegram account), with their election chosen as SenderByPhone does.
+func (s *Store) SenderByObserver(ctx context.Context, observerID int64, now time.Time) (Sender, bool, error) {
+	return s.sender(ctx, `FROM observers o
+		LEFT JOIN assignments a ON a.observer_id = o.id
+		LEFT JOIN stations st ON st.id = a.station_id
+		LEFT JOIN elections e ON e.id = st.election_id
+		WHERE o.id = ?`, observerID, now)
+}
+
+func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time) (Sender, bool, error) {
+	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, COALESCE(e.id, 0), COALESCE(e.code, ''),
+		COALESCE(e.name, ''), COALESCE(e.date, '') `+from+` GROUP BY o.id, e.id`, arg)
 	if err != nil {
 		return Sender{}, false, fmt.Errorf("store: unable to look up a sender: %w", err)
 	}
@@ -70,7 +83,7 @@ func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (
 		}
 		today := false
 		if len(cands) > 1 {
-			zone, err := s.electionZone(ctx, c.e.ID)
+			zone, err := s.ElectionLocation(ctx, c.e.ID)
 			if err != nil {
 				return Sender{}, false, err
 			}
@@ -96,10 +109,10 @@ func (s *Store) SenderByPhone(ctx context.Context, e164 string, now time.Time) (
 		}
 	}
 	if snd.Election.ID != 0 {
-		if snd.Zone, err = s.electionZone(ctx, snd.Election.ID); err != nil {
+		if snd.Assigned, err = s.AssignedStations(ctx, c.o.ID, snd.Election.ID); err != nil {
 			return Sender{}, false, err
 		}
-		if snd.Assigned, err = s.AssignedStations(ctx, c.o.ID, snd.Election.ID); err != nil {
+		if snd.Zone, err = s.senderZone(ctx, snd.Election.ID, snd.Assigned); err != nil {
 			return Sender{}, false, err
 		}
 	}
@@ -137,59 +150,39 @@ func heldAround(date string, now time.Time, zone *time.Location) bool {
 	return !now.Before(d.AddDate(0, 0, -1)) && now.Before(d.AddDate(0, 0, 2))
 }
 
-// stationKeys finds stations by intake.StationKey of their code, per election,
-// rebuilt when the station list changes (reference_version).
-type stationKeys struct {
-	mu      sync.Mutex
-	version int64
-	byElec  map[int64]map[string]report.Station
-	zones   map[int64]*time.Location
-}
-
-// StationByKey finds a station of the election by intake.StationKey of its code.
-func (s *Store) StationByKey(ctx context.Context, electionID int64, key string) (report.Station, bool, error) {
-	m, _, err := s.electionKeys(ctx, electionID)
+// StationByKey finds a station of the election whose intake.StationKey is that of typed (a code as typed, or its key):
+// by the code as typed first (the usual case, one indexed read), else among all
+// the election's stations (a code typed with look-alike letters, or no station).
+func (s *Store) StationByKey(ctx context.Context, electionID int64, typed string) (report.Station, bool, error) {
+	key := intake.StationKey(typed)
+	for _, code := range []string{strings.TrimSpace(typed), key, strings.ToUpper(strings.TrimSpace(typed))} {
+		st, err := s.StationByCode(ctx, electionID, code)
+		if err == nil && intake.StationKey(st.Code) == key {
+			return st, true, nil
+		}
+		if err != nil && !errors.Is(err, report.ErrNotFound) {
+			return st, false, err
+		}
+	}
+	list, err := s.ElectionStations(ctx, electionID)
 	if err != nil {
 		return report.Station{}, false, err
 	}
-	st, ok := m[key]
-	return st, ok, nil
+	for _, st := range list {
+		if intake.StationKey(st.Code) == key {
+			return st, true, nil
+		}
+	}
+	return report.Station{}, false, nil
 }
 
-// electionKeys returns the election's stations by key and its time zone (as
-// ElectionLocation gives it), kept while the station list is unchanged.
-func (s *Store) electionKeys(ctx context.Context, electionID int64) (map[string]report.Station, *time.Location, error) {
-	var v int64
-	if err := s.readRow(ctx, "SELECT n FROM reference_version").Scan(&v); err != nil {
-		return nil, nil, fmt.Errorf("store: unable to read the station version: %w", err)
-	}
-	k := &s.stationKeys
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.byElec == nil || k.version != v {
-		k.byElec, k.zones, k.version = map[int64]map[string]report.Station{}, map[int64]*time.Location{}, v
-	}
-	m, ok := k.byElec[electionID]
-	if !ok {
-		list, err := s.ElectionStations(ctx, electionID)
-		if err != nil {
-			return nil, nil, err
+// senderZone is the zone an observer's messages are timed in: their station's,
+// else the election's.
+func (s *Store) senderZone(ctx context.Context, electionID int64, assigned []report.Station) (*time.Location, error) {
+	for _, st := range assigned {
+		if st.Timezone != "" {
+			return st.Location(), nil
 		}
-		m = make(map[string]report.Station, len(list))
-		for _, st := range list {
-			m[intake.StationKey(st.Code)] = st
-		}
-		zone, err := s.ElectionLocation(ctx, electionID)
-		if err != nil {
-			return nil, nil, err
-		}
-		k.byElec[electionID], k.zones[electionID] = m, zone
 	}
-	return m, k.zones[electionID], nil
-}
-
-// electionZone is ElectionLocation from the cache of electionKeys.
-func (s *Store) electionZone(ctx context.Context, electionID int64) (*time.Location, error) {
-	_, z, err := s.electionKeys(ctx, electionID)
-	return z, err
+	return s.ElectionLocation(ctx, electionID)
 }

@@ -106,6 +106,9 @@ func TestReceiveMessageExactlyOnce(t *testing.T) {
 	if err != nil || !ok || snd.Observer.Code != "OBS-0001" || len(snd.Assigned) != 2 || snd.Election.ID != f.el.ID {
 		t.Fatalf("sender %+v %v %v", snd, ok, err)
 	}
+	if byObs, ok, err := f.s.SenderByObserver(ctx, snd.Observer.ID, *f.clock); err != nil || !ok || byObs.Election.ID != f.el.ID || len(byObs.Assigned) != 2 {
+		t.Fatalf("sender by observer %+v %v %v", byObs, ok, err)
+	}
 	first := f.send(t, "m1", "+77015551234", "071-023 !3 bus of students")
 	if first.Status != MsgAccepted || len(first.Records) != 1 {
 		t.Fatalf("first: %+v", first)
