@@ -163,13 +163,10 @@ func (s *Server) telegramUpdate(ctx context.Context, b *tgbot.Client, upd *model
 // telegramMessage handles a text, photo, video or document.
 func (s *Server) telegramMessage(ctx context.Context, ch *tgChat, m *models.Message) error {
 	text := strings.TrimSpace(m.Text)
-	if cmd, arg, ok := strings.Cut(text, " "); ok || strings.HasPrefix(text, "/") {
-		if !ok {
-			cmd = text
-		}
-		switch strings.ToLower(strings.SplitN(cmd, "@", 2)[0]) {
+	if cmd, arg, ok := botCommand(text); ok {
+		switch cmd {
 		case "/start":
-			return s.telegramStart(ctx, ch, strings.TrimSpace(arg))
+			return s.telegramStart(ctx, ch, arg)
 		case "/report":
 			if ch.user == nil {
 				return ch.say(ctx, "tg.not_linked")
@@ -270,4 +267,17 @@ func (s *Server) ReceiveTelegramText(ctx context.Context, u report.User, lang st
 	}
 	return s.receiveText(ctx, storage.Inbound{Channel: storage.ChannelTelegram, ExternalID: strconv.FormatInt(updateID, 10),
 		Sender: "tg:" + strconv.FormatInt(tgUserID, 10), Text: text, ReceivedAt: at}, &snd)
+}
+
+// botCommand reads "/command[@bot] [argument]" as Telegram clients send it: the
+// command in lower case without the bot's name, the argument trimmed. ok is false
+// for text that is not a command.
+func botCommand(text string) (cmd, arg string, ok bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") {
+		return "", "", false
+	}
+	cmd, arg, _ = strings.Cut(text, " ")
+	cmd, _, _ = strings.Cut(cmd, "@")
+	return strings.ToLower(cmd), strings.TrimSpace(arg), true
 }

@@ -134,13 +134,9 @@ func (s *Server) telegramButton(ctx context.Context, ch *tgChat, data string) er
 	if !found || f.UserID != ch.user.ID || f.Step == flowDone {
 		return ch.say(ctx, "tg.help")
 	}
-	kind, value, _ := strings.Cut(data, ":")
+	kind, value, id := buttonData(data)
 	switch {
-	case f.Step == flowStation && kind == "st":
-		id, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
-			break
-		}
+	case f.Step == flowStation && kind == "st" && id > 0:
 		st, err := s.store.Station(ctx, id)
 		if errors.Is(err, report.ErrNotFound) || (err == nil && !s.tgStationAllowed(ch, f, st)) {
 			return ch.say(ctx, "tg.unknown_station", "Code", value)
@@ -346,4 +342,18 @@ func (s *Server) flowFinished(ctx context.Context, ch *tgChat, f storage.Telegra
 		seen = ch.tr.T("tg.reported_short")
 	}
 	return ch.b.Send(ctx, ch.chatID, fmt.Sprintf("OK #%d: %s, %s (%s)", f.IncidentID, st.Code, s.tgCategoryName(ctx, ch, f.Category), seen))
+}
+
+// buttonData reads a pressed button's data, "kind" or "kind:value" (at most 64
+// bytes by the Bot API, but it comes from the client like any input); id is the
+// value as a positive number, else 0.
+func buttonData(data string) (kind, value string, id int64) {
+	if len(data) > 64 {
+		return "", "", 0
+	}
+	kind, value, _ = strings.Cut(data, ":")
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil && n > 0 {
+		id = n
+	}
+	return kind, value, id
 }
