@@ -4,14 +4,18 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/intake"
 	"github.com/observerkz/observer/internal/report"
@@ -360,5 +364,57 @@ func TestSMSWebhookNotStoredIs5xx(t *testing.T) {
 	f.h.store.Close()
 	if code, _ := f.generic(t, "lost-1", "+77015551234", "071-023 !2 stuffing"); code < 500 {
 		t.Errorf("closed store answered %d", code)
+	}
+}
+
+// SMS Gateway for Android: the signed sms:received webhook is stored, and the
+// answer goes out through the app's send API with its login.
+func TestSMSWebhookAndroid(t *testing.T) {
+	f := newSMSFixture(t)
+	sent := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pw, _ := r.BasicAuth()
+		var body struct {
+			Message      string   `json:"message"`
+			PhoneNumbers []string `json:"phoneNumbers"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		sent <- user + ":" + pw + " " + strings.Join(body.PhoneNumbers, ",") + " " + body.Message
+	}))
+	defer app.Close()
+	if _, err := f.h.store.AddGateway(context.Background(), storage.Gateway{Name: "and", Kind: "android",
+		GatewaySecrets: storage.GatewaySecrets{Secret: "sign", SendURL: app.URL + "/message", Login: "u", Password: "p"}}, report.User{}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"event":"sms:received","payload":{"messageId":"a1","message":"071-023 #0","phoneNumber":"+77015551234","receivedAt":"2026-03-15T07:00:00.000+05:00"}}`)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte("sign"))
+	mac.Write(append(append([]byte{}, body...), ts...))
+	req, _ := http.NewRequest(http.MethodPost, f.h.ts.URL+"/intake/sms/and", strings.NewReader(string(body)))
+	req.Header.Set("X-Signature", hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Timestamp", ts)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a genericAnswer
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || a.Status != "accepted" || len(a.Records) != 1 {
+		t.Fatalf("%d %+v", resp.StatusCode, a)
+	}
+	select {
+	case got := <-sent:
+		if !strings.HasPrefix(got, "u:p +77015551234 OK: 071-023") {
+			t.Errorf("sent %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer through the send API")
+	}
+	req, _ = http.NewRequest(http.MethodPost, f.h.ts.URL+"/intake/sms/and", strings.NewReader(string(body)))
+	req.Header.Set("X-Signature", "00")
+	req.Header.Set("X-Timestamp", ts)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("wrongly signed: %v %v", resp.StatusCode, err)
 	}
 }
