@@ -121,7 +121,7 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	// Alerts to coordinators leave from the outbox, never from a submission.
 	alertCtx, stopAlerts := context.WithCancel(ctx)
 	alertsDone := make(chan struct{})
-	sender := &alert.Sender{Store: store, BaseURL: base, Log: log,
+	sender := &alert.Sender{Store: store, BaseURL: base, Log: log, Silence: cfg.SilentAfter,
 		Tr: func(lang string) report.Translator { return i18n.New(lang, "ru") }}
 	go func() { sender.Run(alertCtx); close(alertsDone) }()
 	defer func() { stopAlerts(); <-alertsDone }()
