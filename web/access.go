@@ -21,8 +21,9 @@ type rule struct {
 	// mfaStep marks the routes a session may use before its second factor is done
 	// (entering the code, enrolling, signing out).
 	mfaStep bool
-	// signed marks the gateways' webhooks: public, authenticated by the gateway's
-	// signature (checked by the handler), so no session and no CSRF token.
+	// signed marks the webhooks of the SMS gateways and the Telegram bot: public,
+	// authenticated by a signature or shared secret (checked by the handler), so no
+	// session and no CSRF token.
 	signed bool
 }
 

@@ -173,6 +173,14 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(string) request {
 			return request{form: url.Values{"secret": {"JBSWY3DPEHPK3PXP"}, "code": {"000000"}}}
 		}
+	case "POST /account/alerts":
+		form := url.Values{"category": {"observer_removed", "carousel_voting"}, "email_on": {"on"}, "email": {"hq@example.org"}}
+		in.deny, in.allow = fixed(request{form: form}), func(string) request { return request{form: form} }
+	case "POST /account/telegram":
+		in.deny, in.allow = fixed(request{}), fresh
+	case "POST /intake/telegram":
+		in.deny = fixed(request{json: `{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"X"},"text":"/start x"}}`})
+		in.allow = func(string) request { return in.deny() }
 	case "POST /sessions/revoke":
 		in.deny = fixed(request{form: url.Values{"id": {fx.spareSess}}})
 		in.allow = func(string) request { return request{form: url.Values{"id": {fx.freshSession()}}} }

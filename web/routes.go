@@ -43,6 +43,9 @@ func (s *Server) routes() {
 	s.reviewRoutes()
 	s.exportRoutes()
 	s.checklistAdminRoutes()
+	s.alertRoutes()
+	s.telegramRoutes()
+	s.smsCardRoutes()
 	s.intakeRoutes()
 }
 

@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/observerkz/observer/internal/alert"
+	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web"
+	"github.com/observerkz/observer/web/i18n"
 )
 
 func init() {
@@ -115,6 +118,13 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	thumbsDone := make(chan struct{})
 	go func() { store.RunThumbnails(thumbCtx); close(thumbsDone) }()
 	defer func() { stopThumbs(); <-thumbsDone }()
+	// Alerts to coordinators leave from the outbox, never from a submission.
+	alertCtx, stopAlerts := context.WithCancel(ctx)
+	alertsDone := make(chan struct{})
+	sender := &alert.Sender{Store: store, BaseURL: base, Log: log, Silence: cfg.SilentAfter,
+		Tr: func(lang string) report.Translator { return i18n.New(lang, "ru") }}
+	go func() { sender.Run(alertCtx); close(alertsDone) }()
+	defer func() { stopAlerts(); <-alertsDone }()
 	return srv.Run(ctx, *o.addr, func(addr net.Addr) {
 		fmt.Fprintf(e.stdout, "Observer is running at %s (database %s)\n", base, store.Path())
 		if link != "" {
