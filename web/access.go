@@ -21,6 +21,10 @@ type rule struct {
 	// mfaStep marks the routes a session may use before its second factor is done
 	// (entering the code, enrolling, signing out).
 	mfaStep bool
+	// signed marks the webhooks of the SMS gateways and the Telegram bot: public,
+	// authenticated by a signature or shared secret (checked by the handler), so no
+	// session and no CSRF token.
+	signed bool
 }
 
 var (
@@ -34,6 +38,7 @@ var (
 	apiSignedIn = rule{roles: signedIn.roles, api: true}
 	apiFilers   = rule{roles: filers.roles, api: true}
 	apiStaff    = rule{roles: staff.roles, api: true}
+	gateways    = rule{public: true, signed: true}
 )
 
 func (r rule) allows(u *report.User) bool {
@@ -104,7 +109,7 @@ func (s *Server) csrf(r rule) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			st := state(c)
-			if !r.public && st.user == nil {
+			if (!r.public && st.user == nil) || r.signed {
 				return next(c)
 			}
 			if err := s.checkCSRF(c, st); err != nil {

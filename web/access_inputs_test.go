@@ -57,6 +57,8 @@ func (fx *accessFixture) param(key, name string) string {
 		return fx.invite
 	case "sha":
 		return fx.evA.SHA256
+	case "gateway":
+		return "acc-gateway"
 	case "id":
 		switch {
 		case strings.HasPrefix(path, "/observations/"):
@@ -171,6 +173,14 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(string) request {
 			return request{form: url.Values{"secret": {"JBSWY3DPEHPK3PXP"}, "code": {"000000"}}}
 		}
+	case "POST /account/alerts":
+		form := url.Values{"category": {"observer_removed", "carousel_voting"}, "email_on": {"on"}, "email": {"hq@example.org"}}
+		in.deny, in.allow = fixed(request{form: form}), func(string) request { return request{form: form} }
+	case "POST /account/telegram":
+		in.deny, in.allow = fixed(request{}), fresh
+	case "POST /intake/telegram":
+		in.deny = fixed(request{json: `{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"X"},"text":"/start x"}}`})
+		in.allow = func(string) request { return in.deny() }
 	case "POST /sessions/revoke":
 		in.deny = fixed(request{form: url.Values{"id": {fx.spareSess}}})
 		in.allow = func(string) request { return request{form: url.Values{"id": {fx.freshSession()}}} }
@@ -324,7 +334,7 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.deny = fixed(request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}})
 		in.allow = func(string) request { return request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}} }
 	default:
-		return in, false
+		return fx.intakeInput(key)
 	}
 	return in, true
 }

@@ -84,6 +84,15 @@ var accessTable = map[string]expect{
 	"POST /admin/users/:id/disable":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"POST /admin/users/:id/enable":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"GET /admin/audit":                      {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"GET /admin/alerts":                     {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"GET /elections/:code/sms-card":         {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"GET /elections/:code/sms-card.pdf":     {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"GET /account/alerts":                   {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /account/alerts":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /account/telegram":                {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	// The bot's webhook answers only the secret set by `observer telegram setup`,
+	// which no caller of the suite has.
+	"POST /intake/telegram": {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
 
 	"GET /admin/elections/:code/checklists":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 	"POST /admin/elections/:code/questions":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
@@ -120,6 +129,15 @@ var accessTable = map[string]expect{
 	"GET /api/v1/incidents/:id":                 {unauth, ok, hidden, ok, hidden, ok, ok, unauth},
 	"POST /api/v1/incidents/:id/evidence":       {unauth, ok, hidden, ok, hidden, ok, ok, unauth},
 	"POST /api/v1/incidents/:id/status":         {unauth, forbid, forbid, ok, hidden, ok, ok, unauth},
+
+	// SMS intake: the webhook answers only a gateway's valid signature, whoever calls.
+	"POST /intake/sms/:gateway":   {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
+	"GET /inbox":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /inbox/:id/incident":    {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/observation": {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/handled":     {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /coverage":               {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /my/checkin":            {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
 }
 
 func classify(resp *http.Response) outcome {

@@ -107,6 +107,23 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/export/incidents", staff, s.exportIncidents)
 	s.handle(http.MethodGet, verifyPath, staff, s.verifyPage)
 	s.handle(http.MethodPost, verifyPath, staff, s.verifyUpload)
+
+	// Alerts, and intake by Telegram and SMS: subscriptions, the webhooks, the
+	// SMS card, the inbox, check-ins and coverage (intake.md).
+	s.handle(http.MethodGet, "/account/alerts", staff, s.alertsPage)
+	s.handle(http.MethodPost, "/account/alerts", staff, s.saveAlerts)
+	s.handle(http.MethodPost, "/account/telegram", signedIn, s.telegramLink)
+	s.handle(http.MethodGet, "/admin/alerts", admins, s.adminAlerts)
+	s.handle(http.MethodPost, "/intake/telegram", gateways, s.telegramWebhook)
+	s.handle(http.MethodGet, "/elections/:code/sms-card", signedIn, s.smsCardPage)
+	s.handle(http.MethodGet, "/elections/:code/sms-card.pdf", signedIn, s.smsCardPDF)
+	s.handle(http.MethodPost, "/intake/sms/:gateway", gateways, s.smsWebhook)
+	s.handle(http.MethodGet, "/inbox", staff, s.inboxPage)
+	s.handle(http.MethodPost, "/inbox/:id/incident", staff, s.inboxIncident)
+	s.handle(http.MethodPost, "/inbox/:id/observation", staff, s.inboxObservation)
+	s.handle(http.MethodPost, "/inbox/:id/handled", staff, s.inboxHandled)
+	s.handle(http.MethodGet, "/coverage", staff, s.coveragePage)
+	s.handle(http.MethodPost, "/my/checkin", observers, s.checkIn)
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

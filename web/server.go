@@ -41,6 +41,12 @@ type Config struct {
 	// ReadTimeout bounds how long a client may take to send a whole request, body
 	// included (slow-body attacks; photos over a weak link need minutes); default 5 min.
 	ReadTimeout time.Duration
+	// QuietUnknownSenders turns off the "this number is not registered" answer to
+	// messages from unknown numbers (they are kept in the inbox all the same).
+	QuietUnknownSenders bool
+	// SilentAfter is how long a checked-in observer may be unheard before they are
+	// listed as silent (default storage.DefaultSilence).
+	SilentAfter time.Duration
 }
 
 // Server holds the dependencies of every handler.

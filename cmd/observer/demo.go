@@ -6,6 +6,7 @@ import (
 
 	"github.com/observerkz/observer/internal/demo"
 	"github.com/observerkz/observer/internal/storage"
+	"github.com/observerkz/observer/web"
 )
 
 func init() {
@@ -42,6 +43,16 @@ func init() {
 		} else {
 			fmt.Fprintf(e.stdout, "Reusing %q (%s) with %d polling stations.\n", res.Election.Name, res.Election.Code, res.Stations)
 		}
+		if res.Created {
+			// The demo's messages arrive through the server's own webhook and bot code.
+			srv, err := web.New(web.Config{BaseURL: "http://localhost"}, store, e.log)
+			if err != nil {
+				return err
+			}
+			if err := demo.Intake(ctx, store, res, srv); err != nil {
+				return err
+			}
+		}
 		lines := demoLogins(res)
 		if *build {
 			for _, l := range lines {
@@ -49,7 +60,12 @@ func init() {
 			}
 			return nil
 		}
-		return serve(ctx, e, store, sf, func(string) []string { return lines })
+		return serve(ctx, e, store, sf, func(base string) []string {
+			if st, err := demo.FirstStation(ctx, store, res.Election); err == nil {
+				lines = append(lines, "Send an SMS as observer1 (its answer is printed):", "  "+demo.CurlLine(base, st))
+			}
+			return lines
+		})
 	}
 	register(c)
 }
@@ -66,5 +82,7 @@ func demoLogins(res demo.Result) []string {
 		}
 		lines = append(lines, fmt.Sprintf("  %-20s %s", l.Login, what))
 	}
-	return append(lines, "The admin account sets up two-factor sign-in (any authenticator app) at its first sign-in.")
+	lines = append(lines, "The admin account sets up two-factor sign-in (any authenticator app) at its first sign-in.",
+		"SMS gateway "+demo.GatewayName+" (generic), secret "+demo.GatewaySecret+"; observer1's phone is "+demo.Phone(1)+" (see the README for a curl line).")
+	return lines
 }

@@ -9,9 +9,13 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
+	"github.com/observerkz/observer/internal/alert"
+	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web"
+	"github.com/observerkz/observer/web/i18n"
 )
 
 func init() {
@@ -38,6 +42,8 @@ type serveOpts struct {
 	insecure               *bool
 	maxFileMB              *int64
 	maxPack, maxVerify     *byteSize
+	quietUnknown           *bool
+	silentMin              *int64
 }
 
 func serveFlags(fs interface {
@@ -54,6 +60,9 @@ func serveFlags(fs interface {
 		maxFileMB: fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
 		maxPack:   new(byteSize),
 		maxVerify: new(byteSize),
+		quietUnknown: fs.Bool("quiet-unknown-senders", false,
+			"do not answer messages from numbers that are no observer's (they are kept in the inbox all the same)"),
+		silentMin: fs.Int64("silent-after", 90, "minutes without contact after which a checked-in observer counts as silent"),
 	}
 	fs.Var(o.maxPack, "max-pack", "largest evidence pack a coordinator may upload to /verify (default 4GiB)")
 	fs.Var(o.maxVerify, "max-verify", "most one check on /verify may unpack (default twice --max-pack)")
@@ -90,7 +99,8 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 		proxies = strings.Split(*o.proxies, ",")
 	}
 	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
-		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify)}
+		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify),
+		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute}
 	// The request log is written out in batches (logbuf.go).
 	logs := newLogBuffer(e.stderr, logFlushEvery)
 	defer logs.Close()
@@ -108,6 +118,13 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	thumbsDone := make(chan struct{})
 	go func() { store.RunThumbnails(thumbCtx); close(thumbsDone) }()
 	defer func() { stopThumbs(); <-thumbsDone }()
+	// Alerts to coordinators leave from the outbox, never from a submission.
+	alertCtx, stopAlerts := context.WithCancel(ctx)
+	alertsDone := make(chan struct{})
+	sender := &alert.Sender{Store: store, BaseURL: base, Log: log, Silence: cfg.SilentAfter,
+		Tr: func(lang string) report.Translator { return i18n.New(lang, "ru") }}
+	go func() { sender.Run(alertCtx); close(alertsDone) }()
+	defer func() { stopAlerts(); <-alertsDone }()
 	return srv.Run(ctx, *o.addr, func(addr net.Addr) {
 		fmt.Fprintf(e.stdout, "Observer is running at %s (database %s)\n", base, store.Path())
 		if link != "" {

@@ -80,6 +80,22 @@ func (d *Doc) Err() error { return d.w.failed() }
 // Reserve takes an object number for a form written later by WriteForm.
 func (d *Doc) Reserve() int { return d.w.reserve() }
 
+// StartBarePage starts a page without the footer and rule NewPage draws (a
+// one-page card).
+func (d *Doc) StartBarePage() {
+	d.endPage()
+	d.pages++
+	d.Y = MarginTop
+	d.content = d.content[:0]
+	d.pageXObj = d.pageXObj[:0]
+}
+
+// Wrap breaks s into lines no wider than w points in the current font.
+func (d *Doc) Wrap(s string, w float64) []string { return d.wrap(s, w) }
+
+// LineH is the height of a line in the current font.
+func (d *Doc) LineH() float64 { return d.lineH() }
+
 // Pages is the number of pages started so far.
 func (d *Doc) Pages() int { return d.pages }
 

@@ -18,6 +18,7 @@ const (
 	AuditPermission   = "permission"
 	AuditImport       = "import"
 	AuditContactsRead = "contacts_read"
+	AuditAlert        = "alert" // an alert sent to a coordinator
 )
 
 // GenesisHash is the previous hash of the first entry.

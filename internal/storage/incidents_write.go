@@ -44,7 +44,11 @@ func (w *recordWriter) saveIncident(in report.Incident) (int64, bool, error) {
 		return 0, false, fe
 	}
 	in.Status = report.StatusNew
-	return w.insertIncident(in)
+	id, created, err := w.insertIncident(in)
+	if err == nil && created {
+		err = w.heard(in.ObserverID, in.StationID, "") // only a counting form stops the silence clock
+	}
+	return id, created, err
 }
 
 // resolveIncident fills in the station (from the observation it belongs to, when it

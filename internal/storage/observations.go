@@ -74,6 +74,9 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 		return 0, false, err
 	}
 	w.tx.Touch(o.StationID)
+	if err := w.heard(o.ObserverID, o.StationID, o.Phase); err != nil {
+		return 0, false, err
+	}
 	for _, in := range o.Incidents {
 		in.ObservationID = id
 		if _, _, err := w.insertIncident(in); err != nil {

@@ -24,6 +24,8 @@ type recordWriter struct {
 	byID      map[int64]report.Station
 	observers map[string]int64
 	codes     map[int64]string
+	// channel is how the records came (presence.last_channel): web unless set.
+	channel string
 }
 
 // rowQuerier is a write's Tx or a read-only snapshot.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/observerkz/observer/internal/intake"
 	"github.com/observerkz/observer/internal/report"
 )
 
@@ -41,9 +42,10 @@ func SetObserverContact(tx *Tx, observerID int64, c report.ObserverContact, acto
 		return err
 	}
 	sealed := tx.store.sealer.seal(plain, contactAAD(observerID))
-	if _, err := tx.exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT(observer_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
-		observerID, sealed, fmtTime(tx.Now())); err != nil {
+	if _, err := tx.exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at, phone_key) VALUES (?, ?, ?, ?)
+		ON CONFLICT(observer_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
+		phone_key = excluded.phone_key`,
+		observerID, sealed, fmtTime(tx.Now()), tx.store.phoneKey(c.Phone)); err != nil {
 		return fmt.Errorf("store: unable to save contact details: %w", err)
 	}
 	return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditUpdate, Entity: "observer_contact",
@@ -83,4 +85,50 @@ func (s *Store) ObserverByCode(ctx context.Context, code string) (report.Observe
 		return o, report.ErrNotFound
 	}
 	return o, err
+}
+
+// noPhone marks a contact without a usable number, so it is not looked at again.
+const noPhone = "-"
+
+// phoneKey is the keyed hash an SMS sender is matched by, noPhone without a number.
+func (s *Store) phoneKey(phone string) string {
+	e164, ok := intake.NormalizePhone(phone)
+	if !ok {
+		return noPhone
+	}
+	return s.sealer.keyed(e164)
+}
+
+// fillPhoneKeys gives the contacts saved before senders were matched by number
+// their keyed hash (once: each then holds a key or noPhone).
+func (s *Store) fillPhoneKeys(ctx context.Context) error {
+	rows, err := s.ro.QueryContext(ctx, "SELECT observer_id, sealed FROM observer_contacts WHERE phone_key = ''")
+	if err != nil {
+		return fmt.Errorf("store: unable to read contacts: %w", err)
+	}
+	keys := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var sealed []byte
+		if err := rows.Scan(&id, &sealed); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: unable to read contacts: %w", err)
+		}
+		var c report.ObserverContact
+		if plain, err := s.sealer.open(sealed, contactAAD(id)); err == nil && json.Unmarshal(plain, &c) == nil {
+			keys[id] = s.phoneKey(c.Phone)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return err
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		for id, k := range keys {
+			if _, err := tx.exec("UPDATE observer_contacts SET phone_key = ? WHERE observer_id = ? AND phone_key = ''", k, id); err != nil {
+				return fmt.Errorf("store: unable to save a phone key: %w", err)
+			}
+		}
+		return nil
+	})
 }

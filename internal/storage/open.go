@@ -130,6 +130,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.w = startWriter(s, opt.MaxBatch, stmts)
+	if err := s.fillPhoneKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

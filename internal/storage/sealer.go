@@ -3,7 +3,10 @@ package storage
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +16,12 @@ import (
 
 // sealer encrypts observers' personal data with AES-256-GCM under a key kept in the
 // data directory, outside the database file: a leaked database alone leaks no names.
-type sealer struct{ aead cipher.AEAD }
+type sealer struct {
+	aead cipher.AEAD
+	// phoneKey keys the hash senders are matched by (intake.md): derived from the
+	// personal-data key, so the hashes are worthless without it.
+	phoneKey []byte
+}
 
 const personalKeyFile = "personal-data.key"
 
@@ -42,7 +50,9 @@ func openSealer(dataDir string) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("observer: phone numbers"))
+	return &sealer{aead: aead, phoneKey: mac.Sum(nil)}, nil
 }
 
 func (s *sealer) seal(plain, aad []byte) []byte {
@@ -102,4 +112,11 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// keyed hashes a sender's identity (an E.164 number, "tg:<user id>") under phoneKey.
+func (s *sealer) keyed(identity string) string {
+	mac := hmac.New(sha256.New, s.phoneKey)
+	mac.Write([]byte(identity))
+	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -1,0 +1,233 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/observerkz/observer/internal/report"
+)
+
+// alertCursor is the settings key holding the last incident id looked at for alerts.
+const alertCursor = "alerts.incident_cursor"
+
+// alertHorizon: an incident older than this when the sender first sees it is no
+// longer news (a sender started on an old database does not alert its history).
+const alertHorizon = time.Hour
+
+// AlertSubscription returns a user's subscription; found is false when there is none.
+func (s *Store) AlertSubscription(ctx context.Context, userID int64) (sub report.AlertSubscription, found bool, err error) {
+	var cats string
+	var tg, em int
+	var silent int
+	err = s.ro.QueryRowContext(ctx, "SELECT categories, by_telegram, by_email, email, silent FROM alert_subscriptions WHERE user_id = ?", userID).
+		Scan(&cats, &tg, &em, &sub.Email, &silent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return report.AlertSubscription{UserID: userID, Categories: report.DefaultAlertCategories, Silent: true}, false, nil
+	}
+	if err != nil {
+		return sub, false, fmt.Errorf("store: unable to read an alert subscription: %w", err)
+	}
+	sub.UserID, sub.ByTelegram, sub.ByEmail, sub.Silent = userID, tg != 0, em != 0, silent != 0
+	if err := json.Unmarshal([]byte(cats), &sub.Categories); err != nil {
+		return sub, false, fmt.Errorf("store: an alert subscription is damaged: %w", err)
+	}
+	return sub, true, nil
+}
+
+// SaveAlertSubscription creates or replaces a user's subscription (no channel at all
+// is how one stops alerts; the row stays, as the audit log does).
+func (s *Store) SaveAlertSubscription(ctx context.Context, sub report.AlertSubscription, lang string, actor report.User) error {
+	cats, _ := json.Marshal(sub.Categories)
+	after, _ := json.Marshal(map[string]any{"categories": sub.Categories, "telegram": sub.ByTelegram, "email": sub.ByEmail, "silent": sub.Silent})
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`INSERT INTO alert_subscriptions(user_id, categories, by_telegram, by_email, email, silent, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET categories = excluded.categories,
+			by_telegram = excluded.by_telegram, by_email = excluded.by_email, email = excluded.email, silent = excluded.silent,
+			updated_at = excluded.updated_at`,
+			sub.UserID, string(cats), sub.ByTelegram, sub.ByEmail, sub.Email, sub.Silent, fmtTime(tx.Now())); err != nil {
+			return fmt.Errorf("store: unable to save an alert subscription: %w", err)
+		}
+		if err := setLang(tx, sub.UserID, lang); err != nil {
+			return err
+		}
+		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditUpdate,
+			Entity: "alert_subscription", EntityID: strconv.FormatInt(sub.UserID, 10), After: string(after)})
+	})
+}
+
+type alertSubscriber struct {
+	report.AlertSubscription
+	role     report.Role
+	region   string
+	linked   bool
+	disabled bool
+}
+
+// EnqueueAlerts puts the alerts for incidents recorded since the last call into the
+// outbox, one row per subscriber and channel (a subscriber's scope and categories
+// decide). It returns how many rows it added.
+func (s *Store) EnqueueAlerts(ctx context.Context, baseURL string) (int, error) {
+	added := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		added = 0
+		var cursor int64
+		var v string
+		if err := tx.queryRow("SELECT value FROM settings WHERE key = ?", alertCursor).Scan(&v); err == nil {
+			cursor, _ = strconv.ParseInt(v, 10, 64)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: unable to read the alert cursor: %w", err)
+		}
+		rows, err := tx.query(`SELECT i.id, i.election_id, i.category, i.witnessed, i.created_at, s.code, r.code, COALESCE(o.code, '')
+			FROM incidents i JOIN stations s ON s.id = i.station_id JOIN regions r ON r.id = s.region_id
+			LEFT JOIN observers o ON o.id = i.observer_id WHERE i.id > ? ORDER BY i.id LIMIT 2000`, cursor)
+		if err != nil {
+			return fmt.Errorf("store: unable to read new incidents: %w", err)
+		}
+		type newIncident struct {
+			electionID int64
+			facts      report.AlertFacts
+		}
+		var incs []newIncident
+		for rows.Next() {
+			var n newIncident
+			var witnessed int
+			var created string
+			if err := rows.Scan(&n.facts.IncidentID, &n.electionID, &n.facts.Category, &witnessed, &created,
+				&n.facts.StationCode, &n.facts.RegionCode, &n.facts.ObserverCode); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: unable to read a new incident: %w", err)
+			}
+			n.facts.Kind, n.facts.Witnessed, n.facts.At = report.AlertIncident, witnessed != 0, parseTime(created)
+			incs = append(incs, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: unable to read new incidents: %w", err)
+		}
+		if len(incs) == 0 {
+			return nil
+		}
+		subs, err := alertSubscribers(tx)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		for _, n := range incs {
+			if now.Sub(n.facts.At) > alertHorizon {
+				continue
+			}
+			body, _ := json.Marshal(n.facts)
+			link := strings.TrimRight(baseURL, "/") + "/incidents/" + strconv.FormatInt(n.facts.IncidentID, 10)
+			for _, sub := range subs {
+				if !sub.Watches(n.facts.Category) || !sub.covers(n.facts.RegionCode) {
+					continue
+				}
+				c, err := enqueue(tx, sub, "incident:"+strconv.FormatInt(n.facts.IncidentID, 10), n.electionID, string(body), link, now)
+				if err != nil {
+					return err
+				}
+				added += c
+			}
+		}
+		last := strconv.FormatInt(incs[len(incs)-1].facts.IncidentID, 10)
+		if _, err := tx.exec("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", alertCursor, last); err != nil {
+			return fmt.Errorf("store: unable to move the alert cursor: %w", err)
+		}
+		return nil
+	})
+	return added, err
+}
+
+func (a alertSubscriber) covers(region string) bool {
+	return !a.disabled && (a.role == report.RoleAdmin || (a.role == report.RoleCoordinator && (a.region == "" || a.region == region)))
+}
+
+func alertSubscribers(tx *Tx) ([]alertSubscriber, error) {
+	rows, err := tx.query(`SELECT a.user_id, a.categories, a.by_telegram, a.by_email, a.email, a.silent, u.role, u.region_code,
+		u.disabled_at IS NOT NULL, tl.chat_id IS NOT NULL
+		FROM alert_subscriptions a JOIN users u ON u.id = a.user_id LEFT JOIN telegram_links tl ON tl.user_id = a.user_id
+		WHERE a.by_telegram = 1 OR a.by_email = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read alert subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []alertSubscriber
+	for rows.Next() {
+		var a alertSubscriber
+		var cats string
+		if err := rows.Scan(&a.UserID, &cats, &a.ByTelegram, &a.ByEmail, &a.Email, &a.Silent, &a.role, &a.region, &a.disabled, &a.linked); err != nil {
+			return nil, fmt.Errorf("store: unable to read an alert subscription: %w", err)
+		}
+		if err := json.Unmarshal([]byte(cats), &a.Categories); err != nil {
+			return nil, fmt.Errorf("store: an alert subscription is damaged: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// enqueue adds the rows of one alert for one subscriber, once per channel whatever
+// how often it is asked (UNIQUE user, channel, ref).
+func enqueue(tx *Tx, a alertSubscriber, ref string, electionID int64, body, link string, now time.Time) (int, error) {
+	var channels []string
+	if a.ByTelegram && a.linked {
+		channels = append(channels, report.ChannelTelegram)
+	}
+	if a.ByEmail && a.Email != "" {
+		channels = append(channels, report.ChannelEmail)
+	}
+	n := 0
+	for _, ch := range channels {
+		res, err := tx.exec(`INSERT INTO alert_outbox(user_id, channel, ref, election_id, body, link, created_at, next_try)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, channel, ref) DO NOTHING`,
+			a.UserID, ch, ref, electionID, body, link, fmtTime(now), fmtTime(now))
+		if err != nil {
+			return n, fmt.Errorf("store: unable to queue an alert: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
+
+// EnqueueSilentAlerts queues an alert about each silent observer for the
+// subscribers whose scope covers their station, once per silence (a later silence,
+// after they were heard again, is a new alert).
+func (s *Store) EnqueueSilentAlerts(ctx context.Context, silent []SilentObserver, baseURL string) (int, error) {
+	if len(silent) == 0 {
+		return 0, nil
+	}
+	added := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		added = 0
+		subs, err := alertSubscribers(tx)
+		if err != nil {
+			return err
+		}
+		link := strings.TrimRight(baseURL, "/") + "/coverage"
+		for _, so := range silent {
+			facts := report.AlertFacts{Kind: report.AlertSilent, StationCode: so.Station.Code, RegionCode: so.Station.RegionCode,
+				ObserverCode: so.ObserverCode, At: so.LastHeardAt}
+			body, _ := json.Marshal(facts)
+			ref := fmt.Sprintf("silent:%d:%d", so.ObserverID, so.LastHeardAt.Unix())
+			for _, sub := range subs {
+				if !sub.Silent || !sub.covers(so.Station.RegionCode) {
+					continue
+				}
+				n, err := enqueue(tx, sub, ref, so.ElectionID, string(body), link, tx.Now())
+				if err != nil {
+					return err
+				}
+				added += n
+			}
+		}
+		return nil
+	})
+	return added, err
+}

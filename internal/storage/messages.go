@@ -1,0 +1,296 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/observerkz/observer/internal/intake"
+	"github.com/observerkz/observer/internal/report"
+)
+
+// Message statuses (intake.md). A duplicate is not stored again: it is answered
+// with its original's status, reply and records.
+const (
+	MsgAccepted      = "accepted"
+	MsgRejected      = "rejected"
+	MsgUnparsed      = "unparsed"
+	MsgUnknownSender = "unknown_sender"
+	MsgDuplicate     = "duplicate"
+)
+
+// RepeatWindow is how long the same text from the same sender is the same message,
+// whatever its id: some gateways re-send under a new id.
+const RepeatWindow = 12 * time.Hour
+
+// Inbound is a message as a gateway or the bot delivered it.
+type Inbound struct {
+	Channel    string // "sms" or "telegram"
+	GatewayID  int64  // 0 for Telegram
+	ExternalID string // the gateway's message id
+	Sender     string // E.164 number, or "tg:<user id>"
+	Text       string
+	ReceivedAt time.Time // the gateway's time, else arrival
+}
+
+// Reading is what the caller made of a message before it is stored.
+type Reading struct {
+	Status     string // MsgAccepted, MsgRejected, MsgUnparsed or MsgUnknownSender
+	Reason     string // the refusal's reason (intake.Unparsed…)
+	ObserverID int64
+	ElectionID int64
+	RegionCode string
+	// Message holds the records of an accepted message; their client ids are
+	// given here from the stored message's id.
+	Message intake.Message
+	// Actor files the records: the observer's account, else the gateway.
+	Actor report.User
+	// Reply words the answer once the records have their numbers; refusal is
+	// set when storage itself refused them (a rule checked against the database).
+	Reply func(ids []int64, refusal *intake.Refusal) string
+}
+
+// Received is the stored outcome of a message.
+type Received struct {
+	MessageID int64
+	Status    string
+	Reply     string
+	Records   []int64
+}
+
+// textKey is the hash a text is compared by for repeats: spaces and case normalised.
+func textKey(text string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(strings.Join(strings.Fields(text), " "))))
+	return hex.EncodeToString(h[:])
+}
+
+// ReceiveMessage stores a message and what was made from it in one commit, or
+// finds it already received: by the gateway's id, or as the same text from the
+// same sender within RepeatWindow. It returns once the commit is durable. Either
+// way the sender is heard from (the silent-observer clock).
+func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Received, error) {
+	senderKey := s.sealer.keyed(in.Sender)
+	tkey := textKey(in.Text)
+	rawSum := sha256.Sum256([]byte(in.Text))
+	var out Received
+	err := s.Write(ctx, func(tx *Tx) error {
+		out = Received{}
+		now := tx.Now()
+		if in.ReceivedAt.IsZero() || in.ReceivedAt.After(now.Add(report.ClockSkew)) {
+			in.ReceivedAt = now
+		}
+		dup, found, err := findRepeat(tx, in, senderKey, tkey)
+		if err != nil || found {
+			out = dup.Received
+			if found && dup.observerID != 0 && dup.electionID != 0 {
+				return heardOn(tx, dup.observerID, dup.electionID, 0, in.Channel, false)
+			}
+			return err
+		}
+		res, err := tx.exec(`INSERT INTO messages(channel, gateway_id, external_id, sender_key, sender, text_key, text,
+			text_sha256, received_at, arrived_at, observer_id, election_id, region_code, status, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.Channel, in.GatewayID, in.ExternalID, senderKey, s.sealer.seal([]byte(in.Sender), []byte("message-sender")),
+			tkey, in.Text, hex.EncodeToString(rawSum[:]), fmtTime(in.ReceivedAt), fmtTime(now),
+			nullID(rd.ObserverID), nullID(rd.ElectionID), rd.RegionCode, rd.Status, rd.Reason)
+		if err != nil {
+			return fmt.Errorf("store: unable to save a message: %w", err)
+		}
+		out.MessageID, _ = res.LastInsertId()
+		out.Status = rd.Status
+		var refusal *intake.Refusal
+		kind := ""
+		if rd.Status == MsgAccepted {
+			kind = string(rd.Message.Kind)
+			out.Records, refusal, err = s.recordMessage(tx, out.MessageID, rd, in.Channel)
+			if err != nil {
+				return err
+			}
+			if refusal != nil {
+				out.Status, kind = MsgRejected, ""
+			}
+		} else if rd.ObserverID != 0 && rd.ElectionID != 0 {
+			if err := heardOn(tx, rd.ObserverID, rd.ElectionID, 0, in.Channel, false); err != nil {
+				return err
+			}
+		}
+		if rd.Reply != nil {
+			out.Reply = rd.Reply(out.Records, refusal)
+		}
+		recs, _ := json.Marshal(nonNil(out.Records))
+		if _, err := tx.exec("UPDATE messages SET status = ?, reply = ?, records = ?, record_kind = ?, reason = COALESCE(?, reason) WHERE id = ?",
+			out.Status, out.Reply, string(recs), kind, refusalReason(refusal), out.MessageID); err != nil {
+			return fmt.Errorf("store: unable to save a message's outcome: %w", err)
+		}
+		after, _ := json.Marshal(map[string]any{"channel": in.Channel, "gateway_id": in.GatewayID, "status": out.Status,
+			"text_sha256": hex.EncodeToString(rawSum[:]), "records": nonNil(out.Records), "observer_id": rd.ObserverID})
+		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: "message",
+			EntityID: strconv.FormatInt(out.MessageID, 10), ElectionID: rd.ElectionID, After: string(after)})
+	})
+	return out, err
+}
+
+func nonNil(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
+}
+
+func refusalReason(r *intake.Refusal) any {
+	if r == nil {
+		return nil
+	}
+	return r.Reason
+}
+
+// repeat is a message found received before, with its sender's observer.
+type repeat struct {
+	Received
+	observerID, electionID int64
+}
+
+// rowQueries is a write's Tx or the read pool.
+type rowQueries interface {
+	queryRow(query string, args ...any) *sql.Row
+}
+
+type roQueries struct {
+	ctx context.Context
+	db  *sql.DB
+}
+
+func (r roQueries) queryRow(q string, args ...any) *sql.Row {
+	return r.db.QueryRowContext(r.ctx, q, args...)
+}
+
+// findRepeat finds the message in as received before: the same gateway id, or
+// the same text from the same sender within RepeatWindow of it.
+func findRepeat(q rowQueries, in Inbound, senderKey, tkey string) (repeat, bool, error) {
+	var r repeat
+	var recs string
+	const cols = "id, reply, records, COALESCE(observer_id, 0), COALESCE(election_id, 0)"
+	err := q.queryRow("SELECT "+cols+" FROM messages WHERE gateway_id = ? AND channel = ? AND external_id = ?",
+		in.GatewayID, in.Channel, in.ExternalID).Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		at := in.ReceivedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		err = q.queryRow(`SELECT `+cols+` FROM messages WHERE sender_key = ? AND text_key = ?
+			AND received_at BETWEEN ? AND ? ORDER BY received_at, id LIMIT 1`,
+			senderKey, tkey, fmtTime(at.Add(-RepeatWindow)), fmtTime(at.Add(RepeatWindow))).
+			Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("store: unable to look for a repeated message: %w", err)
+	}
+	r.Status = MsgDuplicate
+	if err := json.Unmarshal([]byte(recs), &r.Records); err != nil {
+		return r, false, fmt.Errorf("store: message %d's records: %w", r.MessageID, err)
+	}
+	return r, true, nil
+}
+
+// Repeated reports whether in was received before (as ReceiveMessage would find
+// it), reading without the writer: a caller can then skip reading the message
+// again. ReceiveMessage still decides, in its commit.
+func (s *Store) Repeated(ctx context.Context, in Inbound) (bool, error) {
+	_, found, err := findRepeat(roQueries{ctx, s.ro}, in, s.sealer.keyed(in.Sender), textKey(in.Text))
+	return found, err
+}
+
+// recordMessage files the records of an accepted message through the same
+// resolution, validation and audit as every submission. A record the database
+// refuses (a rule only it can check) refuses the whole message: nothing is written.
+func (s *Store) recordMessage(tx *Tx, msgID int64, rd Reading, channel string) ([]int64, *intake.Refusal, error) {
+	m := rd.Message
+	base := "msg-" + strconv.FormatInt(msgID, 10)
+	switch m.Kind {
+	case intake.KindCheckIn, intake.KindCheckOut:
+		id, err := checkInOut(tx, rd.ObserverID, rd.ElectionID, m.Station.ID, m.Kind == intake.KindCheckIn, channel, rd.Actor)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []int64{id}, nil, nil
+	}
+	w, err := newRecordWriter(tx, rd.ElectionID, rd.Actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.channel = channel
+	refuse := func(fe report.FieldErrors) *intake.Refusal {
+		return &intake.Refusal{Reason: intake.Invalid, Token: fe[0].Field, Param: fe.Error()}
+	}
+	if m.Kind == intake.KindObservation {
+		o := m.Observation
+		o.ClientID, o.ObserverID, o.UserID = base, rd.ObserverID, rd.Actor.ID
+		for i := range o.Incidents {
+			o.Incidents[i].ClientID = fmt.Sprintf("%s/%d", base, i+1)
+			o.Incidents[i].ObserverID, o.Incidents[i].UserID = rd.ObserverID, rd.Actor.ID
+		}
+		check := o
+		check.Incidents = append([]report.Incident(nil), o.Incidents...)
+		fe, err := w.prepareObservation(&check)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(fe) > 0 {
+			return nil, refuse(fe), nil
+		}
+		id, _, err := w.saveObservation(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := []int64{id}
+		rows, err := tx.query("SELECT id FROM incidents WHERE observation_id = ? ORDER BY id", id)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: unable to read a message's incidents: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var iid int64
+			if err := rows.Scan(&iid); err != nil {
+				return nil, nil, err
+			}
+			ids = append(ids, iid)
+		}
+		return ids, nil, rows.Err()
+	}
+	incs := append([]report.Incident(nil), m.Incidents...)
+	for i := range incs {
+		incs[i].ClientID = fmt.Sprintf("%s/%d", base, i+1)
+		incs[i].ObserverID, incs[i].UserID = rd.ObserverID, rd.Actor.ID
+		check := incs[i]
+		fe, err := w.owner(&check.UserID, &check.ObserverID, &check.ObserverCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		rfe, err := w.resolveIncident(&check)
+		if err != nil {
+			return nil, nil, err
+		}
+		if fe = append(append(fe, rfe...), report.ValidateIncident(check, w.rules)...); len(fe) > 0 {
+			return nil, refuse(fe), nil
+		}
+	}
+	var ids []int64
+	for _, in := range incs {
+		id, _, err := w.saveIncident(in)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil, nil
+}
