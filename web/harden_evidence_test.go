@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,5 +89,47 @@ func TestEvidenceNamesComeFromContent(t *testing.T) {
 	}
 	if len(exts) != 2 || !exts["bin"] || !exts["pdf"] {
 		t.Errorf("the pack's evidence extensions are %v, want bin and pdf", exts)
+	}
+}
+
+// Issue 16, finding 10: one account's uploads in an election are bounded (413 with
+// a reason), whatever the number of incidents they are spread over.
+func TestUploadQuotaPerAccount(t *testing.T) {
+	h := newHarnessConfig(t, Config{BaseURL: "http://test", MaxUploaderBytes: 2500})
+	f := newRecFixtureOn(t, h)
+	anna := h.token(f.anna)
+	photo := func(i byte) []byte { return append([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), bytes.Repeat([]byte{i}, 1000)...) }
+	for i := range 3 {
+		in := fileIncident(t, f, f.anna, "071-023", "quota-"+strconv.Itoa(i))
+		resp, body := h.fileUpload("/api/v1/incidents/"+strconv.FormatInt(in.ID, 10)+"/evidence", anna, "p.gif", photo(byte(i)))
+		want := http.StatusCreated
+		if i == 2 {
+			want = http.StatusRequestEntityTooLarge
+		}
+		if resp.StatusCode != want || (i == 2 && !strings.Contains(body, "one person uploads in an election")) {
+			t.Fatalf("upload %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	// Someone else's quota is their own.
+	in := fileIncident(t, f, f.boris, "071-024", "quota-b")
+	if resp, body := h.fileUpload("/api/v1/incidents/"+strconv.FormatInt(in.ID, 10)+"/evidence", h.token(f.boris), "p.gif", photo(9)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("another account's upload: %d %s", resp.StatusCode, body)
+	}
+}
+
+// Issue 16, finding 10: the CSRF token counts only from the body or the header.
+func TestCSRFTokenNotFromQuery(t *testing.T) {
+	h := newHarness(t)
+	h.user(report.RoleObserver, "anna", "")
+	c := h.client()
+	c.login("anna")
+	tok := c.csrf
+	req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/logout?csrf="+tok, strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, _ := c.do(req); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a token in the query was accepted: %d", resp.StatusCode)
+	}
+	if resp, _ := c.post("/logout", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a token in the body was refused: %d", resp.StatusCode)
 	}
 }

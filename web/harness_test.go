@@ -30,13 +30,19 @@ const testPassword = "correct horse battery"
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessConfig(t, Config{BaseURL: "http://test", SecureCookies: false})
+}
+
+// newHarnessConfig is newHarness with a server configuration of the test's own.
+func newHarnessConfig(t *testing.T, cfg Config) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "t.db"), DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(Config{BaseURL: "http://test", SecureCookies: false}, st, log)
+	srv, err := New(cfg, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
