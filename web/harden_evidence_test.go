@@ -98,7 +98,9 @@ func TestUploadQuotaPerAccount(t *testing.T) {
 	h := newHarnessConfig(t, Config{BaseURL: "http://test", MaxUploaderBytes: 2500})
 	f := newRecFixtureOn(t, h)
 	anna := h.token(f.anna)
-	photo := func(i byte) []byte { return append([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), bytes.Repeat([]byte{i}, 1000)...) }
+	photo := func(i byte) []byte {
+		return append([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), bytes.Repeat([]byte{i}, 1000)...)
+	}
 	for i := range 3 {
 		in := fileIncident(t, f, f.anna, "071-023", "quota-"+strconv.Itoa(i))
 		resp, body := h.fileUpload("/api/v1/incidents/"+strconv.FormatInt(in.ID, 10)+"/evidence", anna, "p.gif", photo(byte(i)))
