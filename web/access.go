@@ -84,7 +84,7 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 				}
 				if mfaRequired(st.user) {
 					if r.api {
-						return apiError(c, http.StatusForbidden, "mfa_enrolment_required", "administrators must turn on two-factor sign-in first", nil)
+						return apiError(c, http.StatusForbidden, "mfa_enrolment_required", "coordinators and administrators must turn on two-factor sign-in first", nil)
 					}
 					return c.Redirect(http.StatusSeeOther, "/account/2fa")
 				}

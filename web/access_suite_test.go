@@ -307,7 +307,7 @@ func (fx *accessFixture) checkIntact(t *testing.T) {
 	if v, _ := fx.h.store.UserByLogin(ctx, fx.victim.Login); v.DisabledAt != nil {
 		t.Errorf("the victim account was disabled")
 	}
-	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.secrets[actPending] {
+	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.users[actPending].TOTPSecret {
 		t.Errorf("the pending administrator's TOTP secret was replaced")
 	}
 	live, _ := fx.h.store.LiveSessions(ctx)

@@ -95,7 +95,7 @@ func TestEvidenceNamesComeFromContent(t *testing.T) {
 // Issue 16, finding 10: one account's uploads in an election are bounded (413 with
 // a reason), whatever the number of incidents they are spread over.
 func TestUploadQuotaPerAccount(t *testing.T) {
-	h := newHarnessConfig(t, Config{BaseURL: "http://test", MaxUploaderBytes: 2500})
+	h := newHarnessWith(t, Config{BaseURL: "http://test", MaxUploaderBytes: 2500})
 	f := newRecFixtureOn(t, h)
 	anna := h.token(f.anna)
 	photo := func(i byte) []byte {

@@ -146,7 +146,7 @@ func TestVerifyTakesLargePacks(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	h := &harness{t: t, store: fx.h.store, srv: srv, ts: ts}
+	h := &harness{t: t, store: fx.h.store, srv: srv, ts: ts, clock: fx.h.clock, secrets: fx.h.secrets}
 	staffC, obsC := h.client(), h.client()
 	staffC.login("coord-kz")
 	obsC.login("aigul")

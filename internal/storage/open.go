@@ -131,6 +131,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 	}
 	s.w = startWriter(s, opt.MaxBatch, opt.Synchronous == "FULL")
+	if err := s.sealClearTOTP(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
