@@ -237,38 +237,6 @@ func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User)
 	})
 }
 
-// CreateAPIToken makes a Bearer token for a user; the token is shown once and stored hashed.
-func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.User) (string, error) {
-	token, hash := NewToken()
-	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("INSERT INTO api_tokens(user_id, token_hash, created_at) VALUES (?, ?, ?)", userID, hash, fmtTime(tx.Now()))
-		if err != nil {
-			return fmt.Errorf("store: unable to create a token: %w", err)
-		}
-		id, _ := res.LastInsertId()
-		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
-			Entity: "api_token", EntityID: strconv.FormatInt(id, 10), After: fmt.Sprintf(`{"user_id":%d}`, userID)})
-	})
-	return token, err
-}
-
-// UserByAPIToken finds the account of a Bearer token (kept in memory: access_cache.go).
-func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	hash := HashToken(token)
-	return accessThrough(&s.access, &s.access.tokens, hash, func() (report.User, error) {
-		// One statement for the token and its account.
-		u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
-			WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, hash))
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
-			return report.User{}, report.ErrNotFound
-		}
-		if err != nil {
-			return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
-		}
-		return u, nil
-	})
-}
-
 // UserByLogin finds an account by login.
 func (s *Store) UserByLogin(ctx context.Context, login string) (report.User, error) {
 	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
