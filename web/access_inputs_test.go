@@ -171,6 +171,17 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(string) request {
 			return request{form: url.Values{"secret": {"JBSWY3DPEHPK3PXP"}, "code": {"000000"}}}
 		}
+	case "POST /account/tokens/revoke":
+		// A refused caller aims at observer A's first token; each allowed one revokes
+		// a new token of its own.
+		in.deny = fixed(request{form: url.Values{"id": {"1"}}})
+		in.allow = func(a string) request {
+			_, id, err := fx.h.store.CreateNamedAPIToken(context.Background(), fx.users[a].ID, "spare", time.Hour, report.User{})
+			if err != nil {
+				fx.t.Fatal(err)
+			}
+			return request{form: url.Values{"id": {strconv.FormatInt(id, 10)}}}
+		}
 	case "POST /sessions/revoke":
 		in.deny = fixed(request{form: url.Values{"id": {fx.spareSess}}})
 		in.allow = func(string) request { return request{form: url.Values{"id": {fx.freshSession()}}} }
