@@ -56,7 +56,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.throttle.succeed(f.Login)
+	s.throttle.succeed(f.Login, ip)
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}

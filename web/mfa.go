@@ -99,7 +99,7 @@ func (s *Server) mfaLogin(c echo.Context) error {
 		s.auditLoginFailure(c, st.user.Login)
 		return s.render(c, http.StatusUnauthorized, mfaLoginPage("mfa.wrong_code"))
 	}
-	s.throttle.succeed(st.user.Login)
+	s.throttle.succeed(st.user.Login, ip)
 	if err := s.store.MarkSessionMFA(c.Request().Context(), st.session.ID, *st.user); err != nil {
 		return err
 	}
