@@ -262,3 +262,38 @@ func TestAPISecurityHeaders(t *testing.T) {
 		t.Error("no X-Request-Id")
 	}
 }
+
+// Issue 16, finding 8: a failed sign-in's audit entry keeps a keyed hash of the
+// typed name, never the name (people type passwords into the login box).
+func TestFailedSignInAuditKeepsNoName(t *testing.T) {
+	h := newHarness(t)
+	h.user(report.RoleObserver, "anna", "")
+	c := h.client()
+	c.get("/login")
+	typed := "Hunter2-typed-in-the-wrong-box"
+	if resp, _ := c.post("/login", url.Values{"login": {typed}, "password": {"whatever it is"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	entries, err := h.store.AuditLog(context.Background(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range entries {
+		if strings.Contains(e.EntityID+e.Before+e.After+e.Actor, typed) {
+			t.Errorf("the typed name is in the audit log: %+v", e)
+		}
+		if e.Action == report.AuditLoginFailed {
+			found = true
+			if e.EntityID != h.store.TypedNameHash(typed) || e.EntityID == h.store.TypedNameHash("anna") {
+				t.Errorf("the entry keeps %q, want the keyed hash of the typed name", e.EntityID)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no audit entry for the failed sign-in")
+	}
+	if _, err := h.store.VerifyAuditChain(context.Background()); err != nil {
+		t.Errorf("the chain: %v", err)
+	}
+}

@@ -98,6 +98,9 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: unable to create data directory %s: %w", opt.DataDir, err)
 	}
+	if err := ownerOnly(opt.Path, opt.DataDir); err != nil {
+		return nil, err
+	}
 	rw, err := sql.Open("sqlite", dsn(opt.Path, false, opt.Synchronous))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", opt.Path, err)
@@ -136,6 +139,29 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ownerOnly makes the database owner-only before SQLite opens it: a new file is
+// created 0600 (SQLite gives its WAL and shared-memory files the database's mode),
+// an existing one and its companions are set to 0600, the data folder to 0700.
+// The database holds accounts and who filed what; nobody else on the machine
+// needs to read it.
+func ownerOnly(path, dataDir string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return permissionError(path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: unable to make %s readable by its owner only: %w", p, err)
+		}
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return fmt.Errorf("store: unable to make %s usable by its owner only: %w", dataDir, err)
+	}
+	return nil
 }
 
 // checkFile gives plain errors for the usual mistakes before SQLite gives cryptic ones.
@@ -314,9 +340,22 @@ func (s *Store) Now() time.Time { return s.now() }
 
 // Backup writes a consistent copy of the live database to out (VACUUM INTO).
 func (s *Store) Backup(ctx context.Context, out string) error {
-	if _, err := os.Stat(out); err == nil {
+	// Made here, empty and owner-only, for VACUUM INTO to fill (it would create
+	// the file with the process's umask: readable by everyone, usually).
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("store: %s already exists; choose a new file for the backup", out)
 	}
+	if err != nil {
+		return fmt.Errorf("store: unable to create the backup %s: %w", out, err)
+	}
+	f.Close()
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(out) // an empty or partial file is no backup
+		}
+	}()
 	// The read pool is query_only, which forbids VACUUM INTO; a connection of its own
 	// reads a consistent snapshot without holding up the writer.
 	db, err := sql.Open("sqlite", dsn(s.path, false, "FULL"))
@@ -327,6 +366,7 @@ func (s *Store) Backup(ctx context.Context, out string) error {
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("store: unable to back up to %s: %w", out, err)
 	}
+	done = true
 	return nil
 }
 

@@ -3,7 +3,10 @@ package storage
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +16,13 @@ import (
 
 // sealer encrypts observers' personal data with AES-256-GCM under a key kept in the
 // data directory, outside the database file: a leaked database alone leaks no names.
-type sealer struct{ aead cipher.AEAD }
+type sealer struct {
+	aead cipher.AEAD
+	// nameKey keys the hashes that stand for typed names (failed sign-ins) in the
+	// audit log: derived from the same key, so a leaked database alone cannot test
+	// guesses of who tried.
+	nameKey []byte
+}
 
 const personalKeyFile = "personal-data.key"
 
@@ -42,7 +51,15 @@ func openSealer(dataDir string) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead}, nil
+	nk := sha256.Sum256(append([]byte("observer: typed-name hashes\x00"), key...))
+	return &sealer{aead: aead, nameKey: nk[:]}, nil
+}
+
+// nameHash is the keyed hash kept instead of a typed name.
+func (s *sealer) nameHash(name string) string {
+	m := hmac.New(sha256.New, s.nameKey)
+	m.Write([]byte(name))
+	return "hmac:" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 func (s *sealer) seal(plain, aad []byte) []byte {

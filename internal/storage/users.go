@@ -237,6 +237,12 @@ func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User)
 	})
 }
 
+// TypedNameHash is what the audit log keeps of a name typed at sign-in that failed:
+// a hash keyed with the personal-data key, so that the log says which attempts were
+// at the same name (and an administrator who knows a name can find its attempts)
+// without keeping what people typed, often a password in the wrong box.
+func (s *Store) TypedNameHash(name string) string { return s.sealer.nameHash(name) }
+
 // UserByLogin finds an account by login.
 func (s *Store) UserByLogin(ctx context.Context, login string) (report.User, error) {
 	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
