@@ -149,4 +149,3 @@ func timeOrDash(t *time.Time) string {
 	}
 	return t.UTC().Format(time.DateTime)
 }
-
