@@ -138,8 +138,11 @@ func (s *Server) acceptInvite(c echo.Context) error {
 	if err := storage.ValidateLogin(f.Login); err != nil {
 		f.Errors = append(f.Errors, loc.T("auth.login_rules"))
 	}
-	if len([]rune(pw)) < report.MinPasswordLength {
+	var pe *report.PasswordError
+	if err := report.CheckPasswordPolicy(pw); errors.As(err, &pe) && pe.Reason == report.PasswordShort {
 		f.Errors = append(f.Errors, loc.T("auth.password_short", "Min", report.MinPasswordLength))
+	} else if err != nil {
+		f.Errors = append(f.Errors, loc.T("auth.password_"+pe.Reason))
 	}
 	if pw != pw2 {
 		f.Errors = append(f.Errors, loc.T("auth.password_mismatch"))

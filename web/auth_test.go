@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -165,6 +166,14 @@ func TestSetupLinkOnce(t *testing.T) {
 	resp, body = c.post(path, url.Values{"login": {"chief"}, "password": {"short"}, "password2": {"short"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "At least 10") {
 		t.Fatalf("short password: %d", resp.StatusCode)
+	}
+	// Issue 16, finding 9: weak passwords are refused with the reason.
+	for pw, key := range map[string]string{"password1234": "auth.password_common", "aaaaaaaaaaaa": "auth.password_repeated",
+		"йцукенгшщз2024": "auth.password_keyboard"} {
+		resp, body = c.post(path, url.Values{"login": {"chief"}, "password": {pw}, "password2": {pw}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(enText(t, key))) {
+			t.Errorf("%s: %d, want the message %s", pw, resp.StatusCode, key)
+		}
 	}
 	resp, _ = c.post(path, url.Values{"login": {"chief"}, "password": {testPassword}, "password2": {testPassword}})
 	if resp.StatusCode != http.StatusSeeOther {
