@@ -92,4 +92,3 @@ func keyboardRun(s string) bool {
 	}
 	return false
 }
-
