@@ -23,7 +23,7 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data})
+		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data, RecordDataDir: true})
 		if err != nil {
 			return err
 		}

@@ -69,3 +69,32 @@ func TestFilesOwnerOnly(t *testing.T) {
 		t.Errorf("an existing data folder stays %o", m)
 	}
 }
+
+// Issue 16, friction: the data folder serve was given is recorded, and a later
+// open without one uses it; an explicit folder still overrides.
+func TestDataDirRecorded(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db := filepath.Join(dir, "t.db")
+	data := filepath.Join(dir, "elsewhere")
+	s, err := Open(ctx, Options{Path: db, DataDir: data, RecordDataDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(ctx, Options{Path: db}); err != nil {
+		t.Fatal(err)
+	}
+	if s.DataDir() != data {
+		t.Errorf("a later open uses %s, want %s", s.DataDir(), data)
+	}
+	s.Close()
+	other := filepath.Join(dir, "other")
+	if s, err = Open(ctx, Options{Path: db, DataDir: other}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.DataDir() != other {
+		t.Errorf("an explicit folder is not used: %s", s.DataDir())
+	}
+}
