@@ -5,8 +5,8 @@ ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
 UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+90 days')
 WHERE expires_at IS NULL;
 
--- When a token was last used is kept apart from api_tokens: its triggers mark every
--- change there as one to access, and a use is none.
+-- When a token was last used is kept apart from api_tokens: a use changes nothing
+-- about the token, and noting it must not look like a change to it.
 CREATE TABLE api_token_use (
     token_id     INTEGER PRIMARY KEY REFERENCES api_tokens(id),
     last_used_at TEXT NOT NULL

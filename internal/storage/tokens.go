@@ -72,44 +72,42 @@ func (s *Store) CreateNamedAPIToken(ctx context.Context, userID int64, name stri
 	return token, id, err
 }
 
-// UserByAPIToken finds the account of a live Bearer token (kept in memory for a
-// second at most: access_cache.go), and notes when the token was used.
+// UserByAPIToken finds the account of a live Bearer token. It is read from the
+// database on every call, so a token revoked, expired or of an account disabled by
+// any process is refused from its next request. When the token was last used is
+// noted, at most once an hour (a write per call would make every read a write).
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	hash := HashToken(token)
-	return accessThrough(&s.access, &s.access.tokens, hash, func() (report.User, error) {
-		var id int64
-		var expires, used sql.NullString
-		err := s.readRow(ctx, `SELECT t.id, t.expires_at, u.last_used_at FROM api_tokens t
-			LEFT JOIN api_token_use u ON u.token_id = t.id
-			WHERE t.token_hash = ? AND t.revoked_at IS NULL`, hash).Scan(&id, &expires, &used)
-		if errors.Is(err, sql.ErrNoRows) {
-			return report.User{}, report.ErrNotFound
+	var id int64
+	var expires, used sql.NullString
+	var u report.User
+	var created string
+	var disabled sql.NullString
+	// One statement for the token, its last use and its account.
+	err := s.readRow(ctx, `SELECT t.id, t.expires_at, tu.last_used_at, us.id, us.login, us.role, us.region_code,
+		COALESCE(us.observer_id, 0), us.totp_secret, us.created_at, us.disabled_at FROM api_tokens t JOIN users us ON us.id = t.user_id LEFT JOIN api_token_use tu ON tu.token_id = t.id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL`, HashToken(token)).Scan(&id, &expires, &used,
+		&u.ID, &u.Login, &u.Role, &u.RegionCode, &u.ObserverID, &u.TOTPSecret, &created, &disabled)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled.Valid) {
+		return report.User{}, report.ErrNotFound
+	}
+	if err != nil {
+		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
+	}
+	u.CreatedAt = parseTime(created)
+	now := s.now()
+	if expires.Valid && !now.Before(parseTime(expires.String)) {
+		return report.User{}, report.ErrNotFound
+	}
+	if !used.Valid || now.Sub(parseTime(used.String)) >= tokenUseEvery {
+		if err := s.Write(ctx, func(tx *Tx) error {
+			_, err := tx.Exec(`INSERT INTO api_token_use(token_id, last_used_at) VALUES (?, ?)
+				ON CONFLICT(token_id) DO UPDATE SET last_used_at = excluded.last_used_at`, id, fmtTime(now))
+			return err
+		}); err != nil {
+			return report.User{}, fmt.Errorf("store: unable to note a token's use: %w", err)
 		}
-		if err != nil {
-			return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
-		}
-		now := s.now()
-		if expires.Valid && !now.Before(parseTime(expires.String)) {
-			return report.User{}, report.ErrNotFound
-		}
-		u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = (SELECT user_id FROM api_tokens WHERE id = ?)", id))
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
-			return report.User{}, report.ErrNotFound
-		}
-		if err != nil {
-			return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
-		}
-		if !used.Valid || now.Sub(parseTime(used.String)) >= tokenUseEvery {
-			if err := s.Write(ctx, func(tx *Tx) error {
-				_, err := tx.Exec(`INSERT INTO api_token_use(token_id, last_used_at) VALUES (?, ?)
-					ON CONFLICT(token_id) DO UPDATE SET last_used_at = excluded.last_used_at`, id, fmtTime(now))
-				return err
-			}); err != nil {
-				return report.User{}, fmt.Errorf("store: unable to note a token's use: %w", err)
-			}
-		}
-		return u, nil
-	})
+	}
+	return u, nil
 }
 
 // APITokens lists tokens, newest first: one account's (userID), or everyone's (0).

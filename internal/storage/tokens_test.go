@@ -23,7 +23,6 @@ func TestAPITokenExpiryRevokeAndUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.access.clock = now
 	ctx := context.Background()
 	u := makeUser(t, s, report.RoleCoordinator, "coord")
 	short, shortID, err := s.CreateNamedAPIToken(ctx, u.ID, "results script", 48*time.Hour, report.User{})
