@@ -151,7 +151,7 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(a string) request {
 			code := "000000"
 			if a == actPending {
-				code, _ = totp.GenerateCode(fx.secrets[a], time.Now())
+				code = fx.h.clock.code(fx.secrets[a])
 			}
 			return request{form: url.Values{"code": {code}}}
 		}
@@ -181,6 +181,17 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 	case "POST /intake/telegram":
 		in.deny = fixed(request{json: `{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"X"},"text":"/start x"}}`})
 		in.allow = func(string) request { return in.deny() }
+	case "POST /account/tokens/revoke":
+		// A refused caller aims at observer A's first token; each allowed one revokes
+		// a new token of its own.
+		in.deny = fixed(request{form: url.Values{"id": {"1"}}})
+		in.allow = func(a string) request {
+			_, id, err := fx.h.store.CreateNamedAPIToken(context.Background(), fx.users[a].ID, "spare", time.Hour, report.User{})
+			if err != nil {
+				fx.t.Fatal(err)
+			}
+			return request{form: url.Values{"id": {strconv.FormatInt(id, 10)}}}
+		}
 	case "POST /sessions/revoke":
 		in.deny = fixed(request{form: url.Values{"id": {fx.spareSess}}})
 		in.allow = func(string) request { return request{form: url.Values{"id": {fx.freshSession()}}} }

@@ -45,26 +45,28 @@ func (o outcome) String() string {
 type expect [8]outcome
 
 var accessTable = map[string]expect{
-	"GET /":                 {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /healthz":          {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /lang":             {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /login":            {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /login":           {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /logout":          {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"GET /login/2fa":        {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"POST /login/2fa":       {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"GET /account/2fa":      {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /account/2fa":     {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"GET /sessions":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
-	"POST /sessions/revoke": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
-	"GET /setup/:token":     {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /setup/:token":    {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /invite/:token":    {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /invite/:token":   {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /sw.js":            {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline":          {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline/strings":  {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline/state":    {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /":                       {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /healthz":                {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /lang":                   {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /login":                  {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /login":                 {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /logout":                {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"GET /login/2fa":              {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"POST /login/2fa":             {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"GET /account/2fa":            {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /account/2fa":           {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /account/tokens":         {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"POST /account/tokens/revoke": {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"GET /sessions":               {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /sessions/revoke":       {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"GET /setup/:token":           {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /setup/:token":          {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /invite/:token":          {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /invite/:token":         {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /sw.js":                  {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline":                {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline/strings":        {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline/state":          {ok, ok, ok, ok, ok, ok, ok, ok},
 
 	"GET /dashboard":                        {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
 	"GET /dashboard/export.csv":             {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
@@ -325,7 +327,7 @@ func (fx *accessFixture) checkIntact(t *testing.T) {
 	if v, _ := fx.h.store.UserByLogin(ctx, fx.victim.Login); v.DisabledAt != nil {
 		t.Errorf("the victim account was disabled")
 	}
-	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.secrets[actPending] {
+	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.users[actPending].TOTPSecret {
 		t.Errorf("the pending administrator's TOTP secret was replaced")
 	}
 	live, _ := fx.h.store.LiveSessions(ctx)

@@ -56,7 +56,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.throttle.succeed(f.Login)
+	s.throttle.succeed(f.Login, ip)
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
@@ -66,12 +66,13 @@ func (s *Server) login(c echo.Context) error {
 	return seeOther(c, "/")
 }
 
+// auditLoginFailure records a failed sign-in with a keyed hash of the typed name,
+// never the name itself (entries written before this kept it, and stay as written:
+// the chain covers them).
 func (s *Server) auditLoginFailure(c echo.Context, login string) {
-	if len(login) > 64 {
-		login = login[:64]
-	}
+	name := s.store.TypedNameHash(login)
 	err := s.store.Write(c.Request().Context(), func(tx *storage.Tx) error {
-		return tx.Audit(report.AuditEntry{Actor: "anonymous", Action: report.AuditLoginFailed, Entity: "login", EntityID: login})
+		return tx.Audit(report.AuditEntry{Actor: "anonymous", Action: report.AuditLoginFailed, Entity: "login", EntityID: name})
 	})
 	if err != nil {
 		s.log.Error("unable to audit a failed sign-in", logAttrs(c)...)
@@ -137,8 +138,11 @@ func (s *Server) acceptInvite(c echo.Context) error {
 	if err := storage.ValidateLogin(f.Login); err != nil {
 		f.Errors = append(f.Errors, loc.T("auth.login_rules"))
 	}
-	if len([]rune(pw)) < report.MinPasswordLength {
+	var pe *report.PasswordError
+	if err := report.CheckPasswordPolicy(pw); errors.As(err, &pe) && pe.Reason == report.PasswordShort {
 		f.Errors = append(f.Errors, loc.T("auth.password_short", "Min", report.MinPasswordLength))
+	} else if err != nil {
+		f.Errors = append(f.Errors, loc.T("auth.password_"+pe.Reason))
 	}
 	if pw != pw2 {
 		f.Errors = append(f.Errors, loc.T("auth.password_mismatch"))

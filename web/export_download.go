@@ -104,6 +104,9 @@ func (s *Server) exportPack(c echo.Context) error {
 		return err
 	}
 	lang, contacts := downloadOptions(c)
+	if contacts && state(c).bearer {
+		return s.forbidden(c)
+	}
 	doc, err := s.statsDocument(ctx, sc.Stats)
 	if err != nil {
 		return scopeHTTPError(err)
@@ -139,6 +142,9 @@ func (s *Server) exportIncidents(c echo.Context) error {
 		return err
 	}
 	lang, contacts := downloadOptions(c)
+	if contacts && state(c).bearer {
+		return s.forbidden(c)
+	}
 	ctype := "text/csv; charset=utf-8"
 	if format == report.FormatJSON {
 		ctype = echo.MIMEApplicationJSONCharsetUTF8

@@ -19,7 +19,7 @@ import (
 func (s *Server) observerRoutes() {
 	s.handle(http.MethodGet, "/observers", staff, s.observersPage)
 	s.handle(http.MethodPost, "/observers/invite", staff, s.inviteObserver)
-	s.handle(http.MethodPost, "/observers/:id/contact", staff, s.showContact)
+	s.handle(http.MethodPost, "/observers/:id/contact", rule{roles: staff.roles, interactive: true}, s.showContact)
 }
 
 const rosterPage = 100

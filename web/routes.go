@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/login/2fa", mfaStep, s.mfaLogin)
 	s.handle(http.MethodGet, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrolPage)
 	s.handle(http.MethodPost, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrol)
+	s.handle(http.MethodGet, "/account/tokens", people, s.tokensPage)
+	s.handle(http.MethodPost, "/account/tokens/revoke", people, s.revokeToken)
 	s.handle(http.MethodGet, "/sessions", admins, s.sessionsPage)
 	s.handle(http.MethodPost, "/sessions/revoke", admins, s.revokeSession)
 	s.handle(http.MethodGet, "/setup/:token", anyone, s.invitePage)

@@ -28,6 +28,8 @@ type Config struct {
 	// MaxFileBytes and MaxIncidentBytes limit evidence uploads.
 	MaxFileBytes     int64
 	MaxIncidentBytes int64
+	// MaxUploaderBytes is what one account may upload in one election; default 2 GB.
+	MaxUploaderBytes int64
 	// MaxPackBytes limits an evidence pack uploaded to be checked (/verify); default 4 GB.
 	MaxPackBytes int64
 	// MaxVerifyBytes bounds what one pack check unpacks in all (a ZIP's entries can
@@ -67,6 +69,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.MaxIncidentBytes <= 0 {
 		cfg.MaxIncidentBytes = 200 << 20
+	}
+	if cfg.MaxUploaderBytes <= 0 {
+		cfg.MaxUploaderBytes = 2 << 30
 	}
 	if cfg.MaxPackBytes <= 0 {
 		cfg.MaxPackBytes = 4 << 30

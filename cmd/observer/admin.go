@@ -83,32 +83,7 @@ func init() {
 	}
 	register(ua)
 
-	ta := command{name: "token add", summary: "prints a new API token for an account (shown once; stored hashed)", usage: "--login L"}
-	ta.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ta, e.stderr)
-		login := fs.String("login", "", "account login")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		st, err := e.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		u, err := st.UserByLogin(ctx, *login)
-		if errors.Is(err, report.ErrNotFound) {
-			return fmt.Errorf("no account with login %q", *login)
-		} else if err != nil {
-			return err
-		}
-		tok, err := st.CreateAPIToken(ctx, u.ID, operator)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, tok)
-		return nil
-	}
-	register(ta)
+	registerTokens()
 
 	bk := command{name: "backup", summary: "writes a consistent copy of the live database (VACUUM INTO)", usage: "--out FILE"}
 	bk.run = func(ctx context.Context, e *env, args []string) error {

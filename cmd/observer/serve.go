@@ -27,7 +27,7 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data})
+		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data, RecordDataDir: true})
 		if err != nil {
 			return err
 		}
@@ -44,6 +44,7 @@ type serveOpts struct {
 	maxPack, maxVerify     *byteSize
 	quietUnknown           *bool
 	silentMin              *int64
+	maxUploads             *byteSize
 }
 
 func serveFlags(fs interface {
@@ -53,17 +54,19 @@ func serveFlags(fs interface {
 	Var(flag.Value, string, string)
 }) serveOpts {
 	o := serveOpts{
-		addr:      fs.String("addr", ":8080", "address to listen on"),
-		baseURL:   fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
-		proxies:   fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
-		insecure:  fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
-		maxFileMB: fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
-		maxPack:   new(byteSize),
-		maxVerify: new(byteSize),
+		addr:       fs.String("addr", ":8080", "address to listen on"),
+		baseURL:    fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
+		proxies:    fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
+		insecure:   fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
+		maxFileMB:  fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
+		maxPack:    new(byteSize),
+		maxVerify:  new(byteSize),
+		maxUploads: new(byteSize),
 		quietUnknown: fs.Bool("quiet-unknown-senders", false,
 			"do not answer messages from numbers that are no observer's (they are kept in the inbox all the same)"),
 		silentMin: fs.Int64("silent-after", 90, "minutes without contact after which a checked-in observer counts as silent"),
 	}
+	fs.Var(o.maxUploads, "max-uploads", "most evidence one account may upload in one election (default 2GiB)")
 	fs.Var(o.maxPack, "max-pack", "largest evidence pack a coordinator may upload to /verify (default 4GiB)")
 	fs.Var(o.maxVerify, "max-verify", "most one check on /verify may unpack (default twice --max-pack)")
 	return o
@@ -99,7 +102,7 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 		proxies = strings.Split(*o.proxies, ",")
 	}
 	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
-		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify),
+		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify), MaxUploaderBytes: int64(*o.maxUploads),
 		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute}
 	// The request log is written out in batches (logbuf.go).
 	logs := newLogBuffer(e.stderr, logFlushEvery)

@@ -21,6 +21,10 @@ type sealer struct {
 	// phoneKey keys the hash senders are matched by (intake.md): derived from the
 	// personal-data key, so the hashes are worthless without it.
 	phoneKey []byte
+	// nameKey keys the hashes that stand for typed names (failed sign-ins) in the
+	// audit log: derived from the same key, so a leaked database alone cannot test
+	// guesses of who tried.
+	nameKey []byte
 }
 
 const personalKeyFile = "personal-data.key"
@@ -52,7 +56,15 @@ func openSealer(dataDir string) (*sealer, error) {
 	}
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("observer: phone numbers"))
-	return &sealer{aead: aead, phoneKey: mac.Sum(nil)}, nil
+	nk := sha256.Sum256(append([]byte("observer: typed-name hashes\x00"), key...))
+	return &sealer{aead: aead, phoneKey: mac.Sum(nil), nameKey: nk[:]}, nil
+}
+
+// nameHash is the keyed hash kept instead of a typed name.
+func (s *sealer) nameHash(name string) string {
+	m := hmac.New(sha256.New, s.nameKey)
+	m.Write([]byte(name))
+	return "hmac:" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 func (s *sealer) seal(plain, aad []byte) []byte {
