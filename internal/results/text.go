@@ -1,6 +1,7 @@
 package results
 
 import (
+	"github.com/observerkz/observer/internal/report"
 	"strings"
 	"text/template"
 )
@@ -50,7 +51,8 @@ func (e english) N(key string, count int, data ...any) string {
 func (english) T(key string, data ...any) string {
 	text, ok := csvEnglish[key]
 	if !ok {
-		return key
+		// the station list's own messages (stations created by an import)
+		return report.CSVError{Key: key, Args: data}.Error()
 	}
 	td := map[string]any{}
 	for i := 0; i+1 < len(data); i += 2 {
