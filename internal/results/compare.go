@@ -45,11 +45,15 @@ const (
 // order: largest first by the leader's votes moved at their observation, then by
 // absolute difference, then by station code and figure.
 func Compare(set *Set, obs []Observation) []Discrepancy {
+	leader, _ := LeaderIndex(set.Version.Candidates, set.Input("").Stations, "")
+	return compareWithLeader(set, obs, leader)
+}
+
+func compareWithLeader(set *Set, obs []Observation, leader int) []Discrepancy {
 	byStation := make(map[string]*StationRow, len(set.Rows))
 	for i := range set.Rows {
 		byStation[strings.ToLower(set.Rows[i].Station)] = &set.Rows[i]
 	}
-	leader, _ := LeaderIndex(set.Version.Candidates, set.Input("").Stations, "")
 	out := []Discrepancy{}
 	for _, o := range obs {
 		off, ok := byStation[strings.ToLower(o.Station)]

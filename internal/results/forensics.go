@@ -275,6 +275,8 @@ func (a aggregate) pcts() (turnout, leader *float64) {
 	return turnout, leader
 }
 
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
 // Round1 rounds to one decimal, half away from zero (statistics.md).
 func Round1(v float64) float64 { return math.Round(v*10) / 10 }
 
@@ -309,10 +311,11 @@ func countOf(observed int, vals []float64) Count {
 	for _, v := range vals {
 		ss += (v - mean) * (v - mean)
 	}
-	c.Expected = mean
-	c.SD = math.Sqrt(ss / float64(n))
-	c.P999 = Quantile(vals, 0.999)
-	c.Excess = float64(observed) - mean
+	// Four decimals: the expected count of 1,000 replicates has at most three.
+	c.Expected = round4(mean)
+	c.SD = round4(math.Sqrt(ss / float64(n)))
+	c.P999 = round4(Quantile(vals, 0.999))
+	c.Excess = round4(float64(observed) - mean)
 	return c
 }
 
