@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	s.reviewRoutes()
 	s.exportRoutes()
 	s.checklistAdminRoutes()
+	s.resultsRoutes()
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only
