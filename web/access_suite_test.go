@@ -120,6 +120,17 @@ var accessTable = map[string]expect{
 	"GET /api/v1/incidents/:id":                 {unauth, ok, hidden, ok, hidden, ok, ok, unauth},
 	"POST /api/v1/incidents/:id/evidence":       {unauth, ok, hidden, ok, hidden, ok, ok, unauth},
 	"POST /api/v1/incidents/:id/status":         {unauth, forbid, forbid, ok, hidden, ok, ok, unauth},
+
+	"GET /results":                                {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies.csv":              {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /results/discrepancies/incident":        {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /results/station":                        {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /api/v1/elections/:code/discrepancies":   {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /api/v1/elections/:code/forensics":       {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /admin/elections/:code/results":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results/preview": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 }
 
 func classify(resp *http.Response) outcome {

@@ -69,6 +69,8 @@ func pageError(err error) error {
 		return echo.NewHTTPError(http.StatusNotFound, errRegionUnknown.Error())
 	case errors.Is(err, results.ErrNoVersion):
 		return echo.NewHTTPError(http.StatusNotFound, results.ErrNoVersion.Error())
+	case errors.Is(err, results.ErrNoResults):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, results.ErrNoResults.Error())
 	case errors.Is(err, results.ErrUnknownLeader):
 		return echo.NewHTTPError(http.StatusBadRequest, "leader: no such candidate in this results version")
 	}

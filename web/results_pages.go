@@ -145,10 +145,10 @@ func (h *resultsHandlers) discrepanciesCSV(c echo.Context) error {
 	if err != nil {
 		return pageError(err)
 	}
-	if n.NoResult {
-		return echo.NewHTTPError(http.StatusNotFound, results.ErrNoResults.Error())
+	name := "discrepancies-" + n.Election.Code
+	if n.Version.Label != "" {
+		name += "-" + n.Version.Label
 	}
-	name := fmt.Sprintf("discrepancies-%s-%s", n.Election.Code, n.Version.Label)
 	if n.Region != "" {
 		name += "-" + n.Region
 	}
@@ -197,7 +197,7 @@ func (h *resultsHandlers) discrepancyIncident(c echo.Context) error {
 			mine = append(mine, d)
 		}
 	}
-	if len(mine) == 0 {
+	if len(mine) == 0 || v.ID == 0 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "this observation's figures agree with the official results")
 	}
 	var desc strings.Builder

@@ -69,8 +69,12 @@ func (s *Service) Version(ctx context.Context, electionID int64, label string) (
 
 // Discrepancies compares the observers' protocol figures with the version
 // labelled label (the latest when ""), in one region or all ("").
+// With no results at all there is nothing to differ from: no rows.
 func (s *Service) Discrepancies(ctx context.Context, electionID int64, label, region string) (Version, []Discrepancy, error) {
 	v, _, err := s.Version(ctx, electionID, label)
+	if errors.Is(err, ErrNoResults) && label == "" {
+		return v, []Discrepancy{}, nil
+	}
 	if err != nil {
 		return v, nil, err
 	}
