@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/observerkz/observer/internal/report"
@@ -184,8 +185,10 @@ func readHeader(head []string, addStations bool) (*header, CSVErrors) {
 		known[colRegion], known[colDistrict] = true, true
 	}
 	for i, raw := range head {
+		// Column names are read without case; a candidate's code keeps the case it
+		// is written in (it is compared without case everywhere).
 		name := strings.ToLower(strings.TrimSpace(raw))
-		h.names = append(h.names, name)
+		h.names = append(h.names, strings.TrimSpace(raw))
 		_, dup := h.col[name]
 		switch {
 		case name == "":
@@ -196,7 +199,7 @@ func readHeader(head []string, addStations bool) (*header, CSVErrors) {
 		case dup:
 			errs = append(errs, CSVError{Line: 1, Column: name, Key: "results.csv_duplicate_column"})
 		case strings.HasPrefix(name, votesPrefix):
-			code := strings.TrimSpace(name[len(votesPrefix):])
+			code := strings.TrimSpace(strings.TrimSpace(raw)[len(votesPrefix):])
 			if !validCandidate(code) {
 				errs = append(errs, CSVError{Line: 1, Column: name, Key: "results.csv_candidate_code"})
 				continue
@@ -273,7 +276,12 @@ func (h *header) row(line int, rec []string, errs *CSVErrors) Row {
 	}
 	r.Votes = make([]int64, len(h.candidates))
 	for i, c := range h.votesCol {
-		r.Votes[i] = required(h.names[c])
+		s := strings.TrimSpace(rec[c])
+		if s == "" {
+			*errs = append(*errs, CSVError{Line: line, Column: h.names[c], Key: "results.csv_required"})
+			continue
+		}
+		r.Votes[i] = number(line, h.names[c], s, errs)
 	}
 	return r
 }
@@ -293,7 +301,7 @@ func validCandidate(code string) bool {
 		return false
 	}
 	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.') {
 			return false
 		}
 	}

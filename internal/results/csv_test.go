@@ -13,7 +13,7 @@ func TestParseCSV(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	if len(tab.Rows) != 2 || tab.Candidates[0] != "c1" || tab.Candidates[1] != "against_all" {
+	if len(tab.Rows) != 2 || tab.Candidates[0] != "C1" || tab.Candidates[1] != "against_all" {
 		t.Fatalf("%+v", tab)
 	}
 	r := tab.Rows[1]

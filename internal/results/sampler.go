@@ -22,6 +22,9 @@ type sampler struct {
 	isInt  []bool    // whether 100·(lo+i)/n is an integer percentage
 	inside float64   // cdf[len−1]
 	pmf    []float64 // scratch
+	// guide[j] is the first i with cdf[i] > j/len(guide) (Chen and Asau's guide
+	// table): a search starts there and takes a step or two.
+	guide []int32
 }
 
 const tableFloor = 1e-17
@@ -38,6 +41,7 @@ func (s *sampler) reset(n int64, p float64) {
 		s.cdf = append(s.cdf, 1)
 		s.isInt = append(s.isInt, n > 0 && IsInteger(Percent(k, n)))
 		s.inside = 1
+		s.buildGuide()
 		return
 	}
 	mode := int64(math.Floor(float64(n+1) * p))
@@ -76,6 +80,20 @@ func (s *sampler) reset(n int64, p float64) {
 		s.isInt = append(s.isInt, IsInteger(Percent(lo+int64(i), n)))
 	}
 	s.inside = c
+	s.buildGuide()
+}
+
+func (s *sampler) buildGuide() {
+	n := len(s.cdf)
+	s.guide = s.guide[:0]
+	i := 0
+	for j := range n {
+		u := float64(j) / float64(n)
+		for i < n-1 && s.cdf[i] <= u {
+			i++
+		}
+		s.guide = append(s.guide, int32(i))
+	}
 }
 
 // index draws one variate as its place in the table, or -1 with the value itself
@@ -83,17 +101,12 @@ func (s *sampler) reset(n int64, p float64) {
 func (s *sampler) index(rng *rand.Rand, src rand.Source) (int, int64) {
 	u := rng.Float64()
 	if u < s.inside {
-		// the first i with cdf[i] > u
-		lo, hi := 0, len(s.cdf)-1
-		for lo < hi {
-			mid := int(uint(lo+hi) >> 1)
-			if s.cdf[mid] > u {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
+		// the first i with cdf[i] > u: no earlier than its guide entry
+		i := int(s.guide[int(u*float64(len(s.guide)))])
+		for s.cdf[i] <= u {
+			i++
 		}
-		return lo, s.lo + int64(lo)
+		return i, s.lo + int64(i)
 	}
 	last := s.lo + int64(len(s.cdf)) - 1
 	b := distuv.Binomial{N: float64(s.n), P: s.p, Src: src}

@@ -21,7 +21,7 @@ var csvEnglish = map[string]string{
 	"results.csv_no_rows":             "the file has a header but no stations",
 	"results.csv_blank_column":        "the column has no name",
 	"results.csv_duplicate_column":    "the column appears twice",
-	"results.csv_candidate_code":      "a candidate code after votes: uses only a-z, 0-9, _ - . (at most 64)",
+	"results.csv_candidate_code":      "a candidate code after votes: uses only letters, digits, _ - . (at most 64 bytes)",
 	"results.csv_needs_add_stations":  "region and district are only read when the import adds stations (--add-stations)",
 	"results.csv_unknown_column":      "unknown column (known: station, registered_voters, ballots_issued, ballots_valid, ballots_invalid, ballots_received, ballots_cancelled, ballots_mobile, ballots_stationary, votes:<candidate>)",
 	"results.csv_missing_column":      "this required column is missing",
