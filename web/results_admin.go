@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -254,5 +255,12 @@ func (h *resultsHandlers) adminImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The results page's document is computed now rather than on its first visit.
+	go func() {
+		if _, err := h.svc.Forensics(context.WithoutCancel(c.Request().Context()), el.Code, el.ID, pi.label,
+			results.Options{Seed: results.DefaultSeed}); err != nil {
+			h.s.log.Warn("results: unable to compute the forensics of the new version", "election", el.Code, "version", pi.label, "err", err)
+		}
+	}()
 	return seeOther(c, "/admin/elections/"+url.PathEscape(el.Code)+"/results?imported="+url.QueryEscape(pi.label))
 }
