@@ -193,6 +193,10 @@ func TestDiscrepanciesAPIAndScope(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(section(t, page, "station-results", ""), ">500<") {
 		t.Errorf("station page %d", resp.StatusCode)
 	}
+	_, page = f.natc.get("/observations/" + itoa(f.obsA))
+	if !strings.Contains(page, `href="/results/station?code=071-023&amp;election=kz-res"`) {
+		t.Errorf("the observation page does not link to its station's results")
+	}
 	if resp, _ := f.coordB.get("/results/station?election=" + f.el.Code + "&code=071-023"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("region B on an ALM station: %d", resp.StatusCode)
 	}
