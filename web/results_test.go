@@ -190,7 +190,7 @@ func TestDiscrepanciesAPIAndScope(t *testing.T) {
 	}
 	// A station's page: the official figures beside the observer's; out of scope, 404.
 	resp, page = f.natc.get("/results/station?election=" + f.el.Code + "&code=071-023")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(section(t, page, "station-results", ""), ">500<") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(section(t, page, "station-results", ""), ">500<") || !strings.Contains(page, "400 ≠") {
 		t.Errorf("station page %d", resp.StatusCode)
 	}
 	_, page = f.natc.get("/observations/" + itoa(f.obsA))

@@ -138,3 +138,13 @@ func observerFigure(o results.Observation, fig string) string {
 }
 
 func joinCodes(cs []string) string { return strings.Join(cs, ", ") }
+
+// differsFromLatest reports whether an observer's copy of a figure differs from the
+// latest version's (both present).
+func differsFromLatest(v stationView, o results.Observation, fig string) bool {
+	if len(v.Versions) == 0 {
+		return false
+	}
+	mine, official := observerFigure(o, fig), officialFigure(v.Versions[0], v.Rows[0], fig)
+	return mine != "—" && official != "—" && mine != official
+}
