@@ -256,8 +256,10 @@ func (h *resultsHandlers) adminImport(c echo.Context) error {
 		return err
 	}
 	// The results page's document is computed now rather than on its first visit.
+	// (echo reuses c once the handler returns: the goroutine takes what it needs now.)
+	bg := context.WithoutCancel(c.Request().Context())
 	go func() {
-		if _, err := h.svc.Forensics(context.WithoutCancel(c.Request().Context()), el.Code, el.ID, pi.label,
+		if _, err := h.svc.Forensics(bg, el.Code, el.ID, pi.label,
 			results.Options{Seed: results.DefaultSeed}); err != nil {
 			h.s.log.Warn("results: unable to compute the forensics of the new version", "election", el.Code, "version", pi.label, "err", err)
 		}
