@@ -121,6 +121,7 @@ func buildAccessFixture(t *testing.T, h *harness) *accessFixture {
 	if _, err := h.store.ImportStations(ctx, fx.el, recs, report.User{}); err != nil {
 		t.Fatal(err)
 	}
+	importAccessResults(t, h, fx.el)
 	if fx.side, err = h.store.CreateElection(ctx, "side-2001", "Side election", "2001-01-01", report.User{}); err != nil {
 		t.Fatal(err)
 	}

@@ -341,6 +341,23 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		form := url.Values{"region": {regionA}, "format": {"csv"}}
 		in.deny = fixed(request{form: form})
 		in.allow = func(string) request { return request{form: form} }
+	case "POST /results/discrepancies/incident":
+		// Observer A's observation, in region A: region B's coordinator may not reach it.
+		form := url.Values{"observation_id": {strconv.FormatInt(fx.obsA, 10)}}
+		in.deny = fixed(request{form: form})
+		in.allow = func(string) request { return request{form: form} }
+	case "POST /admin/elections/:code/results/preview":
+		file := map[string][2]string{"file": {"r.csv", "station,registered_voters,ballots_issued,ballots_valid,ballots_invalid,votes:c1\nS-1,100,50,50,0,20\n"}}
+		in.deny = fixed(request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"label": {"deny"}}, files: file})
+		in.allow = func(string) request {
+			return request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"label": {"acc-" + n()}}, files: file}
+		}
+	case "POST /admin/elections/:code/results":
+		// A token the server never gave: the allowed caller is shown the preview again.
+		in.deny = fixed(request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"token": {"00"}}})
+		in.allow = func(string) request {
+			return request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"token": {"00"}}}
+		}
 	case "POST /verify":
 		in.deny = fixed(request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}})
 		in.allow = func(string) request { return request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}} }

@@ -133,13 +133,23 @@ var accessTable = map[string]expect{
 	"POST /api/v1/incidents/:id/status":         {unauth, forbid, forbid, ok, hidden, ok, ok, unauth},
 
 	// SMS intake: the webhook answers only a gateway's valid signature, whoever calls.
-	"POST /intake/sms/:gateway":   {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
-	"GET /inbox":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /inbox/:id/incident":    {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"POST /inbox/:id/observation": {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"POST /inbox/:id/handled":     {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"GET /coverage":               {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /my/checkin":            {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
+	"POST /intake/sms/:gateway":                   {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
+	"GET /inbox":                                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /inbox/:id/incident":                    {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/observation":                 {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/handled":                     {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /coverage":                               {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /my/checkin":                            {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
+	"GET /results":                                {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies.csv":              {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /results/discrepancies/incident":        {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /results/station":                        {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /api/v1/elections/:code/discrepancies":   {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /api/v1/elections/:code/forensics":       {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /admin/elections/:code/results":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results/preview": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 }
 
 func classify(resp *http.Response) outcome {

@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	s.telegramRoutes()
 	s.smsCardRoutes()
 	s.intakeRoutes()
+	s.resultsRoutes()
 }
 
 // intakeRoutes are SMS intake, the inbox, check-ins and coverage (intake.md).

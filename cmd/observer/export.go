@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/results"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web/i18n"
 )
@@ -97,6 +98,9 @@ func init() {
 		opt := report.PackOptions{Election: el, Scope: scope, Tr: i18n.New(*lang, os.Getenv("LANG")), Stats: doc,
 			IncludeContacts: *contacts, CreatedAt: now}
 		opt.FileName = report.PackFileName(el.Code, scope, now)
+		if opt.Discrepancies, err = results.NewService(st).ForPack(ctx, el.ID, scope); err != nil {
+			return err
+		}
 		path := *out
 		// "--out packs/" names a folder, made if it is not there yet.
 		if fi, err := os.Stat(path); (err == nil && fi.IsDir()) || strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator)) {
