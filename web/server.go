@@ -41,12 +41,15 @@ type Config struct {
 	// ReadTimeout bounds how long a client may take to send a whole request, body
 	// included (slow-body attacks; photos over a weak link need minutes); default 5 min.
 	ReadTimeout time.Duration
+	// Replication is the running replica (serve --replicate), or nil.
+	Replication Replication
 }
 
 // Server holds the dependencies of every handler.
 type Server struct {
 	cfg      Config
 	store    *storage.Store
+	epoch    epochValue
 	log      *slog.Logger
 	e        *echo.Echo
 	rules    map[string]rule

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/observerkz/observer/migrations"
@@ -38,6 +39,9 @@ type Options struct {
 	MaxBatch int
 	// Now returns the current time (tests may fix it).
 	Now func() time.Time
+	// Replicating says Litestream replicates the database: it then owns
+	// checkpointing, as its documentation asks, and our checkpointer steps aside.
+	Replicating bool
 }
 
 // Store is the database.
@@ -56,6 +60,9 @@ type Store struct {
 	tallyMemo tallyMemo
 	reads     readStmts
 	ckpt      *checkpointer
+	// epoch and idFloor are the continuity row's (continuity.go).
+	epoch   atomic.Value
+	idFloor atomic.Int64
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -122,13 +129,24 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	ro.SetMaxOpenConns(8)
 	ro.SetMaxIdleConns(8)
 	s.ro = ro
-	if s.sealer, err = openSealer(opt.DataDir); err != nil {
+	sealed, err := holdsSealedData(ctx, rw)
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.ckpt, err = startCheckpointer(opt.Path, opt.Synchronous); err != nil {
+	if s.sealer, err = openSealer(opt.DataDir, sealed); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		return nil, err
+	}
+	if err := s.loadContinuity(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if !opt.Replicating {
+		if s.ckpt, err = startCheckpointer(opt.Path, opt.Synchronous); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		}
 	}
 	s.w = startWriter(s, opt.MaxBatch, opt.Synchronous == "FULL")
 	return s, nil

@@ -17,9 +17,15 @@ type sealer struct{ aead cipher.AEAD }
 
 const personalKeyFile = "personal-data.key"
 
-func openSealer(dataDir string) (*sealer, error) {
+// openSealer reads the key, or makes one for a database that holds no sealed data
+// yet: with sealed data and no key, the key was not copied (restore, standby, a
+// new data folder), and a new key would only seal new data under another.
+func openSealer(dataDir string, holdsSealed bool) (*sealer, error) {
 	path := filepath.Join(dataDir, personalKeyFile)
 	key, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && holdsSealed {
+		return nil, fmt.Errorf("store: the database holds sealed personal data but %s is missing: copy the key folder here (restore and standby take it with --keys); refusing to make a new key", path)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		key = make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
