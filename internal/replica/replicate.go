@@ -165,3 +165,13 @@ func (rep *Replicator) Close(ctx context.Context) error {
 	}
 	return err
 }
+
+// Sync copies what the database holds now to the replica and waits for it (the
+// background copy does the same within about a second).
+func (rep *Replicator) Sync(ctx context.Context) error {
+	if err := rep.ldb.SyncAndWait(ctx); err != nil {
+		return fmt.Errorf("replica %s: %w", rep.t.URL, err)
+	}
+	rep.observe()
+	return nil
+}
