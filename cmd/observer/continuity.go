@@ -24,8 +24,13 @@ func openServed(ctx context.Context, e *env, data, replicateURL string) (*storag
 	if err != nil {
 		return nil, nil, err
 	}
-	if data == "" && origin != nil {
-		data = origin.DataDir
+	if origin != nil {
+		if _, err := os.Stat(e.dbPath); err != nil {
+			return nil, nil, fmt.Errorf("%s was to be made by %s from %s but is not there (the standby never caught up?): %w", e.dbPath, origin.MadeBy, origin.From, err)
+		}
+		if data == "" {
+			data = origin.DataDir
+		}
 	}
 	store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: data, Replicating: replicateURL != ""})
 	if err != nil {

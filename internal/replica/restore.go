@@ -154,6 +154,17 @@ func Standby(ctx context.Context, t *Target, dbPath, dataDir string, ready func(
 		go waitReady(ctx, dbPath, ready)
 	}
 	err := r.Restore(ctx, opt)
+	// A replica the primary has not written its first snapshot to yet is waited for.
+	for err != nil && ctx.Err() == nil && (errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots)) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+			err = r.Restore(ctx, opt)
+		}
+	}
+	if ctx.Err() != nil && err != nil && (errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots)) {
+		err = nil
+	}
 	cancel()
 	ferr := <-filesDone
 	if err != nil {
