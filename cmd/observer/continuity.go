@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/observerkz/observer/internal/replica"
@@ -189,8 +187,6 @@ func init() {
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		defer stop()
 		fmt.Fprintf(e.stdout, "standby: following %s into %s (data %s); stop it (Ctrl+C) and run serve to take over\n", *from, e.dbPath, dataDir)
 		return replica.Standby(ctx, t, e.dbPath, dataDir, func() {
 			fmt.Fprintln(e.stdout, "standby: caught up; following")
