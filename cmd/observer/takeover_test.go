@@ -136,7 +136,27 @@ func TestTakeoverUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(12 * time.Second)
+	// The replica's lag at steady load, as /healthz gives it.
+	var lags []int
+	sample := time.NewTicker(500 * time.Millisecond)
+	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); {
+		<-sample.C
+		if resp, err := apiClient.Get(prim.Base + "/healthz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var lag int
+			if i := strings.Index(string(b), "replica_lag_seconds "); i >= 0 {
+				fmt.Sscanf(string(b)[i:], "replica_lag_seconds %d", &lag)
+				lags = append(lags, lag)
+			}
+		}
+	}
+	sample.Stop()
+	maxLag := 0
+	for _, l := range lags {
+		maxLag = max(maxLag, l)
+	}
+	t.Logf("replica lag at steady load (/healthz every 0.5 s): max %d s over %d samples %v", maxLag, len(lags), lags)
 	// The loss: kill -9, and the disk is gone.
 	prim.Kill()
 	lost := time.Now()

@@ -17,8 +17,9 @@ const LagAlert = 60 * time.Second
 // Status is what /healthz and the admin page show of a running replication.
 type Status struct {
 	URL string
-	// Lag is how long since the replica last held everything the database had
-	// (zero when it does now).
+	// Lag is the age of the oldest transaction the replica does not hold yet, as
+	// Litestream saw it (within a second of its commit), in whole seconds; zero
+	// when the replica holds everything.
 	Lag time.Duration
 	// Position is the last transaction the replica holds; Local the database's.
 	Position, Local uint64
@@ -38,13 +39,15 @@ type Replicator struct {
 	files *evidenceCopier
 	log   *slog.Logger
 
-	mu       sync.Mutex
-	caughtUp time.Time
-	status   Status
-	alerted  bool
-	stop     context.CancelFunc
-	done     chan struct{}
-	onAlert  func(Status)
+	mu sync.Mutex
+	// seen are the database's positions as first observed, oldest first, down to
+	// the first the replica does not hold yet: the lag is the age of that one.
+	seen    []seenPos
+	status  Status
+	alerted bool
+	stop    context.CancelFunc
+	done    chan struct{}
+	onAlert func(Status)
 }
 
 // Start begins replicating the database at dbPath (owned by epoch) and the evidence
@@ -90,7 +93,7 @@ func Start(ctx context.Context, t *Target, dbPath, dataDir, epoch string, log *s
 		return nil, fmt.Errorf("replica %s: unable to start replicating: %w", t.URL, err)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	rep := &Replicator{t: t, ldb: ldb, ls: ls, log: log, caughtUp: time.Now(), stop: stop, done: make(chan struct{}), onAlert: onAlert,
+	rep := &Replicator{t: t, ldb: ldb, ls: ls, log: log, stop: stop, done: make(chan struct{}), onAlert: onAlert,
 		files: newEvidenceCopier(t, dataDir, log)}
 	rep.status.URL = t.URL
 	go rep.run(runCtx)
@@ -120,13 +123,16 @@ func (rep *Replicator) observe() {
 	remote := rep.ldb.Replica.Pos()
 	now := time.Now()
 	rep.mu.Lock()
-	if err == nil && remote.TXID >= local.TXID {
-		rep.caughtUp = now
+	if err == nil && (len(rep.seen) == 0 || uint64(local.TXID) > rep.seen[len(rep.seen)-1].txid) {
+		rep.seen = append(rep.seen, seenPos{now, uint64(local.TXID)})
+	}
+	for len(rep.seen) > 0 && rep.seen[0].txid <= uint64(remote.TXID) {
+		rep.seen = rep.seen[1:]
 	}
 	rep.status.Local, rep.status.Position = uint64(local.TXID), uint64(remote.TXID)
-	rep.status.Lag = now.Sub(rep.caughtUp).Truncate(time.Second)
-	if rep.status.Lag < 2*time.Second {
-		rep.status.Lag = 0
+	rep.status.Lag = 0
+	if len(rep.seen) > 0 {
+		rep.status.Lag = now.Sub(rep.seen[0].at).Truncate(time.Second)
 	}
 	rep.status.EvidencePending, rep.status.LastError = rep.files.pending()
 	if sync := rep.ldb.LastSuccessfulSyncAt(); rep.status.LastError == "" && !sync.IsZero() && now.Sub(sync) > 10*time.Second && rep.status.Lag > 0 {
@@ -143,6 +149,11 @@ func (rep *Replicator) observe() {
 			rep.onAlert(st)
 		}
 	}
+}
+
+type seenPos struct {
+	at   time.Time
+	txid uint64
 }
 
 // Status is the latest observation.
