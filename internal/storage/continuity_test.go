@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -65,5 +66,48 @@ func TestNewEpochRaisesTheIDFloor(t *testing.T) {
 	defer s2.Close()
 	if s2.Epoch() != epoch || s2.idFloor.Load() != 2*idFloorStep {
 		t.Fatalf("after a restart: epoch %q, floor %d", s2.Epoch(), s2.idFloor.Load())
+	}
+}
+
+// The check restore and backup share: a file not there is awaiting re-upload, a
+// file whose bytes do not match its name fails it, and the same upload again puts
+// a missing file back.
+func TestCheckDatabaseEvidence(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	inc := f.incident("A")
+	up := f.coordinator("checker")
+	var shas []string
+	for i := range 3 {
+		ev, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(testPhoto(t, 20+i, 20, "")), "p.jpg", up, noLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shas = append(shas, ev.SHA256)
+	}
+	r, err := CheckDatabase(ctx, f.s.Path(), f.s.DataDir())
+	if err != nil || r.Evidence != 3 || r.Verified != 3 || r.AuditEntries == 0 {
+		t.Fatalf("intact: %+v, %v", r, err)
+	}
+	missing := f.s.BlobPath(shas[0])
+	gone, _ := os.ReadFile(missing)
+	os.Remove(missing)
+	r, err = CheckDatabase(ctx, f.s.Path(), f.s.DataDir())
+	if err != nil || len(r.Missing) != 1 || r.Missing[0] != shas[0] || r.Verified != 2 {
+		t.Fatalf("one missing: %+v, %v", r, err)
+	}
+	if _, created, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(gone), "p.jpg", up, noLimits); err != nil || created {
+		t.Fatalf("the same file again: created %v, %v", created, err)
+	}
+	if r, err = CheckDatabase(ctx, f.s.Path(), f.s.DataDir()); err != nil || r.Verified != 3 {
+		t.Fatalf("after the upload again: %+v, %v", r, err)
+	}
+	damaged := f.s.BlobPath(shas[1])
+	os.Chmod(damaged, 0o600)
+	if err := os.WriteFile(damaged, []byte("not the photo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = CheckDatabase(ctx, f.s.Path(), f.s.DataDir()); err == nil || len(r.Mismatched) != 1 {
+		t.Fatalf("a damaged file passed the check: %+v, %v", r, err)
 	}
 }
