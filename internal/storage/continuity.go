@@ -146,7 +146,7 @@ func (t *Tx) newRecordID(table string) (any, error) {
 	return floor, nil
 }
 
-// HoldsSealedData says whether any observer's personal data is sealed in the
+// holdsSealedData says whether any observer's personal data is sealed in the
 // database (serve then refuses to make a new sealing key).
 func holdsSealedData(ctx context.Context, db *sql.DB) (bool, error) {
 	var n int
