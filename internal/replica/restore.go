@@ -106,6 +106,9 @@ func Restore(ctx context.Context, t *Target, dbPath, dataDir string, at time.Tim
 	if _, err := os.Stat(dbPath); err == nil {
 		return 0, fmt.Errorf("%s already exists: restore makes a new database; give another --db", dbPath)
 	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return 0, err
+	}
 	if err := writeOrigin(dbPath, Origin{MadeBy: "restore", From: t.URL, DataDir: dataDir, At: time.Now().UTC()}); err != nil {
 		return 0, err
 	}
@@ -138,6 +141,8 @@ func Standby(ctx context.Context, t *Target, dbPath, dataDir string, ready func(
 		if o.From != t.URL {
 			return fmt.Errorf("%s follows %s, not %s", dbPath, o.From, t.URL)
 		}
+	} else if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return err
 	} else if err := writeOrigin(dbPath, Origin{MadeBy: "standby", From: t.URL, DataDir: dataDir, At: time.Now().UTC()}); err != nil {
 		return err
 	}
