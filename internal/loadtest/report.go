@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// Targets of the benchmark (the issue "Proof under load, faults and attack").
+// Targets of the benchmark (issue 15; the p99s from "Proof under load, faults and
+// attack"). The NORMAL floor is printed for the record.
 const (
-	TargetFloorShare = 0.60                   // durable submissions vs the NORMAL floor
-	TargetSubmitP99  = 100 * time.Millisecond // at 64 clients
-	TargetReadP99    = 200 * time.Millisecond // dashboards meanwhile
+	TargetFullFloorRatio = 2.0                    // durable counting forms vs the FULL floor
+	TargetSubmitP99      = 100 * time.Millisecond // at 64 clients
+	TargetReadP99        = 200 * time.Millisecond // dashboards meanwhile
 )
 
 func printResult(w io.Writer, cfg Config, r Result) {
@@ -45,9 +46,11 @@ func printResult(w io.Writer, cfg Config, r Result) {
 			fmt.Fprintf(w, "  floor, synchronous=NORMAL (no fsync):   %8.1f/s  p99 %s\n", normal.PerSec, ms(normal.P99))
 		}
 		fmt.Fprintf(w, "  floor, synchronous=FULL (fsync each):   %8.1f/s  p99 %s\n", r.FloorFull.PerSec, ms(r.FloorFull.P99))
-		fmt.Fprintf(w, "  Observer, counting forms (group commit): %7.1f/s  p99 %s\n", r.Submit.PerSec, ms(r.Submit.P99))
-		fmt.Fprintf(w, "  = %.0f%% of the NORMAL floor, %.0f%% of the FULL floor (target ≥ %.0f%% of NORMAL: %s)\n",
-			100*share, 100*r.Submit.PerSec/r.FloorFull.PerSec, 100*TargetFloorShare, verdict(share >= TargetFloorShare))
+		fmt.Fprintf(w, "  Observer, counting forms (group commit): %7.1f/s  p99 %s (target < %s: %s)\n", r.Submit.PerSec, ms(r.Submit.P99),
+			TargetSubmitP99, verdict(r.Submit.P99 < TargetSubmitP99))
+		full := r.Submit.PerSec / r.FloorFull.PerSec
+		fmt.Fprintf(w, "  = %.2f× the FULL floor (target ≥ %.0f×: %s), %.0f%% of the NORMAL floor\n",
+			full, TargetFullFloorRatio, verdict(full >= TargetFullFloorRatio), 100*share)
 		fmt.Fprintf(w, "  p99 of durable submissions in the mix %s (target < %s: %s); coordinator reads p99 %s (target < %s: %s)\n",
 			ms(r.MixSubmit.P99), TargetSubmitP99, verdict(r.MixSubmit.P99 < TargetSubmitP99),
 			ms(r.MixReads.P99), TargetReadP99, verdict(r.MixReads.P99 < TargetReadP99))

@@ -14,7 +14,7 @@ import (
 // forms, and incident categories, which are the installation's (custom_categories
 // has no election). Categories are retired, never deleted: incidents filed with one
 // keep it, new ones cannot use it (report.ValidateIncident). Statistics and the
-// writer see every change through checklist_version, which triggers move.
+// writer read the schema from the database each time, so they see every change.
 
 // ErrKeepOther refuses retiring "other": it is where an observer files anything no
 // other category fits, and the description rule of taxonomy.md hangs on it.

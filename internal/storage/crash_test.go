@@ -296,16 +296,15 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	}
 }
 
-// New forms and incidents run without a savepoint each while nothing else is in the
-// transaction. One that fails after writing is undone with the whole transaction,
-// and those before it run again: each caller's answer matches what is stored, the
-// failed one left nothing, one that failed before writing keeps its error, and
-// everything is one group commit.
+// A new form or incident that fails after writing, in a group with others, is
+// undone alone: each caller's answer matches what is stored, the failed one left
+// nothing, one that failed before writing keeps its error, and everything is one
+// group commit.
 func TestRecordFailingAfterWritingIsUndoneAlone(t *testing.T) {
 	f := newReviewFixture(t)
 	ctx := context.Background()
 	release, blocked := make(chan struct{}), make(chan struct{})
-	go f.s.writeRecord(ctx, func(tx *Tx) error { close(blocked); <-release; return nil })
+	go f.s.Write(ctx, func(tx *Tx) error { close(blocked); <-release; return nil })
 	<-blocked
 
 	type result struct {
@@ -319,7 +318,7 @@ func TestRecordFailingAfterWritingIsUndoneAlone(t *testing.T) {
 	submit := func(name string, failAfter, failBefore bool) {
 		var id int64
 		var at time.Time
-		err := f.s.writeRecord(ctx, func(tx *Tx) error {
+		err := f.s.Write(ctx, func(tx *Tx) error {
 			at = tx.Now()
 			if failBefore {
 				return refused

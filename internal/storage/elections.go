@@ -63,18 +63,16 @@ func scanElection(sc scanner) (report.Election, error) {
 	return e, err
 }
 
-// ElectionByCode finds an election (kept in memory: access_cache.go).
+// ElectionByCode finds an election.
 func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Election, error) {
-	return accessThrough(&s.access, &s.access.elections, code, func() (report.Election, error) {
-		e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
-		if errors.Is(err, sql.ErrNoRows) {
-			return e, report.ErrNotFound
-		}
-		if err != nil {
-			return e, fmt.Errorf("store: unable to read election %s: %w", code, err)
-		}
-		return e, nil
-	})
+	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, report.ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: unable to read election %s: %w", code, err)
+	}
+	return e, nil
 }
 
 // Election finds an election by id.

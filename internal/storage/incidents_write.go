@@ -19,7 +19,7 @@ func (s *Store) SaveIncident(ctx context.Context, in report.Incident, actor repo
 		_, err := s.UpdateIncident(ctx, in, actor)
 		return in.ID, false, err
 	}
-	err = s.writeRecord(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		w, err := newRecordWriter(tx, in.ElectionID, actor)
 		if err != nil {
 			return err
@@ -101,10 +101,7 @@ func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	res, err := w.tx.Exec(`INSERT INTO incidents(id, election_id, client_id, content_hash, station_id, region_id, district_id,
-		phase, category, occurred_at, witnessed, description, observation_id, observer_id, user_id, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
-		ON CONFLICT (election_id, client_id) DO NOTHING`,
+	res, err := w.tx.Exec(insertIncidentSQL,
 		newID, in.ElectionID, in.ClientID, hash, in.StationID, in.Station.RegionID, nullID(in.Station.DistrictID),
 		string(in.Phase), in.Category, fmtTime(in.OccurredAt), boolInt(in.Witnessed), in.Description,
 		nullID(in.ObservationID), nullID(in.ObserverID), nullID(in.UserID), now, now)
@@ -204,3 +201,9 @@ func incidentAudit(in report.Incident) string {
 	})
 	return string(b)
 }
+
+// insertIncidentSQL inserts a new incident unless its client_id is taken.
+const insertIncidentSQL = `INSERT INTO incidents(id, election_id, client_id, content_hash, station_id, region_id, district_id,
+	phase, category, occurred_at, witnessed, description, observation_id, observer_id, user_id, status, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
+	ON CONFLICT (election_id, client_id) DO NOTHING`

@@ -21,7 +21,7 @@ func (s *Store) SaveObservation(ctx context.Context, o report.Observation, actor
 		_, err := s.UpdateObservation(ctx, o, actor)
 		return o.ID, false, err
 	}
-	err = s.writeRecord(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		w, err := newRecordWriter(tx, o.ElectionID, actor)
 		if err != nil {
 			return err
@@ -51,10 +51,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	if err != nil {
 		return 0, false, err
 	}
-	res, err := w.tx.Exec(`INSERT INTO observations(id, election_id, client_id, content_hash, station_id, region_id, district_id,
-		phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (election_id, client_id) DO NOTHING`,
+	res, err := w.tx.Exec(insertObservationSQL,
 		newID, o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
 		string(o.Phase), nullID(o.ObserverID), nullID(o.UserID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
 		string(o.Assessment), answers, protocol, o.Notes, string(o.State), now, now)
@@ -69,8 +66,7 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	// (the form's row just written is undone with the rest of the submission).
 	for i, in := range o.Incidents {
 		var n int
-		if err := w.tx.QueryRow("SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?",
-			o.ElectionID, in.ClientID).Scan(&n); err != nil {
+		if err := w.tx.QueryRow(incidentClientIDCountSQL, o.ElectionID, in.ClientID).Scan(&n); err != nil {
 			return 0, false, fmt.Errorf("store: unable to look up incident %q: %w", in.ClientID, err)
 		}
 		if n > 0 {
@@ -359,3 +355,11 @@ func (w *recordWriter) audit(action, entity string, id, electionID int64, before
 	return w.tx.Audit(report.AuditEntry{ActorID: w.actor.ID, Actor: actorName(w.actor), Action: action, Entity: entity,
 		EntityID: strconv.FormatInt(id, 10), ElectionID: electionID, Before: before, After: after})
 }
+
+// insertObservationSQL inserts a new form unless its client_id is taken.
+const insertObservationSQL = `INSERT INTO observations(id, election_id, client_id, content_hash, station_id, region_id, district_id,
+	phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (election_id, client_id) DO NOTHING`
+
+const incidentClientIDCountSQL = "SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?"

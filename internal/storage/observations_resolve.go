@@ -24,7 +24,6 @@ type recordWriter struct {
 	byID      map[int64]report.Station
 	observers map[string]int64
 	codes     map[int64]string
-	refs      *refs // the store's cache of stations and observers (the writer only)
 }
 
 // rowQuerier is a write's Tx or a read-only snapshot.
@@ -46,29 +45,27 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 	if electionID == 0 {
 		return nil, errors.New("store: a record needs its election")
 	}
-	// Both versions in one read, once for the records of a group (batchState.versions).
-	v := tx.batch.versions
-	if v == nil {
-		v = &recordVersions{}
-		if err := tx.QueryRow("SELECT c.n, r.n FROM checklist_version c, reference_version r").Scan(&v.checklists, &v.references); err != nil {
-			return nil, fmt.Errorf("store: unable to read the checklist and station versions: %w", err)
-		}
-		tx.batch.versions = v
-	}
-	schema, err := tx.store.sharedSchema(tx.ctx, txQuerier{tx}, electionID, v.checklists) // Rules only read it
+	schema, err := tx.schema(electionID) // shared: Rules only read it
 	if err != nil {
 		return nil, err
 	}
 	w := newRecordWriterWith(tx, electionID, actor, schema, tx.Now())
-	w.tx, w.refs = tx, &refs{c: &tx.store.refs, version: v.references}
+	w.tx = tx
 	return w, nil
+}
+
+// txQuerier lets schema reads run inside a write.
+type txQuerier struct{ t *Tx }
+
+func (q txQuerier) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.t.Query(query, args...)
 }
 
 func newResolver(ctx context.Context, s *Store, q rowQuerier, schemaDB querier, electionID int64, actor report.User, now time.Time) (*recordWriter, error) {
 	if electionID == 0 {
 		return nil, errors.New("store: a record needs its election")
 	}
-	schema, err := s.schema(ctx, schemaDB, electionID)
+	schema, err := statsSchema(ctx, schemaDB, electionID)
 	if err != nil {
 		return nil, err
 	}
@@ -87,17 +84,12 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		if st, ok := w.byID[id]; ok {
 			return st, true, nil
 		}
-		st, ok := w.refs.station(id)
-		if !ok {
-			var err error
-			st, err = oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+" WHERE s.id = ?", id), fmt.Sprint(id))
-			if errors.Is(err, report.ErrNotFound) {
-				return st, false, nil
-			}
-			if err != nil {
-				return st, false, err
-			}
-			w.refs.putStation(st)
+		st, err := oneStation(w.q.QueryRow(stationByIDSQL, id), fmt.Sprint(id))
+		if errors.Is(err, report.ErrNotFound) {
+			return st, false, nil
+		}
+		if err != nil {
+			return st, false, err
 		}
 		if st.ElectionID != w.election {
 			return st, false, nil
@@ -111,19 +103,13 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 	if st, ok := w.byCode[code]; ok {
 		return st, true, nil
 	}
-	if st, ok := w.refs.stationByCode(w.election, code); ok {
-		w.byID[st.ID], w.byCode[code] = st, st
-		return st, true, nil
-	}
-	st, err := oneStation(w.q.QueryRow("SELECT "+stationColumns+" "+stationJoins+
-		" WHERE s.election_id = ? AND s.code = ?", w.election, code), code)
+	st, err := oneStation(w.q.QueryRow(stationByCodeSQL, w.election, code), code)
 	if errors.Is(err, report.ErrNotFound) {
 		return st, false, nil
 	}
 	if err != nil {
 		return st, false, err
 	}
-	w.refs.putStation(st)
 	w.byID[st.ID], w.byCode[code] = st, st
 	return st, true, nil
 }
@@ -133,17 +119,10 @@ func (w *recordWriter) observer(code string) (int64, error) {
 	if id, ok := w.observers[code]; ok {
 		return id, nil
 	}
-	if id, ok := w.refs.observerID(code); ok {
-		w.observers[code], w.codes[id] = id, code
-		return id, nil
-	}
 	var id int64
-	err := w.q.QueryRow("SELECT id FROM observers WHERE code = ?", code).Scan(&id)
+	err := w.q.QueryRow(observerIDSQL, code).Scan(&id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
-	}
-	if id != 0 {
-		w.refs.putObserver(id, code)
 	}
 	w.observers[code], w.codes[id] = id, code
 	return id, nil
@@ -153,12 +132,9 @@ func (w *recordWriter) observerCode(id int64) (string, error) {
 	if c, ok := w.codes[id]; ok {
 		return c, nil
 	}
-	code, ok := w.refs.observerCode(id)
-	if !ok {
-		if err := w.q.QueryRow("SELECT code FROM observers WHERE id = ?", id).Scan(&code); err != nil {
-			return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
-		}
-		w.refs.putObserver(id, code)
+	var code string
+	if err := w.q.QueryRow(observerCodeSQL, id).Scan(&code); err != nil {
+		return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
 	}
 	w.observers[code], w.codes[id] = id, code
 	return code, nil

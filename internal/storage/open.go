@@ -1,7 +1,7 @@
 // Package storage keeps Observer's data in SQLite. It is the only package that
 // writes SQL. Reads go through a pool; every write goes through one writer
-// goroutine that commits waiting submissions together (group commit), and an
-// answer to a client always comes after its data is fsync'd (walsync.go).
+// goroutine that commits waiting submissions together (group commit, writer.go);
+// SQLite fsyncs each commit (synchronous=FULL) before anyone is answered.
 package storage
 
 import (
@@ -31,9 +31,8 @@ type Options struct {
 	// DataDir holds evidence files and keys outside the database (default: next to Path).
 	DataDir string
 	// Synchronous is how durable a write is when answered: FULL (default, durable
-	// against power loss: the WAL is fsync'd before any answer, by the writer's
-	// syncer or else inside each commit) or NORMAL (no fsync; only for benchmarks
-	// that measure the floor).
+	// against power loss: SQLite fsyncs the WAL inside each commit, before any
+	// answer) or NORMAL (no fsync; only for benchmarks that measure the floor).
 	Synchronous string
 	// MaxBatch caps how many submissions one group commit holds (default 256).
 	MaxBatch int
@@ -53,13 +52,8 @@ type Store struct {
 	w       *writer
 	now     func() time.Time
 	sealer  *sealer
-	schemas schemaCache
-	refs    refCache
-	access  accessCache
-	// tallyMemo keeps what each station's observations add to its statistics (stats_memo.go).
-	tallyMemo tallyMemo
-	reads     readStmts
-	ckpt      *checkpointer
+	reads   readStmts
+	ckpt    *checkpointer
 	// epoch and idFloor are the continuity row's (continuity.go).
 	epoch   atomic.Value
 	idFloor atomic.Int64
@@ -143,12 +137,17 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	if !opt.Replicating {
-		if s.ckpt, err = startCheckpointer(opt.Path, opt.Synchronous); err != nil {
+		if s.ckpt, err = startCheckpointer(rw, opt.Path, opt.Synchronous); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
 		}
 	}
-	s.w = startWriter(s, opt.MaxBatch, opt.Synchronous == "FULL")
+	stmts, err := prepareWriterStatements(ctx, rw)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.w = startWriter(s, opt.MaxBatch, stmts)
 	return s, nil
 }
 

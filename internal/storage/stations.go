@@ -87,19 +87,15 @@ func StationByCodeTx(tx *Tx, electionID int64, code string) (report.Station, err
 }
 
 // AssignedStations lists the stations of an election an observer is assigned to, by
-// code (kept in memory: access_cache.go).
+// code.
 func (s *Store) AssignedStations(ctx context.Context, observerID, electionID int64) ([]report.Station, error) {
-	list, err := accessThrough(&s.access, &s.access.assigned, assignedKey{observerID, electionID}, func() ([]report.Station, error) {
-		// CROSS JOIN keeps SQLite from walking the election's stations to find a
-		// handful: an observer's assignments come first, by the assignments' key.
-		return queryStations(ctx, preparedReads{s}, "SELECT "+stationColumns+` FROM assignments a
-			CROSS JOIN stations s ON s.id = a.station_id
-			JOIN regions r ON r.id = s.region_id
-			LEFT JOIN districts d ON d.id = s.district_id
-			WHERE a.observer_id = ? AND s.election_id = ? ORDER BY s.code`, observerID, electionID)
-	})
-	// The caller's own copy: the kept list is shared.
-	return slices.Clone(list), err
+	// CROSS JOIN keeps SQLite from walking the election's stations to find a
+	// handful: an observer's assignments come first, by the assignments' key.
+	return queryStations(ctx, preparedReads{s}, "SELECT "+stationColumns+` FROM assignments a
+		CROSS JOIN stations s ON s.id = a.station_id
+		JOIN regions r ON r.id = s.region_id
+		LEFT JOIN districts d ON d.id = s.district_id
+		WHERE a.observer_id = ? AND s.election_id = ? ORDER BY s.code`, observerID, electionID)
 }
 
 // ElectionStations lists every station of an election by code.

@@ -62,7 +62,7 @@ func (s *Store) stationsMeta(ctx context.Context, electionID int64, sel stationS
 // StatsSchema returns the election's checklists (standard and custom questions)
 // and categories (standard and custom, retired ones marked).
 func (s *Store) StatsSchema(ctx context.Context, electionID int64) (report.StatsSchema, error) {
-	return s.schema(ctx, s.ro, electionID)
+	return statsSchema(ctx, s.ro, electionID)
 }
 
 type querier interface {
@@ -71,8 +71,7 @@ type querier interface {
 
 func statsSchema(ctx context.Context, db querier, electionID int64) (report.StatsSchema, error) {
 	schema := report.StandardStatsSchema()
-	rows, err := db.QueryContext(ctx, `SELECT code, phase, problem, parent, trig FROM custom_questions
-		WHERE election_id = ? ORDER BY position, code`, electionID)
+	rows, err := db.QueryContext(ctx, customQuestionsSQL, electionID)
 	if err != nil {
 		return schema, fmt.Errorf("store: unable to read custom questions: %w", err)
 	}
@@ -98,7 +97,7 @@ func statsSchema(ctx context.Context, db querier, electionID int64) (report.Stat
 	}
 
 	retired := map[string]bool{}
-	rows, err = db.QueryContext(ctx, `SELECT code FROM retired_categories`)
+	rows, err = db.QueryContext(ctx, retiredCategoriesSQL)
 	if err != nil {
 		return schema, fmt.Errorf("store: unable to read retired categories: %w", err)
 	}
@@ -115,7 +114,7 @@ func statsSchema(ctx context.Context, db querier, electionID int64) (report.Stat
 		schema.Categories[i].Retired = schema.Categories[i].Retired || retired[schema.Categories[i].Code]
 	}
 
-	rows, err = db.QueryContext(ctx, `SELECT code, phase, retired_at IS NOT NULL FROM custom_categories ORDER BY created_at, code`)
+	rows, err = db.QueryContext(ctx, customCategoriesSQL)
 	if err != nil {
 		return schema, fmt.Errorf("store: unable to read custom categories: %w", err)
 	}
@@ -200,7 +199,7 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 		return nil, fmt.Errorf("store: unable to start reading statistics: %w", err)
 	}
 	defer tx.Rollback()
-	schema, err := s.schema(ctx, tx, electionID)
+	schema, err := statsSchema(ctx, tx, electionID)
 	if err != nil {
 		return nil, err
 	}
@@ -211,11 +210,6 @@ func (s *Store) readTallies(ctx context.Context, electionID int64, sel stationSe
 	switch {
 	case sel.ids == nil:
 		if err := tl.read(ctx, tx, electionID, sel, window); err != nil {
-			return nil, err
-		}
-	case window == nil:
-		// The statistics cache's refreshes: see stats_memo.go.
-		if err := s.readStationTallies(ctx, tx, tl, electionID, sel.ids); err != nil {
 			return nil, err
 		}
 	default:

@@ -10,12 +10,12 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// Reading a few stations after each of many random writes, with the memo of what
-// their observations added, gives exactly what reading the whole election afresh
+// Reading a few stations after each of many random writes, as the statistics
+// cache's refreshes do, gives exactly what reading the whole election afresh
 // gives, whatever was written: new forms and drafts, drafts submitted, forms
 // edited or moved to another station, incidents (witnessed ones held by old and
 // new forms) and their statuses, a checklist question added.
-func TestStationTalliesWithMemoMatchFullReads(t *testing.T) {
+func TestStationTalliesMatchFullReads(t *testing.T) {
 	f := newStatsFixture(t)
 	ctx := context.Background()
 	st := hierarchyRows(f)[:4] // few stations, so each is read again many times
@@ -61,7 +61,7 @@ func TestStationTalliesWithMemoMatchFullReads(t *testing.T) {
 				}
 			}
 		})
-		// One or two stations read through the memo, as the cache's refreshes do.
+		// One or two stations read, as the cache's refreshes do.
 		ids := []int64{s}
 		if rng.IntN(2) == 0 {
 			ids = append(ids, st[rng.IntN(len(st))])
@@ -83,25 +83,8 @@ func TestStationTalliesWithMemoMatchFullReads(t *testing.T) {
 			g, _ := json.Marshal(got[id])
 			w, _ := json.Marshal(want)
 			if string(g) != string(w) {
-				t.Fatalf("step %d, station %d:\n read with the memo %s\n read afresh        %s", step, id, g, w)
+				t.Fatalf("step %d, station %d:\n read by station %s\n read afresh     %s", step, id, g, w)
 			}
 		}
-	}
-	if len(f.s.tallyMemo.m) == 0 {
-		t.Fatal("the memo was never used")
-	}
-}
-
-// The memo holds at most maxMemoStations stations, making room one at a time.
-func TestTallyMemoIsBounded(t *testing.T) {
-	var m tallyMemo
-	for id := range int64(maxMemoStations + 100) {
-		m.put(id, memoEntry{election: 1, last: id, obs: &report.StationTally{}})
-	}
-	if n := len(m.m); n != maxMemoStations {
-		t.Fatalf("%d stations kept, want %d", n, maxMemoStations)
-	}
-	if _, ok := m.get(1, maxMemoStations+99, memoVersions{}); !ok {
-		t.Error("the newest station was not kept")
 	}
 }

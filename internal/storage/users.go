@@ -252,21 +252,20 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.U
 	return token, err
 }
 
-// UserByAPIToken finds the account of a Bearer token (kept in memory: access_cache.go).
+// UserByAPIToken finds the account of a Bearer token. It is read from the database
+// on every call, so a token revoked or an account disabled by any process is
+// refused from its next request.
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	hash := HashToken(token)
-	return accessThrough(&s.access, &s.access.tokens, hash, func() (report.User, error) {
-		// One statement for the token and its account.
-		u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
-			WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, hash))
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
-			return report.User{}, report.ErrNotFound
-		}
-		if err != nil {
-			return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
-		}
-		return u, nil
-	})
+	// One statement for the token and its account.
+	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
+		WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, HashToken(token)))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
+		return report.User{}, report.ErrNotFound
+	}
+	if err != nil {
+		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
+	}
+	return u, nil
 }
 
 // UserByLogin finds an account by login.

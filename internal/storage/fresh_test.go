@@ -70,9 +70,9 @@ func (f *refFixture) regionID(code string) int64 {
 	return id
 }
 
-// The writer keeps stations and observer codes in memory; a change made afterwards,
-// even by another connection, must be seen by the next submission.
-func TestReferenceCacheSeesChangesFromAnyConnection(t *testing.T) {
+// A change to stations or observer codes made by another connection (an admin
+// tool, a second process) is seen by the next submission.
+func TestWritesSeeReferenceChangesFromAnyConnection(t *testing.T) {
 	f := newRefFixture(t)
 	first, err := f.file("071-024")
 	if err != nil {
@@ -114,9 +114,9 @@ func TestReferenceCacheSeesChangesFromAnyConnection(t *testing.T) {
 	}
 }
 
-// A version counted inside a submission that is then undone can be counted again
-// by another change: the cache must not take the undone content for it.
-func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
+// A station moved inside a submission that is then undone stays where it was for
+// the forms after it.
+func TestUndoneChangeIsNotSeenByLaterForms(t *testing.T) {
 	f := newRefFixture(t)
 	if _, err := f.file("071-024"); err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
 	if !errors.Is(err, undo) {
 		t.Fatalf("write: %v", err)
 	}
-	// Another change brings the counter to the same number, the station still in Almaty.
+	// Another change by another connection, the station still in Almaty.
 	f.exec("UPDATE stations SET name = 'Школа 12' WHERE code = '071-024'")
 	o, err := f.file("071-024")
 	if err != nil {
@@ -158,34 +158,12 @@ func TestReferenceCacheForgetsUndoneSubmissions(t *testing.T) {
 	}
 }
 
-// The cache starts afresh rather than grow past its bound.
-func TestReferenceCacheIsBounded(t *testing.T) {
-	c := &refCache{}
-	r := &refs{c: c, version: 1}
-	for i := range refCacheMax + 10 {
-		r.putStation(report.Station{ID: int64(i + 1), ElectionID: 1, Code: "S"})
-	}
-	if n := len(c.stations); n > refCacheMax || n == 0 {
-		t.Errorf("%d stations kept, want 1..%d", n, refCacheMax)
-	}
-	// An older view neither reads nor writes a newer cache.
-	old := &refs{c: c, version: 0}
-	old.putObserver(7, "OBS-7")
-	if _, ok := old.observerCode(7); ok {
-		t.Error("an older view was served")
-	}
-	if _, ok := r.observerCode(7); ok {
-		t.Error("an older view wrote into a newer cache")
-	}
-}
-
-// The records of one group read the versions once; a change of any other kind in
-// the same group (an admin's edit queued between two forms) is seen by the forms
-// after it.
-func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
+// A change of any other kind in the same group (an admin's edit queued between two
+// forms) is seen by the forms after it.
+func TestFormsInAGroupSeeChangesBeforeThem(t *testing.T) {
 	f := newRefFixture(t)
 	ctx := context.Background()
-	if _, err := f.file("071-024"); err != nil { // stations and observers in the writer's cache
+	if _, err := f.file("071-024"); err != nil {
 		t.Fatal(err)
 	}
 	abr := f.regionID("ABR")
@@ -226,5 +204,72 @@ func TestVersionsReadAgainAfterOtherWritesInAGroup(t *testing.T) {
 	if alm := f.regionID("ALM"); region(b.o.ID) != alm || region(a.o.ID) != abr {
 		t.Fatalf("forms before and after the move in one group counted in regions %d and %d, want %d and %d",
 			region(b.o.ID), region(a.o.ID), alm, abr)
+	}
+}
+
+// A second Store on the same file (the command line) revokes a token, disables an
+// account, renames an election and changes an observer's assignments: the first
+// store sees each change from its next read.
+func TestAccessChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
+	f := newRefFixture(t)
+	ctx := context.Background()
+	tokA, err := f.s.CreateAPIToken(ctx, f.obsA.ID, report.User{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB, err := f.s.CreateAPIToken(ctx, f.obsB.ID, report.User{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assigned := func() int {
+		t.Helper()
+		list, err := f.s.AssignedStations(ctx, f.obsA.ObserverID, f.el.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	for _, tok := range []string{tokA, tokB} {
+		if _, err := f.s.UserByAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.s.ElectionByCode(ctx, f.el.Code); err != nil {
+		t.Fatal(err)
+	}
+	before := assigned()
+
+	cli, err := Open(ctx, Options{Path: f.s.path, DataDir: f.s.dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?", fmtTime(tx.Now()), f.obsA.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("UPDATE elections SET name = 'Renamed' WHERE id = ?", f.el.ID); err != nil {
+			return err
+		}
+		_, err := SetAssignments(tx, f.obsA.ObserverID, f.el.ID, []int64{f.station("071-023").ID, f.station("071-024").ID}, f.coord)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.DisableUser(ctx, f.obsB.ID, report.User{Login: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.s.UserByAPIToken(ctx, tokA); !errors.Is(err, report.ErrNotFound) {
+		t.Errorf("a token revoked by another store still works: %v", err)
+	}
+	if _, err := f.s.UserByAPIToken(ctx, tokB); !errors.Is(err, report.ErrNotFound) {
+		t.Errorf("the token of an account disabled by another store still works: %v", err)
+	}
+	if el, err := f.s.ElectionByCode(ctx, f.el.Code); err != nil || el.Name != "Renamed" {
+		t.Errorf("an election renamed by another store: %q, %v", el.Name, err)
+	}
+	if n := assigned(); n != 2 {
+		t.Errorf("assignments changed by another store: %d stations (was %d), want 2", n, before)
 	}
 }

@@ -1,0 +1,52 @@
+-- The version counters of migrations 0006-0010 and the triggers that moved them
+-- kept in-memory caches (checklists, stations and observers, access) fresh. Those
+-- caches are gone: the server reads from the database each time, so a change by
+-- any process is seen at once. Every write paid for the triggers; they go too.
+DROP TRIGGER IF EXISTS custom_questions_ins;
+DROP TRIGGER IF EXISTS custom_questions_upd;
+DROP TRIGGER IF EXISTS custom_questions_del;
+DROP TRIGGER IF EXISTS custom_categories_ins;
+DROP TRIGGER IF EXISTS custom_categories_upd;
+DROP TRIGGER IF EXISTS custom_categories_del;
+DROP TRIGGER IF EXISTS retired_categories_ins;
+DROP TRIGGER IF EXISTS retired_categories_upd;
+DROP TRIGGER IF EXISTS retired_categories_del;
+DROP TRIGGER IF EXISTS observations_version_upd;
+DROP TRIGGER IF EXISTS observations_version_del;
+DROP TRIGGER IF EXISTS stations_ref_ins;
+DROP TRIGGER IF EXISTS stations_ref_upd;
+DROP TRIGGER IF EXISTS stations_ref_del;
+DROP TRIGGER IF EXISTS regions_ref_ins;
+DROP TRIGGER IF EXISTS regions_ref_upd;
+DROP TRIGGER IF EXISTS regions_ref_del;
+DROP TRIGGER IF EXISTS districts_ref_ins;
+DROP TRIGGER IF EXISTS districts_ref_upd;
+DROP TRIGGER IF EXISTS districts_ref_del;
+DROP TRIGGER IF EXISTS observers_ref_ins;
+DROP TRIGGER IF EXISTS observers_ref_upd;
+DROP TRIGGER IF EXISTS observers_ref_del;
+DROP TRIGGER IF EXISTS users_access_ins;
+DROP TRIGGER IF EXISTS users_access_upd;
+DROP TRIGGER IF EXISTS users_access_del;
+DROP TRIGGER IF EXISTS api_tokens_access_ins;
+DROP TRIGGER IF EXISTS api_tokens_access_upd;
+DROP TRIGGER IF EXISTS api_tokens_access_del;
+DROP TRIGGER IF EXISTS elections_access_ins;
+DROP TRIGGER IF EXISTS elections_access_upd;
+DROP TRIGGER IF EXISTS elections_access_del;
+DROP TRIGGER IF EXISTS assignments_access_ins;
+DROP TRIGGER IF EXISTS assignments_access_upd;
+DROP TRIGGER IF EXISTS assignments_access_del;
+DROP TRIGGER IF EXISTS stations_access_ins;
+DROP TRIGGER IF EXISTS stations_access_upd;
+DROP TRIGGER IF EXISTS stations_access_del;
+DROP TRIGGER IF EXISTS regions_access_ins;
+DROP TRIGGER IF EXISTS regions_access_upd;
+DROP TRIGGER IF EXISTS regions_access_del;
+DROP TRIGGER IF EXISTS districts_access_ins;
+DROP TRIGGER IF EXISTS districts_access_upd;
+DROP TRIGGER IF EXISTS districts_access_del;
+DROP TABLE IF EXISTS checklist_version;
+DROP TABLE IF EXISTS observation_version;
+DROP TABLE IF EXISTS reference_version;
+DROP TABLE IF EXISTS access_version;
