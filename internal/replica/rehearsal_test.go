@@ -189,7 +189,7 @@ func TestRehearseTakeover(t *testing.T) {
 	if again := np.file(t, ctx, "while-following-3"); again != ids["while-following-3"] {
 		t.Fatalf("resend by client_id gave id %d, want %d", again, ids["while-following-3"])
 	}
-	rep2, err := CheckDatabase(ctx, ns)
+	rep2, err := checkStore(ctx, ns)
 	if err != nil || len(rep2.Missing) > 0 || rep2.Verified == 0 {
 		t.Fatalf("check after takeover: %+v, %v", rep2, err)
 	}
@@ -220,7 +220,7 @@ func TestRehearseTakeover(t *testing.T) {
 	}
 }
 
-// CheckDatabase is storage's check on an open store's file and data folder.
-func CheckDatabase(ctx context.Context, s *storage.Store) (storage.CheckReport, error) {
+// checkStore is storage's check on an open store's file and data folder.
+func checkStore(ctx context.Context, s *storage.Store) (storage.CheckReport, error) {
 	return storage.CheckDatabase(ctx, s.Path(), s.DataDir())
 }
