@@ -27,21 +27,28 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // canonical JSON of every field except the hash itself. Times are UTC, RFC 3339 with
 // nanoseconds, so the hash does not depend on how the database prints them.
 func ChainHash(e AuditEntry) string {
-	// The canonical form is this JSON object (as json.Marshal writes a struct with
-	// these fields, in this order): JSONObject writes the same bytes.
-	o := hashObject()
-	o.Int("id", e.ID)
-	o.String("at", e.At.UTC().Format(time.RFC3339Nano))
-	o.Int("actor_id", e.ActorID)
-	o.String("actor", e.Actor)
-	o.String("action", e.Action)
-	o.String("entity", e.Entity)
-	o.String("entity_id", e.EntityID)
-	o.Int("election_id", e.ElectionID)
-	o.String("before", e.Before)
-	o.String("after", e.After)
-	o.String("prev_hash", e.PrevHash)
-	return o.sumHex()
+	return hashJSON(chainFields{
+		ID: e.ID, At: e.At.UTC().Format(time.RFC3339Nano), ActorID: e.ActorID, Actor: e.Actor,
+		Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, ElectionID: e.ElectionID,
+		Before: e.Before, After: e.After, PrevHash: e.PrevHash,
+	})
+}
+
+// chainFields is the canonical form an audit entry is hashed in: its fields in this
+// order, none left out (unlike AuditEntry's own JSON). Changing it breaks every
+// stored chain.
+type chainFields struct {
+	ID         int64  `json:"id"`
+	At         string `json:"at"`
+	ActorID    int64  `json:"actor_id"`
+	Actor      string `json:"actor"`
+	Action     string `json:"action"`
+	Entity     string `json:"entity"`
+	EntityID   string `json:"entity_id"`
+	ElectionID int64  `json:"election_id"`
+	Before     string `json:"before"`
+	After      string `json:"after"`
+	PrevHash   string `json:"prev_hash"`
 }
 
 // ChainError points at the first broken link of an audit chain.

@@ -29,17 +29,14 @@ const MaxLineBytes = 1 << 20
 // object splits a JSON object into its fields, reporting unknown ones.
 func object(raw []byte, known []string, prefix string) (map[string]json.RawMessage, FieldErrors) {
 	var fe FieldErrors
-	m, ok := splitObject(raw, known)
-	if !ok {
-		var msg string
-		if m, msg = decodeObject(raw); msg != "" {
-			field := strings.TrimSuffix(prefix, ".")
-			if field == "" {
-				field = "line"
-			}
-			fe.add(field, CodeBadJSON, msg)
-			return nil, fe
+	m, msg := decodeObject(raw)
+	if msg != "" {
+		field := strings.TrimSuffix(prefix, ".")
+		if field == "" {
+			field = "line"
 		}
+		fe.add(field, CodeBadJSON, msg)
+		return nil, fe
 	}
 	var unknown []string
 	for k := range m {
@@ -59,8 +56,8 @@ func object(raw []byte, known []string, prefix string) (map[string]json.RawMessa
 	return m, fe
 }
 
-// decodeObject decodes a JSON object with encoding/json (see splitObject), or says
-// why it is not one.
+// decodeObject decodes a JSON object into its fields' raw values, or says why it
+// is not one.
 func decodeObject(raw []byte) (m map[string]json.RawMessage, problem string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&m); err != nil || m == nil {
@@ -102,7 +99,7 @@ func field(m map[string]json.RawMessage, name, prefix string, v any, fe *FieldEr
 	if !ok || string(bytes.TrimSpace(raw)) == "null" {
 		return false
 	}
-	if err := unmarshalFast(raw, v); err != nil {
+	if err := json.Unmarshal(raw, v); err != nil {
 		fe.add(prefix+name, CodeBadValue)
 		return false
 	}

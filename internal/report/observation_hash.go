@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"slices"
 	"sort"
 	"time"
 )
@@ -40,38 +39,13 @@ type incidentContent struct {
 	Observer    int64  `json:"observer"`
 }
 
-// hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
-func (c observationContent) hash() string {
-	o := hashObject()
-	o.Int("station", c.Station)
-	o.String("phase", string(c.Phase))
-	o.Int("observer", c.Observer)
-	o.String("arrived_at", c.ArrivedAt)
-	o.String("left_at", c.LeftAt)
-	o.String("assessment", string(c.Assessment))
-	o.Raw("answers", c.Answers)
-	o.Raw("protocol", c.Protocol)
-	o.String("notes", c.Notes)
-	o.String("state", string(c.State))
-	o.Strings("incidents", c.Incidents)
-	return o.sumHex()
-}
-
-// hash is the SHA-256 of the content as json.Marshal writes it (JSONObject).
-func (c incidentContent) hash() string {
-	o := hashObject()
-	o.Int("station", c.Station)
-	o.String("phase", string(c.Phase))
-	o.String("category", c.Category)
-	o.String("occurred_at", c.OccurredAt)
-	o.Bool("witnessed", c.Witnessed)
-	o.String("description", c.Description)
-	o.Int("observation", c.Observation)
-	o.Int("observer", c.Observer)
-	return o.sumHex()
-}
-
-func hashHex(b []byte) string {
+// hashJSON is the SHA-256, in hex, of v as json.Marshal writes it. v is one of the
+// content structs of this package, whose fields json.Marshal cannot fail on.
+func hashJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("report: hashing content: " + err.Error())
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -133,67 +107,29 @@ func EncodeObservation(o Observation) ObservationEncoding {
 		in.ObservationID = 0
 		c.Incidents = append(c.Incidents, in.ClientID+":"+IncidentContentHash(in))
 	}
-	e.Hash = c.hash()
+	e.Hash = hashJSON(c)
 	return e
 }
 
 // IncidentContentHash is the hash of an incident as submitted.
 func IncidentContentHash(in Incident) string {
 	occurred := in.OccurredAt
-	return incidentContent{
+	return hashJSON(incidentContent{
 		Station: in.StationID, Phase: in.Phase, Category: in.Category,
 		OccurredAt: canonTime(&occurred), Witnessed: in.Witnessed, Description: in.Description,
 		Observation: in.ObservationID, Observer: in.ObserverID,
-	}.hash()
+	})
 }
 
-// encodeAnswers writes the answers given (empty ones left out) as json.Marshal
-// writes a map of them: keys in order, strings escaped for HTML. Codes and answers
-// are plain ASCII and are written directly; anything else goes through json.Marshal.
+// encodeAnswers writes the answers given, empty ones left out (json.Marshal writes
+// a map's keys in order, so the same answers always give the same bytes).
 func encodeAnswers(answers map[string]Answer) []byte {
-	keys := make([]string, 0, len(answers))
-	size := 2
+	given := make(map[string]Answer, len(answers))
 	for k, v := range answers {
-		if v == "" {
-			continue
-		}
-		if !plainASCII(k) || !plainASCII(string(v)) {
-			given := make(map[string]Answer, len(answers))
-			for k, v := range answers {
-				if v != "" {
-					given[k] = v
-				}
-			}
-			b, _ := json.Marshal(given) // strings only: cannot fail
-			return b
-		}
-		keys = append(keys, k)
-		size += len(k) + len(v) + 6
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, size)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':', '"')
-		b = append(b, answers[k]...)
-		b = append(b, '"')
-	}
-	return append(b, '}')
-}
-
-// plainASCII says whether json.Marshal writes s as it is between quotes: printable
-// ASCII other than the quote, the backslash and the characters it escapes for HTML.
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
+		if v != "" {
+			given[k] = v
 		}
 	}
-	return true
+	b, _ := json.Marshal(given) // strings only: cannot fail
+	return b
 }

@@ -20,96 +20,55 @@ type TallySource interface {
 	StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *TimeWindow) (map[int64]*StationTally, error)
 }
 
-// StatsCache keeps every station's tally of an election in memory, with the sums
-// for each district, region and the country, so a dashboard gets its document
+// StatsCache keeps every station's counts of an election in memory, with their
+// sums by district, region and country, so that a dashboard gets its document
 // without reading the database. When its source is also an HourSource it keeps
 // the dashboard's incident timeline the same way.
 //
-// Requests never refresh the cache themselves. Each loaded election has at most
-// one refresher goroutine: Invalidate (registered with Store.OnCommit) marks the
-// stations a commit changed and wakes it; it lets marks gather for a moment
-// (refreshSettle), re-reads the marked stations in one batch, and publishes a
-// new immutable snapshot of the sums, copying only the rows that changed.
-// Requests read the published snapshot without a lock. Keeping up costs a
-// re-read of each touched station, so the refresher works in the background
-// only while the election is watched (asked for within watchWindow); after
-// that, marks wait for the next request, whose refresh then takes them all.
+// Each election has one refresher goroutine. Invalidate (registered with
+// Store.OnCommit) marks the stations a commit changed; the refresher re-reads the
+// marked stations and publishes a new immutable snapshot, about once a second
+// while anyone has asked for the election in the last two minutes, and at once
+// when a request waits. Requests read the published snapshot without a lock.
 //
-// Freshness: Document and View include every write acknowledged before they
-// were called (the store marks a commit's stations before it answers the
-// writer, and a snapshot includes every mark made before its refresh took the
-// marks). When the published snapshot covers every mark, the request is
-// answered at once; otherwise it waits — with every other request waiting then,
-// never behind one another — for the one refresh that takes those marks: at most
-// the rest of the refresh in progress and one more, which starts at once when
-// someone waits. Under a stream of commits a request therefore waits for about
-// one small refresh (what a settle interval's commits touched), not for the
-// stream. Answers never go back in time: snapshots are published in order.
-// Places waits for nothing but the first load: regions and districts change
-// only with imports.
+// Document and View include every write acknowledged before they were called
+// (the store marks a commit's stations before it answers the writer): when the
+// snapshot lacks a mark, the request wakes the refresher and waits for the
+// snapshot that has it. Places never waits but for the first load.
 //
-// Scopes with a time window are computed from the database every time.
-//
-// A touched station's place (region, district, code, name) is re-read with its
-// counts, and a touched station the cache has never seen is looked for in the
-// elections it holds, so imports that Touch what they add or move need nothing
-// more. Renaming a region or district, adding stations without touching them, or
-// changing an election's custom questions or categories must be followed by
-// InvalidateElection.
+// A marked station that is new to the election, or whose region, district, code or
+// name changed, makes the refresher load the whole election again; so does
+// InvalidateElection, which must follow a change of an election's custom
+// questions or categories, or of a region's or district's name. Scopes with a
+// time window are computed from the database every time.
 type StatsCache struct {
-	src    TallySource
-	hours  HourSource    // nil: no timeline
-	settle time.Duration // how long the refresher lets marks gather when nobody waits
-	log    *slog.Logger
+	src   TallySource
+	hours HourSource // nil: no timeline
+	every time.Duration
+	log   *slog.Logger
 
-	mu        sync.Mutex // guards the fields below and each election's pending state
-	elections map[int64]*cachedElection
-	owner     map[int64]*cachedElection // station → its loaded election
-	orphans   map[int64]struct{}        // dirty stations no loaded election has (yet)
+	mu        sync.Mutex // guards the fields below and each election's marks
+	elections map[int64]*electionCache
+	owner     map[int64]*electionCache // station → its loaded election
 }
-
-// maxOrphans bounds the memory of stations dirtied in elections nobody has asked for.
-const maxOrphans = 1 << 16
 
 // watchWindow is how long after a request an election is kept current in the
 // background: longer than the dashboard's own refresh (a minute).
 const watchWindow = 2 * time.Minute
 
-// refreshSettle is how long a refresher lets commits gather before re-reading
-// when no request waits. Short, so that the refresh a request finds in progress
-// is small; long enough to bound a stream of commits to forty refreshes a
-// second, each a query or three and a copy of the rows it changes.
-const refreshSettle = 25 * time.Millisecond
-
-type cachedElection struct {
+type electionCache struct {
 	id   int64
 	snap atomic.Pointer[statsSnapshot] // nil until first loaded
+	wake chan struct{}
 
-	// Guarded by StatsCache.mu: what changed since the last refresh took its
-	// marks — stations of the election, and stations of no held election that
-	// may be new in this one — and the refresher's state.
-	dirty   map[int64]struct{}
-	check   []int64
-	reload  bool
-	marked  uint64        // marks made so far; a snapshot covering as many has them all
-	running bool          // a refresher goroutine is at work
-	asked   time.Time     // the last request: the election is watched until watchWindow after it
-	next    *refreshRound // what requests waiting for the next refresh wait on
-	// The refresh in progress and the marks it took: a request joins it when no
-	// mark came since.
-	inflight       *refreshRound
-	inflightCovers uint64
-	wake           chan struct{} // hurries a refresher letting marks settle
-
-	codes *codebook // the refresher's own; snapshots hold frozen views of it
-}
-
-// refreshRound is one refresh that requests wait for; done is closed once snap
-// (or err) is set.
-type refreshRound struct {
-	done chan struct{}
-	snap *statsSnapshot
-	err  error
+	// Guarded by StatsCache.mu.
+	dirty     map[int64]struct{} // stations to read again
+	unplaced  map[int64]struct{} // stations of no loaded election: perhaps new in this one
+	reload    bool
+	marked    uint64        // marks made so far: a snapshot covering as many has them all
+	asked     time.Time     // the last request
+	published chan struct{} // closed when the refresher next publishes (or fails)
+	err       error         // of the last refresh
 }
 
 // NewStatsCache returns an empty cache reading from src. If src is also an
@@ -117,26 +76,24 @@ type refreshRound struct {
 func NewStatsCache(src TallySource) *StatsCache {
 	c := &StatsCache{
 		src:       src,
-		settle:    refreshSettle,
+		every:     time.Second,
 		log:       slog.Default(),
-		elections: map[int64]*cachedElection{},
-		owner:     map[int64]*cachedElection{},
-		orphans:   map[int64]struct{}{},
+		elections: map[int64]*electionCache{},
+		owner:     map[int64]*electionCache{},
 	}
 	c.hours, _ = src.(HourSource)
 	return c
 }
 
-// SetLogger sets where refreshes that fail with nobody waiting are reported.
+// SetLogger sets where refreshes that fail are reported.
 func (c *StatsCache) SetLogger(l *slog.Logger) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.log = l
 }
 
-// Invalidate marks stations whose data changed and wakes the refreshers
-// concerned. It only records them, so it is cheap enough to run in the writer's
-// commit path.
+// Invalidate marks stations whose data changed. It only records them, so it is
+// cheap enough to run in the writer's commit path.
 func (c *StatsCache) Invalidate(stations []int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,40 +101,22 @@ func (c *StatsCache) Invalidate(stations []int64) {
 		if e := c.owner[id]; e != nil {
 			e.dirty[id] = struct{}{}
 			e.marked++
-			c.followLocked(e)
 			continue
 		}
-		if _, known := c.orphans[id]; known {
-			// Still unclaimed: it will be when its election's stations are next read.
-			continue
-		}
-		if len(c.orphans) >= maxOrphans {
-			clear(c.orphans)
-			for _, e := range c.elections {
-				e.reload = true
-				e.marked++
-			}
-		}
-		// A station nobody has: perhaps new in a held election, whose next refresh
-		// looks it up (an election being loaded claims it when the load ends).
-		c.orphans[id] = struct{}{}
 		for _, e := range c.elections {
-			e.check = append(e.check, id)
+			e.unplaced[id] = struct{}{}
 			e.marked++
-			c.followLocked(e)
 		}
 	}
 }
 
-// InvalidateElection drops everything cached for an election: the next request
-// waits for it to be loaded again.
+// InvalidateElection makes the election's next snapshot a fresh load.
 func (c *StatsCache) InvalidateElection(electionID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.elections[electionID]; e != nil {
 		e.reload = true
 		e.marked++
-		c.followLocked(e)
 	}
 }
 
@@ -206,109 +145,138 @@ func (c *StatsCache) Places(ctx context.Context, electionID int64) (*StatsPlaces
 
 // Preload starts loading an election in the background, so that the first
 // request after a restart need not wait for the whole election to be read. It
-// does not make the election watched: until someone asks for it, commits are
-// only marked, and the first request's refresh reads what they touched.
+// does not count as a request: until someone asks, commits are only marked.
 func (c *StatsCache) Preload(electionID int64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e := c.electionLocked(electionID)
-	if e.snap.Load() == nil && e.next == nil {
-		// A round nobody waits on: the refresher loads at once, as for a request.
-		e.next = &refreshRound{done: make(chan struct{})}
-		c.kickLocked(e, true)
+	c.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
 	}
 }
 
-func (c *StatsCache) electionLocked(id int64) *cachedElection {
+// electionLocked returns the election's cache, starting its refresher the first
+// time. c.mu is held.
+func (c *StatsCache) electionLocked(id int64) *electionCache {
 	e := c.elections[id]
 	if e == nil {
-		e = &cachedElection{id: id, dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1)}
+		e = &electionCache{id: id, wake: make(chan struct{}, 1), dirty: map[int64]struct{}{},
+			unplaced: map[int64]struct{}{}, reload: true, marked: 1, published: make(chan struct{})}
 		c.elections[id] = e
+		go c.run(e)
 	}
 	return e
 }
 
-// snapshot returns the election's published snapshot when it covers every
-// mark made so far (or, stale, when there is one); otherwise it waits for the
-// refresh that takes every mark made so far.
+// snapshot returns the election's published snapshot when it has every mark
+// made so far (or, stale, when there is one); otherwise it waits for the
+// refresher to publish one that has them.
 func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool) (*statsSnapshot, error) {
-	c.mu.Lock()
-	e := c.electionLocked(electionID)
-	e.asked = time.Now()
-	if s := e.snap.Load(); s != nil && (stale || s.covers == e.marked) {
-		c.mu.Unlock()
-		return s, nil
-	}
-	r := e.inflight
-	if r == nil || e.inflightCovers != e.marked {
-		if r = e.next; r == nil {
-			r = &refreshRound{done: make(chan struct{})}
-			e.next = r
+	for {
+		c.mu.Lock()
+		e := c.electionLocked(electionID)
+		if !stale {
+			e.asked = time.Now()
 		}
-		c.kickLocked(e, true)
-	}
-	c.mu.Unlock()
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		// The refresh goes on for the others, and for this request's next try.
-		return nil, ctx.Err()
-	}
-	return r.snap, r.err
-}
-
-// followLocked starts e's refresher after a mark, if e is loaded and watched.
-// c.mu is held.
-func (c *StatsCache) followLocked(e *cachedElection) {
-	if e.snap.Load() != nil && e.watchedLocked() {
-		c.kickLocked(e, false)
-	}
-}
-
-func (e *cachedElection) watchedLocked() bool { return time.Since(e.asked) < watchWindow }
-
-// kickLocked starts e's refresher, or, hurry, wakes it if it is letting marks
-// settle. c.mu is held.
-func (c *StatsCache) kickLocked(e *cachedElection, hurry bool) {
-	if !e.running {
-		e.running = true
-		go c.run(e)
-		return
-	}
-	if hurry {
+		want := e.marked
+		s := e.snap.Load()
+		if s != nil && (stale || s.covers >= want) {
+			c.mu.Unlock()
+			return s, nil
+		}
+		published := e.published
+		c.mu.Unlock()
 		select {
 		case e.wake <- struct{}{}:
-		default:
+		default: // already woken
 		}
+		select {
+		case <-published:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		c.mu.Lock()
+		s, err := e.snap.Load(), e.err
+		c.mu.Unlock()
+		switch {
+		case s != nil && (stale || s.covers >= want):
+			return s, nil
+		case err != nil:
+			return nil, err
+		}
+		// That refresh began before this request's marks: wait for the next.
 	}
 }
 
-// computeFresh computes a document straight from the source, for time windows.
-func (c *StatsCache) computeFresh(ctx context.Context, q StatsQuery) (*StatsDocument, error) {
-	meta, err := c.src.StationsMeta(ctx, q.ElectionID)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := c.src.StatsSchema(ctx, q.ElectionID)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := newStationIndex(meta).resolve(q)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	if sc.level != LevelCountry {
-		ids = []int64{}
-		for _, m := range meta {
-			if sc.contains(m) {
-				ids = append(ids, m.ID)
+// run is an election's refresher: it refreshes when a request wakes it, and once
+// a second while the election is watched and anything is marked.
+func (c *StatsCache) run(e *electionCache) {
+	tick := time.NewTicker(c.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-e.wake:
+		case <-tick.C:
+			c.mu.Lock()
+			s := e.snap.Load()
+			due := time.Since(e.asked) < watchWindow && (s == nil || s.covers < e.marked)
+			c.mu.Unlock()
+			if !due {
+				continue
 			}
 		}
+		c.refresh(e)
 	}
-	tallies, err := c.src.StationTallies(ctx, q.ElectionID, ids, q.Window)
+}
+
+// refresh takes the election's marks, reads what they name, and publishes the
+// next snapshot. A commit that lands during the reads marks its stations again,
+// so a change may be read twice, never lost.
+func (c *StatsCache) refresh(e *electionCache) {
+	c.mu.Lock()
+	prev := e.snap.Load()
+	covers := e.marked
+	if prev != nil && prev.covers == covers {
+		c.mu.Unlock()
+		return
+	}
+	reload := e.reload || prev == nil
+	ids := make([]int64, 0, len(e.dirty)+len(e.unplaced))
+	for id := range e.dirty {
+		ids = append(ids, id)
+	}
+	for id := range e.unplaced {
+		if _, dup := e.dirty[id]; !dup { // each station once: with swaps it in once
+			ids = append(ids, id)
+		}
+	}
+	e.reload = false
+	clear(e.dirty)
+	clear(e.unplaced)
+	c.mu.Unlock()
+
+	ctx := context.Background()
+	var next *statsSnapshot
+	var err error
+	if !reload {
+		next, reload, err = c.update(ctx, e.id, prev, ids)
+	}
+	if reload && err == nil {
+		next, err = c.load(ctx, e)
+	}
+
+	c.mu.Lock()
 	if err != nil {
-		return nil, err
+		// Everything taken is taken again by the next refresh.
+		e.reload = true
+		c.log.Warn("statistics: refresh failed; the next request or tick tries again", "election", e.id, "err", err)
+	} else {
+		next.covers = covers
+		e.snap.Store(next)
 	}
-	return Compute(q, schema, meta, tallies)
+	e.err = err
+	close(e.published)
+	e.published = make(chan struct{})
+	c.mu.Unlock()
 }

@@ -8,38 +8,167 @@ import (
 )
 
 // A snapshot is one published state of an election in the cache. Nothing in it
-// changes once it is published: requests read it without any lock while the
-// refresher builds the next one, copying only the rows a refresh changes.
+// changes once it is published: requests read it without a lock while the
+// refresher builds the next one, which shares every station and row that did not
+// change.
 type statsSnapshot struct {
 	// covers counts the marks (Invalidate, InvalidateElection) the snapshot
-	// includes: every mark made before its refresh took the pending set.
+	// includes: every mark made before its refresh took them.
 	covers uint64
 
 	schema   StatsSchema
-	meta     []StationMeta // by id
+	layout   *countLayout
 	h        *hierarchy
-	stations map[int64]stationEntry
-	codes    *codebook // a view of the refresher's codebook, capped at publication
+	stations map[int64]stationCounts // stations with data only
+	rows     []*sumRow               // indexed as h's rows; rows[0] is the country
 	places   *StatsPlaces
-	hours    bool // the incident timeline is kept
 }
 
-// stationEntry is one station's counts: its tally compacted with the election's
-// codes, and its incidents by hour (sorted by key). A station without data has none.
-type stationEntry struct {
-	tally []byte
-	hours []hourCell
+// stationCounts is one station's tally (laid out by the snapshot's layout) and
+// its incidents by hour, sorted by key.
+type stationCounts struct {
+	counts []int32
+	hours  []hourCell
 }
 
-func (e stationEntry) empty() bool { return len(e.tally) == 0 && len(e.hours) == 0 }
+// sumRow is the sum over the stations of the country, a region or a district.
+type sumRow struct {
+	counts []int32
+	hours  []hourCell
+}
 
-// station returns a station's tally (empty when it has no data).
-func (s *statsSnapshot) station(id int64) (*StationTally, error) {
-	b := s.stations[id].tally
-	if len(b) == 0 {
-		return &StationTally{}, nil
+// hierarchy places the stations in the rows of the sums; it changes only when the
+// election is loaded again.
+type hierarchy struct {
+	idx         *stationIndex
+	labels      []tallyRow       // each row's level, code, name and stations; no counts
+	regionRow   map[int64]int    // by region id
+	districtRow map[groupKey]int // a region's stations without a district: district 0, code ""
+	regions     []int            // sorted by code
+	districtsOf map[int64][]int  // by region, sorted by code
+	stationsOf  map[groupKey][]StationMeta
+}
+
+func newHierarchy(meta []StationMeta) *hierarchy {
+	h := &hierarchy{
+		idx:         newStationIndex(meta),
+		labels:      []tallyRow{{level: LevelCountry}},
+		regionRow:   map[int64]int{},
+		districtRow: map[groupKey]int{},
+		districtsOf: map[int64][]int{},
+		stationsOf:  map[groupKey][]StationMeta{},
 	}
-	return s.codes.expand(b)
+	for _, m := range meta {
+		r, ok := h.regionRow[m.RegionID]
+		if !ok {
+			r = len(h.labels)
+			h.labels = append(h.labels, tallyRow{level: LevelRegion, code: m.RegionCode, name: m.RegionName})
+			h.regionRow[m.RegionID] = r
+			h.regions = append(h.regions, r)
+		}
+		dk := groupKey{region: m.RegionID, district: m.DistrictID}
+		d, ok := h.districtRow[dk]
+		if !ok {
+			d = len(h.labels)
+			h.labels = append(h.labels, tallyRow{level: LevelDistrict, code: m.DistrictCode, name: m.DistrictName})
+			h.districtRow[dk] = d
+			h.districtsOf[m.RegionID] = append(h.districtsOf[m.RegionID], d)
+		}
+		h.stationsOf[dk] = append(h.stationsOf[dk], m)
+		for _, i := range h.rowsOf(m) {
+			h.labels[i].stationsTotal++
+		}
+	}
+	byCode := func(rows []int) {
+		sort.Slice(rows, func(i, j int) bool { return codeLess(h.labels[rows[i]].code, h.labels[rows[j]].code) })
+	}
+	byCode(h.regions)
+	for _, ds := range h.districtsOf {
+		byCode(ds)
+	}
+	return h
+}
+
+// rowsOf returns the rows a station counts in: the country, its region and its district.
+func (h *hierarchy) rowsOf(m StationMeta) [3]int {
+	return [3]int{0, h.regionRow[m.RegionID], h.districtRow[groupKey{region: m.RegionID, district: m.DistrictID}]}
+}
+
+// newSnapshot sums the stations' counts by district, region and country.
+func newSnapshot(schema StatsSchema, layout *countLayout, meta []StationMeta, stations map[int64]stationCounts, loc *time.Location) *statsSnapshot {
+	s := &statsSnapshot{schema: schema, layout: layout, h: newHierarchy(meta), stations: stations, places: newStatsPlaces(meta, loc)}
+	s.rows = make([]*sumRow, len(s.h.labels))
+	hours := make([]cellSum, len(s.rows))
+	for i := range s.rows {
+		s.rows[i] = &sumRow{counts: make([]int32, layout.size)}
+		hours[i] = cellSum{}
+	}
+	for _, m := range meta {
+		sc, ok := stations[m.ID]
+		if !ok {
+			continue
+		}
+		for _, i := range s.h.rowsOf(m) {
+			addCounts(s.rows[i].counts, sc.counts, 1)
+			hours[i].add(sc.hours, 1)
+		}
+	}
+	for i, r := range s.rows {
+		r.hours = mergeCells(nil, hours[i])
+	}
+	return s
+}
+
+// with returns the snapshot after s with the given stations' counts replaced
+// (a station absent from changed has no data now). Only the rows those stations
+// count in are copied.
+func (s *statsSnapshot) with(ids []int64, changed map[int64]stationCounts) *statsSnapshot {
+	next := *s
+	next.stations = make(map[int64]stationCounts, len(s.stations)+len(changed))
+	for id, sc := range s.stations {
+		next.stations[id] = sc
+	}
+	next.rows = slices.Clone(s.rows)
+	copied := map[int]cellSum{}
+	for _, id := range ids {
+		m, ok := s.h.idx.byID[id]
+		if !ok {
+			continue
+		}
+		old, cur := s.stations[id], changed[id]
+		for _, i := range s.h.rowsOf(m) {
+			d, ok := copied[i]
+			if !ok {
+				next.rows[i] = &sumRow{counts: slices.Clone(s.rows[i].counts), hours: s.rows[i].hours}
+				d = cellSum{}
+				copied[i] = d
+			}
+			if old.counts != nil {
+				addCounts(next.rows[i].counts, old.counts, -1)
+			}
+			if cur.counts != nil {
+				addCounts(next.rows[i].counts, cur.counts, 1)
+			}
+			d.add(old.hours, -1)
+			d.add(cur.hours, 1)
+		}
+		if cur.counts == nil && len(cur.hours) == 0 {
+			delete(next.stations, id)
+		} else {
+			next.stations[id] = cur
+		}
+	}
+	for i, d := range copied {
+		next.rows[i].hours = mergeCells(next.rows[i].hours, d)
+	}
+	return &next
+}
+
+// row returns row i with its tally, for a document.
+func (s *statsSnapshot) row(i int) tallyRow {
+	r := s.h.labels[i]
+	r.tally, r.hours = s.layout.tally(s.rows[i].counts), s.rows[i].hours
+	return r
 }
 
 // document computes the statistics document of q from the snapshot.
@@ -48,18 +177,30 @@ func (s *statsSnapshot) document(q StatsQuery) (*StatsDocument, resolvedScope, [
 	if err != nil {
 		return nil, sc, nil, err
 	}
-	parent, children, err := s.h.rows(sc, s.station)
-	if err != nil {
-		return nil, sc, nil, err
+	var parent tallyRow
+	var children []tallyRow
+	switch sc.level {
+	case LevelCountry:
+		parent = s.row(0)
+		for _, i := range s.h.regions {
+			children = append(children, s.row(i))
+		}
+	case LevelRegion:
+		parent = s.row(s.h.regionRow[sc.regionID])
+		for _, i := range s.h.districtsOf[sc.regionID] {
+			children = append(children, s.row(i))
+		}
+	default:
+		dk := groupKey{region: sc.regionID, district: sc.districtID}
+		parent = s.row(s.h.districtRow[dk])
+		for _, m := range s.h.stationsOf[dk] {
+			st := s.stations[m.ID]
+			children = append(children, tallyRow{level: LevelStation, code: m.Code, name: m.Name,
+				tally: s.layout.tally(st.counts), stationsTotal: 1, hours: st.hours})
+		}
+		sortRows(children)
 	}
 	return buildDocument(q, s.schema, sc, parent, children), sc, children, nil
-}
-
-// frozen returns a view of cb that later codes cannot change: the refresher may
-// append to cb while requests expand tallies with an older view.
-func (cb *codebook) frozen() *codebook {
-	n := len(cb.codes)
-	return &codebook{codes: cb.codes[:n:n]}
 }
 
 // The incident timeline counts incidents (new and verified) by category, status
@@ -67,11 +208,11 @@ func (cb *codebook) frozen() *codebook {
 // × status × hour), so a cell is 16 bytes: a packed key and a count.
 
 // hourKey packs a cell: the Unix hour in the high bits, then the category's
-// number in the election's codebook, then 1 for verified.
+// number in the election's layout, then 1 for verified.
 type hourKey uint64
 
-func makeHourKey(hour int64, cat uint64, status Status) hourKey {
-	k := uint64(hour/3600)<<24 | (cat&0x7fffff)<<1
+func makeHourKey(hour int64, cat int, status Status) hourKey {
+	k := uint64(hour/3600)<<24 | (uint64(cat)&0x7fffff)<<1
 	if status == StatusVerified {
 		k |= 1
 	}
@@ -79,7 +220,7 @@ func makeHourKey(hour int64, cat uint64, status Status) hourKey {
 }
 
 func (k hourKey) hour() int64 { return int64(k>>24) * 3600 }
-func (k hourKey) cat() uint64 { return uint64(k>>1) & 0x7fffff }
+func (k hourKey) cat() int    { return int(k>>1) & 0x7fffff }
 func (k hourKey) status() Status {
 	if k&1 == 1 {
 		return StatusVerified
@@ -101,34 +242,25 @@ func (s cellSum) add(cells []hourCell, sign int32) {
 	}
 }
 
-// sortedCells orders cells by key and merges repeats, dropping zeros.
-func sortedCells(cells []hourCell) []hourCell {
-	slices.SortFunc(cells, func(a, b hourCell) int { return cmp.Compare(a.key, b.key) })
-	out := cells[:0]
-	for _, c := range cells {
-		if len(out) > 0 && out[len(out)-1].key == c.key {
-			out[len(out)-1].n += c.n
-			continue
-		}
-		out = append(out, c)
-	}
-	out = slices.DeleteFunc(out, func(c hourCell) bool { return c.n == 0 })
-	return slices.Clip(out)
-}
-
-// mergeCells returns base with delta added, as a new slice (base is shared with
-// published snapshots).
+// mergeCells returns base with delta added, as a new slice sorted by key without
+// zeros (base is shared with published snapshots).
 func mergeCells(base []hourCell, delta cellSum) []hourCell {
-	d := make([]hourCell, 0, len(delta))
-	for k, n := range delta {
-		if n != 0 {
-			d = append(d, hourCell{k, n})
-		}
-	}
-	if len(d) == 0 {
+	if len(delta) == 0 {
 		return base
 	}
-	return sortedCells(append(slices.Clone(base), d...))
+	sum := cellSum{}
+	sum.add(base, 1)
+	for k, n := range delta {
+		sum[k] += n
+	}
+	out := make([]hourCell, 0, len(sum))
+	for k, n := range sum {
+		if n != 0 {
+			out = append(out, hourCell{k, n})
+		}
+	}
+	slices.SortFunc(out, func(a, b hourCell) int { return cmp.Compare(a.key, b.key) })
+	return out
 }
 
 // StatsPlace is a region or district, for choosing a scope.
@@ -168,86 +300,4 @@ func newStatsPlaces(meta []StationMeta, loc *time.Location) *StatsPlaces {
 		byCode(ds)
 	}
 	return p
-}
-
-// hierarchyEdit builds the next snapshot's sums from a published hierarchy: a
-// row is copied the first time a station of it changes, and the published rows
-// are left as they are.
-type hierarchyEdit struct {
-	h      *hierarchy
-	copies map[*tallyRow]*tallyRow // published row → its copy
-	hours  map[*tallyRow]cellSum   // copy → the change to its cells
-}
-
-func editHierarchy(h *hierarchy) *hierarchyEdit {
-	return &hierarchyEdit{h: h, copies: map[*tallyRow]*tallyRow{}, hours: map[*tallyRow]cellSum{}}
-}
-
-func (ed *hierarchyEdit) row(r *tallyRow) *tallyRow {
-	if c, ok := ed.copies[r]; ok {
-		return c
-	}
-	c := *r
-	c.tally = &StationTally{}
-	c.tally.Add(r.tally) // a deep copy: Add makes the maps
-	ed.copies[r] = &c
-	return &c
-}
-
-// swap replaces a station's contribution to the sums.
-func (ed *hierarchyEdit) swap(m StationMeta, old, cur stationEntry, oldT, curT *StationTally) {
-	for _, r := range ed.h.rowsOf(m) {
-		c := ed.row(r)
-		c.tally.Sub(oldT)
-		c.tally.Add(curT)
-		if len(old.hours)+len(cur.hours) == 0 {
-			continue
-		}
-		d := ed.hours[c]
-		if d == nil {
-			d = cellSum{}
-			ed.hours[c] = d
-		}
-		d.add(old.hours, -1)
-		d.add(cur.hours, 1)
-	}
-}
-
-// done returns the edited hierarchy (h itself when nothing changed).
-func (ed *hierarchyEdit) done() *hierarchy {
-	if len(ed.copies) == 0 {
-		return ed.h
-	}
-	for c, d := range ed.hours {
-		c.hours = mergeCells(c.hours, d)
-	}
-	sub := func(r *tallyRow) *tallyRow {
-		if c, ok := ed.copies[r]; ok {
-			return c
-		}
-		return r
-	}
-	h := *ed.h
-	h.total = sub(h.total)
-	h.regions = make([]*tallyRow, len(ed.h.regions))
-	for i, r := range ed.h.regions {
-		h.regions[i] = sub(r)
-	}
-	h.regionByID = make(map[int64]*tallyRow, len(ed.h.regionByID))
-	for id, r := range ed.h.regionByID {
-		h.regionByID[id] = sub(r)
-	}
-	h.districts = make(map[groupKey]*tallyRow, len(ed.h.districts))
-	for k, r := range ed.h.districts {
-		h.districts[k] = sub(r)
-	}
-	h.districtsOf = make(map[int64][]*tallyRow, len(ed.h.districtsOf))
-	for id, rs := range ed.h.districtsOf {
-		out := make([]*tallyRow, len(rs))
-		for i, r := range rs {
-			out[i] = sub(r)
-		}
-		h.districtsOf[id] = out
-	}
-	return &h
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 )
@@ -54,19 +55,14 @@ func (c *StatsCache) View(ctx context.Context, q StatsQuery) (*StatsView, error)
 	if err != nil {
 		return nil, err
 	}
-	v := &StatsView{Doc: doc, Schema: s.schema, Places: s.places, codes: s.codes.codes, rows: make(map[string][]hourCell, len(children))}
+	v := &StatsView{Doc: doc, Schema: s.schema, Places: s.places, codes: s.layout.categories, rows: make(map[string][]hourCell, len(children))}
 	switch sc.level {
 	case LevelCountry:
-		v.total = s.h.total.hours
+		v.total = s.rows[0].hours
 	case LevelRegion:
-		v.total = s.h.regionByID[sc.regionID].hours
+		v.total = s.rows[s.h.regionRow[sc.regionID]].hours
 	default:
-		dk := groupKey{region: sc.regionID, district: sc.districtID}
-		v.total = s.h.districts[dk].hours
-		for _, m := range s.h.stationsOf[dk] {
-			v.rows[m.Code] = s.stations[m.ID].hours
-		}
-		return v, nil
+		v.total = s.rows[s.h.districtRow[groupKey{region: sc.regionID, district: sc.districtID}]].hours
 	}
 	for _, r := range children {
 		v.rows[r.code] = r.hours
@@ -93,17 +89,7 @@ func (c *StatsCache) windowView(ctx context.Context, q StatsQuery) (*StatsView, 
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	if sc.level != LevelCountry {
-		ids = []int64{}
-		for _, m := range s.meta {
-			if sc.contains(m) {
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	codes := newCodebook()
-	cells, err := readHours(ctx, c.hours, q.ElectionID, ids, q.Window, codes)
+	cells, err := readHours(ctx, c.hours, q.ElectionID, stationsIn(sc, slices.Collect(maps.Values(s.h.idx.byID))), q.Window, s.layout)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +106,7 @@ func (c *StatsCache) windowView(ctx context.Context, q StatsQuery) (*StatsView, 
 		rows[code].add(cs, 1)
 		total.add(cs, 1)
 	}
-	v.codes, v.total = codes.codes, mergeCells(nil, total)
+	v.codes, v.total = s.layout.categories, mergeCells(nil, total)
 	for code, sum := range rows {
 		v.rows[code] = mergeCells(nil, sum)
 	}

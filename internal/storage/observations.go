@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -296,34 +297,44 @@ func observationAudit(o report.Observation) string {
 }
 
 // observationAuditJSON is observationAudit with the answers and protocol already
-// encoded for the row: the fields in the order of their names (as the map it
-// first was wrote them), byte for byte as json.Marshal wrote that map.
+// encoded for the row.
 func observationAuditJSON(o report.Observation, e report.ObservationEncoding) string {
-	j := report.NewJSONObject(320 + len(e.Answers) + len(e.Protocol) + 2*len(o.Notes))
-	j.Raw("answers", e.Answers)
-	auditTime(j, "arrived_at", o.ArrivedAt)
-	j.String("assessment", string(o.Assessment))
-	j.String("client_id", o.ClientID)
-	auditTime(j, "left_at", o.LeftAt)
-	j.String("notes", o.Notes)
-	j.String("observer", o.ObserverCode)
-	j.String("phase", string(o.Phase))
-	if e.Protocol != nil {
-		j.Raw("protocol", e.Protocol)
+	b, err := json.Marshal(observationAuditDoc{
+		Answers: e.Answers, ArrivedAt: auditTime(o.ArrivedAt), Assessment: string(o.Assessment),
+		ClientID: o.ClientID, LeftAt: auditTime(o.LeftAt), Notes: o.Notes, Observer: o.ObserverCode,
+		Phase: string(o.Phase), Protocol: e.Protocol, State: string(o.State), Station: o.Station.Code,
+		StationID: o.StationID,
+	})
+	if err != nil {
+		panic("store: encoding an observation's audit entry: " + err.Error()) // strings and JSON we encoded
 	}
-	j.String("state", string(o.State))
-	j.String("station", o.Station.Code)
-	j.Int("station_id", o.StationID)
-	return string(j.Bytes())
+	return string(b)
 }
 
-// auditTime writes a time as stored, or null.
-func auditTime(j *report.JSONObject, key string, t *time.Time) {
+// observationAuditDoc is the audit log's JSON of an observation. Its fields are in
+// the order of their names, as the entries written before it (from a map) have them.
+type observationAuditDoc struct {
+	Answers    json.RawMessage `json:"answers"`
+	ArrivedAt  *string         `json:"arrived_at"`
+	Assessment string          `json:"assessment"`
+	ClientID   string          `json:"client_id"`
+	LeftAt     *string         `json:"left_at"`
+	Notes      string          `json:"notes"`
+	Observer   string          `json:"observer"`
+	Phase      string          `json:"phase"`
+	Protocol   json.RawMessage `json:"protocol,omitempty"`
+	State      string          `json:"state"`
+	Station    string          `json:"station"`
+	StationID  int64           `json:"station_id"`
+}
+
+// auditTime is a time as stored, or nil (null).
+func auditTime(t *time.Time) *string {
 	if t == nil {
-		j.Raw(key, nil)
-		return
+		return nil
 	}
-	j.String(key, fmtTime(*t))
+	s := fmtTime(*t)
+	return &s
 }
 
 // sentBefore answers a record whose client_id was taken in its election: the stored

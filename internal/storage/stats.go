@@ -147,10 +147,7 @@ const stationChunk = 500
 //
 // A whole election is read in parallel, one range of station ids per core: the
 // reading is CPU-bound, and a station never spans two ranges, so each station is
-// still consistent (the cache re-reads any station written meanwhile). Given
-// stations without a window (the cache's refreshes) read only the observations
-// added since the last such read of the station, when nothing else changed
-// (stats_memo.go).
+// still consistent (the cache re-reads any station written meanwhile).
 func (s *Store) StationTallies(ctx context.Context, electionID int64, stationIDs []int64, window *report.TimeWindow) (map[int64]*report.StationTally, error) {
 	if stationIDs != nil {
 		return s.readTallies(ctx, electionID, stationSel{ids: stationIDs}, window)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -254,7 +255,7 @@ func TestStatsCachePreloadIsNotWatching(t *testing.T) {
 		f.incident(tx, incRow{station: st[2], phase: report.PhaseVoting, category: "ballot_stuffing"})
 		tx.Touch(st[2])
 	})
-	time.Sleep(200 * time.Millisecond) // eight times the refresher's settle time
+	time.Sleep(1500 * time.Millisecond) // past the refresher's tick
 	if n := src.tallies.Load() - reads; n != 0 {
 		t.Fatalf("an election nobody asked for was refreshed %d times", n)
 	}
@@ -262,4 +263,46 @@ func TestStatsCachePreloadIsNotWatching(t *testing.T) {
 	if err != nil || doc.Phases.Voting.Categories["ballot_stuffing"].Incidents != 1 {
 		t.Fatalf("the first request after Preload: %v", err)
 	}
+}
+
+// failingSource is the store with reads of tallies that fail while fail is set.
+type failingSource struct {
+	*Store
+	fail atomic.Bool
+}
+
+func (f *failingSource) StationTallies(ctx context.Context, electionID int64, ids []int64, w *report.TimeWindow) (map[int64]*report.StationTally, error) {
+	if f.fail.Load() {
+		return nil, errors.New("disk on fire")
+	}
+	return f.Store.StationTallies(ctx, electionID, ids, w)
+}
+
+// A failed refresh answers the requests waiting for it with its error; the next
+// request tries again, and nothing marked before the failure is lost.
+func TestStatsCacheRefreshFailure(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	src := &failingSource{Store: f.s}
+	c := report.NewStatsCache(src)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
+	if _, err := c.Document(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	src.fail.Store(true)
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[1], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[1])
+	})
+	if _, err := c.Document(ctx, q); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("a request waiting for a failed refresh: %v", err)
+	}
+	src.fail.Store(false)
+	doc, err := c.Document(ctx, q)
+	if err != nil || doc.Phases.Voting.Categories["ballot_stuffing"].Incidents != 1 {
+		t.Fatalf("after the source recovered: %v", err)
+	}
+	f.sameAsFresh(c, "after a failed refresh")
 }

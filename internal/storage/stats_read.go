@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -26,9 +27,6 @@ type tallier struct {
 	obs        map[int64]obsRef
 	// codes interns category codes, so a million incidents share a few dozen strings.
 	codes map[string]string
-	// last is the highest observation id read of each station (kept only when
-	// not nil: for the memo of stats_memo.go).
-	last map[int64]int64
 }
 
 func newTallier(schema report.StatsSchema) *tallier {
@@ -159,30 +157,27 @@ func (tl *tallier) addObservations(rows *sql.Rows) error {
 	var (
 		id, station                        int64
 		phase, assessment, answers, protoJ sql.RawBytes
-		set                                answerSet
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &station, &phase, &assessment, &answers, &protoJ); err != nil {
 			return fmt.Errorf("store: unable to read an observation for statistics: %w", err)
 		}
-		if tl.last != nil && id > tl.last[station] {
-			tl.last[station] = id
-		}
 		cl, ok := tl.checklists[tallyPhase(phase)]
 		if !ok {
 			continue
 		}
-		if err := set.parse(answers); err != nil {
+		var given map[string]report.Answer
+		if err := json.Unmarshal(answers, &given); err != nil {
 			return fmt.Errorf("store: observation %d has unreadable answers: %w", id, err)
 		}
 		var proto *report.Protocol
 		if cl.Phase == report.PhaseCounting && len(protoJ) > 0 && string(protoJ) != "null" {
 			proto = &report.Protocol{}
-			if err := parseProtocol(protoJ, proto); err != nil {
+			if err := json.Unmarshal(protoJ, proto); err != nil {
 				return fmt.Errorf("store: observation %d has an unreadable protocol: %w", id, err)
 			}
 		}
-		tl.station(station).AddObservationFunc(cl, tallyAssessment(assessment), set.get, proto)
+		tl.station(station).AddObservation(cl, tallyAssessment(assessment), given, proto)
 		tl.obs[id] = obsRef{station: station, phase: cl.Phase}
 	}
 	if err := rows.Err(); err != nil {
