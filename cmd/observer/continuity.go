@@ -34,6 +34,10 @@ func openServed(ctx context.Context, e *env, data, replicateURL string) (*storag
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := store.SealingKeyMissing(); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
 	if origin != nil {
 		epoch, err := store.NewEpoch(ctx, fmt.Sprintf("first serve of a database made by %s from %s", origin.MadeBy, origin.From))
 		if err == nil {

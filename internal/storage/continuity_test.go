@@ -31,9 +31,13 @@ func TestNoNewSealingKeyForSealedData(t *testing.T) {
 	if err := os.Remove(filepath.Join(data, personalKeyFile)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(ctx, Options{Path: path, DataDir: data})
-	if err == nil || !strings.Contains(err.Error(), "refusing to make a new key") {
-		t.Fatalf("opened sealed data without its key: %v", err)
+	s2, err := Open(ctx, Options{Path: path, DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.SealingKeyMissing(); err == nil || !strings.Contains(err.Error(), "refusing to make a new key") {
+		t.Fatalf("sealed data without its key: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(data, personalKeyFile)); err == nil {
 		t.Fatal("a new key was made")

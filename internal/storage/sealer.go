@@ -13,7 +13,12 @@ import (
 
 // sealer encrypts observers' personal data with AES-256-GCM under a key kept in the
 // data directory, outside the database file: a leaked database alone leaks no names.
-type sealer struct{ aead cipher.AEAD }
+// A sealer whose key is missing (missing set) opens nothing and seals nothing:
+// commands that need no personal data still run; serve refuses (KeyMissing).
+type sealer struct {
+	aead    cipher.AEAD
+	missing error
+}
 
 const personalKeyFile = "personal-data.key"
 
@@ -24,7 +29,7 @@ func openSealer(dataDir string, holdsSealed bool) (*sealer, error) {
 	path := filepath.Join(dataDir, personalKeyFile)
 	key, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && holdsSealed {
-		return nil, fmt.Errorf("store: the database holds sealed personal data but %s is missing: copy the key folder here (restore and standby take it with --keys); refusing to make a new key", path)
+		return &sealer{missing: fmt.Errorf("store: the database holds sealed personal data but %s is missing: copy the key folder here (restore and standby take it with --keys); refusing to make a new key", path)}, nil
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		key = make([]byte, 32)
@@ -48,18 +53,24 @@ func openSealer(dataDir string, holdsSealed bool) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead}, nil
+	return &sealer{aead: aead}, nil
 }
 
-func (s *sealer) seal(plain, aad []byte) []byte {
+func (s *sealer) seal(plain, aad []byte) ([]byte, error) {
+	if s.missing != nil {
+		return nil, s.missing
+	}
 	nonce := make([]byte, s.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err) // crypto/rand never fails on Linux
 	}
-	return s.aead.Seal(nonce, nonce, plain, aad)
+	return s.aead.Seal(nonce, nonce, plain, aad), nil
 }
 
 func (s *sealer) open(sealed, aad []byte) ([]byte, error) {
+	if s.missing != nil {
+		return nil, s.missing
+	}
 	n := s.aead.NonceSize()
 	if len(sealed) < n {
 		return nil, errors.New("store: sealed personal data is too short")
@@ -109,3 +120,7 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// SealingKeyMissing is why the observers' personal data cannot be read or written
+// here (nil when it can): serve refuses to start without the key.
+func (s *Store) SealingKeyMissing() error { return s.sealer.missing }
