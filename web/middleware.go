@@ -95,6 +95,7 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cfg.SecureCookies {
 			h["Strict-Transport-Security"] = hstsHeader
 		}
+		h[epochHeader] = s.epoch.get(s.store.Epoch())
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("panic", "request_id", st.id, "panic", fmt.Sprint(p))

@@ -49,12 +49,15 @@ type Config struct {
 	// SilentAfter is how long a checked-in observer may be unheard before they are
 	// listed as silent (default storage.DefaultSilence).
 	SilentAfter time.Duration
+	// Replication is the running replica (serve --replicate), or nil.
+	Replication Replication
 }
 
 // Server holds the dependencies of every handler.
 type Server struct {
 	cfg      Config
 	store    *storage.Store
+	epoch    epochValue
 	log      *slog.Logger
 	e        *echo.Echo
 	rules    map[string]rule

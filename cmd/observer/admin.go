@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/observerkz/observer/internal/report"
@@ -103,7 +104,19 @@ func init() {
 		if err := st.Backup(ctx, *out); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "backup written to %s (keep the data folder %s with it: evidence files and keys)\n", *out, st.DataDir())
+		fmt.Fprintf(e.stdout, "backup written to %s\n", *out)
+		// The same check restore runs: the copy's integrity and audit chain, and
+		// the evidence it names against the live data folder.
+		if err := checkRestored(ctx, e, *out, st.DataDir()); err != nil {
+			return fmt.Errorf("the backup %s does not pass the check: %w", *out, err)
+		}
+		if err := st.RecordCheck(ctx, "backup "+*out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "the backup does NOT hold the evidence files or the keys; copy them yourself:\n")
+		fmt.Fprintf(e.stdout, "  evidence (write-once, safe to copy while serving): rsync -a %s/ DEST/evidence/\n", filepath.Join(st.DataDir(), "evidence"))
+		fmt.Fprintf(e.stdout, "  keys (once, kept apart from the backup: they unseal observers' names): %s and %s\n",
+			filepath.Join(st.DataDir(), "personal-data.key"), filepath.Join(st.DataDir(), "signing.key"))
 		return nil
 	}
 	register(bk)

@@ -19,19 +19,24 @@ import (
 )
 
 func init() {
-	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR]"}
+	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR] [--replicate URL]"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := flags(c, e.stderr)
 		sf := serveFlags(fs)
-		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database)")
+		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database, or the one restore/standby recorded)")
+		replicate := fs.String("replicate", "", "also replicate the database and evidence files to file:///dir or s3://bucket/path?endpoint=…&region=…")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data, RecordDataDir: true})
+		store, rep, err := openServed(ctx, e, *data, *replicate)
 		if err != nil {
 			return err
 		}
-		defer store.Close()
+		// Litestream is closed after the store's own connections (its README).
+		defer closeServed(store, rep)
+		if rep != nil {
+			sf.replication = rep
+		}
 		return serve(ctx, e, store, sf, nil)
 	}
 	register(c)
@@ -45,6 +50,7 @@ type serveOpts struct {
 	quietUnknown           *bool
 	silentMin              *int64
 	maxUploads             *byteSize
+	replication            web.Replication
 }
 
 func serveFlags(fs interface {
@@ -103,7 +109,8 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	}
 	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
 		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify), MaxUploaderBytes: int64(*o.maxUploads),
-		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute}
+		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute,
+		Replication: o.replication}
 	// The request log is written out in batches (logbuf.go).
 	logs := newLogBuffer(e.stderr, logFlushEvery)
 	defer logs.Close()

@@ -29,12 +29,14 @@ type server struct {
 	cancel context.CancelFunc
 	done   chan error
 	store  *storage.Store
-	logf   *os.File
+	// replicate is serve's --replicate URL ("" for none).
+	replicate string
+	logf      *os.File
 }
 
 func newServer(ctx context.Context, cfg Config, bin, dir string) (*server, error) {
 	s := &server{bin: bin, dir: dir, db: filepath.Join(dir, "observer.db"), data: filepath.Join(dir, "observer-data"),
-		inProcess: cfg.InProcess}
+		inProcess: cfg.InProcess, replicate: cfg.Replicate}
 	var err error
 	s.fx, err = Setup(ctx, SetupOptions{DB: s.db, DataDir: s.data, Stations: cfg.Stations, Observers: cfg.Observers,
 		Coordinators: max(1, cfg.Coordinators)})
@@ -61,8 +63,11 @@ func (s *server) start(ctx context.Context) error {
 	if s.inProcess {
 		return s.startHere(ctx, logPath)
 	}
-	p, err := Start(ctx, s.bin, []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data,
-		"--insecure-cookies", "--base-url", s.base}, s.addr, logPath)
+	args := []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data, "--insecure-cookies", "--base-url", s.base}
+	if s.replicate != "" {
+		args = append(args, "--replicate", s.replicate)
+	}
+	p, err := Start(ctx, s.bin, args, s.addr, logPath)
 	if err != nil {
 		return err
 	}

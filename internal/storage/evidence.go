@@ -110,6 +110,11 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	// kept file is merely unreferenced (content-addressed, never exported, and used
 	// by the next upload of the same bytes).
 	if got, found, err := decideEvidence(readRows{ctx, s}, in, uploader, blob, name, limits); err != nil || found {
+		if found && err == nil {
+			// The record is there but its bytes may not be (restored from a replica
+			// that had the row and not yet the file): the same upload brings them back.
+			err = blob.keep()
+		}
 		return got, false, err
 	}
 	if err := blob.keep(); err != nil {

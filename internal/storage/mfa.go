@@ -22,8 +22,12 @@ const sealedPrefix = "sealed:"
 
 func totpAAD(userID int64) []byte { return []byte("totp:" + strconv.FormatInt(userID, 10)) }
 
-func (s *Store) sealTOTP(userID int64, secret string) string {
-	return sealedPrefix + base64.StdEncoding.EncodeToString(s.sealer.seal([]byte(secret), totpAAD(userID)))
+func (s *Store) sealTOTP(userID int64, secret string) (string, error) {
+	sealed, err := s.sealer.seal([]byte(secret), totpAAD(userID))
+	if err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(sealed), nil
 }
 
 func (s *Store) openTOTP(userID int64, stored string) (string, error) {
@@ -50,7 +54,11 @@ func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string, 
 }
 
 func (s *Store) setTOTP(tx *Tx, userID int64, secret string, step int64, actor report.User) error {
-	if _, err := tx.Exec("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?", s.sealTOTP(userID, secret), step, userID); err != nil {
+	sealed, err := s.sealTOTP(userID, secret)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?", sealed, step, userID); err != nil {
 		return fmt.Errorf("store: unable to save the two-factor secret: %w", err)
 	}
 	return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
@@ -127,7 +135,11 @@ func (s *Store) sealClearTOTP(ctx context.Context) error {
 			if secret == "" || strings.HasPrefix(secret, sealedPrefix) {
 				continue
 			}
-			if _, err := tx.Exec("UPDATE users SET totp_secret = ? WHERE id = ?", s.sealTOTP(id, secret), id); err != nil {
+			sealed, err := s.sealTOTP(id, secret)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec("UPDATE users SET totp_secret = ? WHERE id = ?", sealed, id); err != nil {
 				return fmt.Errorf("store: unable to seal a two-factor secret: %w", err)
 			}
 			if err := tx.Audit(report.AuditEntry{Actor: "system", Action: report.AuditPermission, Entity: "user",

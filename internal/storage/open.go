@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
@@ -43,6 +44,9 @@ type Options struct {
 	MaxBatch int
 	// Now returns the current time (tests may fix it).
 	Now func() time.Time
+	// Replicating says Litestream replicates the database: it then owns
+	// checkpointing, as its documentation asks, and our checkpointer steps aside.
+	Replicating bool
 }
 
 // Store is the database.
@@ -56,6 +60,9 @@ type Store struct {
 	sealer  *sealer
 	reads   readStmts
 	ckpt    *checkpointer
+	// epoch and idFloor are the continuity row's (continuity.go).
+	epoch   atomic.Value
+	idFloor atomic.Int64
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -112,10 +119,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		rw.Close()
 		return nil, err
 	}
-	recorded := ""
-	if err := rw.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", dataDirSetting).Scan(&recorded); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	recorded, err := readDataDirSetting(ctx, rw)
+	if err != nil {
 		rw.Close()
-		return nil, fmt.Errorf("store: unable to read the recorded data folder: %w", err)
+		return nil, err
 	}
 	if opt.DataDir == "" {
 		// The folder `serve --data` used, so that every later command finds the
@@ -142,13 +149,24 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	ro.SetMaxOpenConns(8)
 	ro.SetMaxIdleConns(8)
 	s.ro = ro
-	if s.sealer, err = openSealer(opt.DataDir); err != nil {
+	sealed, err := holdsSealedData(ctx, rw)
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.ckpt, err = startCheckpointer(rw, opt.Path, opt.Synchronous); err != nil {
+	if s.sealer, err = openSealer(opt.DataDir, sealed); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		return nil, err
+	}
+	if err := s.loadContinuity(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if !opt.Replicating {
+		if s.ckpt, err = startCheckpointer(rw, opt.Path, opt.Synchronous); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		}
 	}
 	stmts, err := prepareWriterStatements(ctx, rw)
 	if err != nil {
@@ -178,6 +196,18 @@ const dataDirSetting = "data_dir"
 
 // recordDataDir records the data folder (as an absolute path) when it differs from
 // the one recorded.
+func readDataDirSetting(ctx context.Context, db *sql.DB) (string, error) {
+	recorded := ""
+	if err := db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", dataDirSetting).Scan(&recorded); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: unable to read the recorded data folder: %w", err)
+	}
+	return recorded, nil
+}
+
+func (s *Store) recordedDataDir(ctx context.Context) (string, error) {
+	return readDataDirSetting(ctx, s.rw)
+}
+
 func (s *Store) recordDataDir(ctx context.Context, recorded string) error {
 	abs, err := filepath.Abs(s.dataDir)
 	if err != nil {
