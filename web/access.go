@@ -25,16 +25,22 @@ type rule struct {
 	// authenticated by a signature or shared secret (checked by the handler), so no
 	// session and no CSRF token.
 	signed bool
+	// interactive marks the routes an API token may not use: an administrator's
+	// actions and what shows observers' personal data need a person signed in with
+	// both factors (a token carries no second factor and may sit in a script).
+	interactive bool
 }
 
 var (
-	anyone      = rule{public: true}
-	signedIn    = rule{roles: []report.Role{report.RoleObserver, report.RoleCoordinator, report.RoleAdmin}}
-	observers   = rule{roles: []report.Role{report.RoleObserver}}
-	filers      = rule{roles: []report.Role{report.RoleObserver, report.RoleCoordinator}}
-	staff       = rule{roles: []report.Role{report.RoleCoordinator, report.RoleAdmin}}
-	admins      = rule{roles: []report.Role{report.RoleAdmin}}
-	mfaStep     = rule{roles: signedIn.roles, mfaStep: true}
+	anyone    = rule{public: true}
+	signedIn  = rule{roles: []report.Role{report.RoleObserver, report.RoleCoordinator, report.RoleAdmin}}
+	observers = rule{roles: []report.Role{report.RoleObserver}}
+	filers    = rule{roles: []report.Role{report.RoleObserver, report.RoleCoordinator}}
+	staff     = rule{roles: []report.Role{report.RoleCoordinator, report.RoleAdmin}}
+	admins    = rule{roles: []report.Role{report.RoleAdmin}, interactive: true}
+	mfaStep   = rule{roles: signedIn.roles, mfaStep: true}
+	// people are signed-in persons, never a token (the account's own token list).
+	people      = rule{roles: signedIn.roles, interactive: true}
 	apiSignedIn = rule{roles: signedIn.roles, api: true}
 	apiFilers   = rule{roles: filers.roles, api: true}
 	apiStaff    = rule{roles: staff.roles, api: true}
@@ -80,6 +86,9 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(localPath(c.Request().URL.RequestURI())))
 			}
+			if st.bearer && r.interactive {
+				return s.forbidden(c)
+			}
 			if !st.bearer && !r.mfaStep {
 				if st.needsMFA() {
 					if r.api {
@@ -89,7 +98,7 @@ func (s *Server) enforce(r rule) echo.MiddlewareFunc {
 				}
 				if mfaRequired(st.user) {
 					if r.api {
-						return apiError(c, http.StatusForbidden, "mfa_enrolment_required", "administrators must turn on two-factor sign-in first", nil)
+						return apiError(c, http.StatusForbidden, "mfa_enrolment_required", "coordinators and administrators must turn on two-factor sign-in first", nil)
 					}
 					return c.Redirect(http.StatusSeeOther, "/account/2fa")
 				}

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 )
@@ -90,7 +88,8 @@ func newHarnessWith(t *testing.T, cfg Config) *harness {
 // openHarness serves the database and data directory in dir (made or copied there).
 func openHarness(t *testing.T, dir string, cfg Config) *harness {
 	t.Helper()
-	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "t.db"), DataDir: filepath.Join(dir, "data")})
+	clock := newTestClock()
+	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "t.db"), DataDir: filepath.Join(dir, "data"), Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +99,7 @@ func openHarness(t *testing.T, dir string, cfg Config) *harness {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); st.Close() })
-	return &harness{t: t, store: st, srv: srv, ts: ts}
+	return &harness{t: t, store: st, srv: srv, ts: ts, clock: clock, secrets: map[string]string{}}
 }
 
 // buildAccessFixture makes the fixture's records and signs everyone in (see
@@ -122,6 +121,7 @@ func buildAccessFixture(t *testing.T, h *harness) *accessFixture {
 	if _, err := h.store.ImportStations(ctx, fx.el, recs, report.User{}); err != nil {
 		t.Fatal(err)
 	}
+	importAccessResults(t, h, fx.el)
 	if fx.side, err = h.store.CreateElection(ctx, "side-2001", "Side election", "2001-01-01", report.User{}); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func (fx *accessFixture) enrolTOTP(actor string) *client {
 	if m == nil {
 		fx.t.Fatalf("%s: no TOTP secret shown", actor)
 	}
-	code, _ := totp.GenerateCode(m[1], time.Now())
+	code := fx.h.clock.code(m[1])
 	if resp, _ := c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {code}}); resp.StatusCode != http.StatusSeeOther {
 		fx.t.Fatalf("%s: enrol: %d", actor, resp.StatusCode)
 	}
@@ -316,7 +316,7 @@ func (fx *accessFixture) signIn(actor string) *client {
 		return fx.passwordOnly(actor)
 	case actAdmin:
 		c := fx.passwordOnly(actor)
-		code, _ := totp.GenerateCode(fx.secrets[actor], time.Now())
+		code := fx.h.clock.code(fx.secrets[actor])
 		if resp, _ := c.post("/login/2fa", url.Values{"code": {code}}); resp.StatusCode != http.StatusSeeOther {
 			fx.t.Fatalf("%s: second factor: %d", actor, resp.StatusCode)
 		}

@@ -151,7 +151,7 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		in.allow = func(a string) request {
 			code := "000000"
 			if a == actPending {
-				code, _ = totp.GenerateCode(fx.secrets[a], time.Now())
+				code = fx.h.clock.code(fx.secrets[a])
 			}
 			return request{form: url.Values{"code": {code}}}
 		}
@@ -181,6 +181,17 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 	case "POST /intake/telegram":
 		in.deny = fixed(request{json: `{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"is_bot":false,"first_name":"X"},"text":"/start x"}}`})
 		in.allow = func(string) request { return in.deny() }
+	case "POST /account/tokens/revoke":
+		// A refused caller aims at observer A's first token; each allowed one revokes
+		// a new token of its own.
+		in.deny = fixed(request{form: url.Values{"id": {"1"}}})
+		in.allow = func(a string) request {
+			_, id, err := fx.h.store.CreateNamedAPIToken(context.Background(), fx.users[a].ID, "spare", time.Hour, report.User{})
+			if err != nil {
+				fx.t.Fatal(err)
+			}
+			return request{form: url.Values{"id": {strconv.FormatInt(id, 10)}}}
+		}
 	case "POST /sessions/revoke":
 		in.deny = fixed(request{form: url.Values{"id": {fx.spareSess}}})
 		in.allow = func(string) request { return request{form: url.Values{"id": {fx.freshSession()}}} }
@@ -330,6 +341,23 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		form := url.Values{"region": {regionA}, "format": {"csv"}}
 		in.deny = fixed(request{form: form})
 		in.allow = func(string) request { return request{form: form} }
+	case "POST /results/discrepancies/incident":
+		// Observer A's observation, in region A: region B's coordinator may not reach it.
+		form := url.Values{"observation_id": {strconv.FormatInt(fx.obsA, 10)}}
+		in.deny = fixed(request{form: form})
+		in.allow = func(string) request { return request{form: form} }
+	case "POST /admin/elections/:code/results/preview":
+		file := map[string][2]string{"file": {"r.csv", "station,registered_voters,ballots_issued,ballots_valid,ballots_invalid,votes:c1\nS-1,100,50,50,0,20\n"}}
+		in.deny = fixed(request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"label": {"deny"}}, files: file})
+		in.allow = func(string) request {
+			return request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"label": {"acc-" + n()}}, files: file}
+		}
+	case "POST /admin/elections/:code/results":
+		// A token the server never gave: the allowed caller is shown the preview again.
+		in.deny = fixed(request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"token": {"00"}}})
+		in.allow = func(string) request {
+			return request{params: map[string]string{"code": fx.side.Code}, form: url.Values{"token": {"00"}}}
+		}
 	case "POST /verify":
 		in.deny = fixed(request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}})
 		in.allow = func(string) request { return request{files: map[string][2]string{"pack": {"pack.zip", "not a pack"}}} }

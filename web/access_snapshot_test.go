@@ -38,6 +38,11 @@ func (fx *accessFixture) snapshot() map[string]string {
 		}
 		rows.Close()
 		for _, name := range tables {
+			if name == "api_token_use" {
+				// When a token was last used is noted on its way in, before the
+				// route decides: bookkeeping, not a change the call made.
+				continue
+			}
 			rows, err := tx.Query(`SELECT * FROM "` + name + `"`)
 			if err != nil {
 				return err

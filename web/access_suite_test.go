@@ -45,26 +45,28 @@ func (o outcome) String() string {
 type expect [8]outcome
 
 var accessTable = map[string]expect{
-	"GET /":                 {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /healthz":          {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /lang":             {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /login":            {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /login":           {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /logout":          {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"GET /login/2fa":        {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"POST /login/2fa":       {toLogin, ok, ok, ok, ok, ok, ok, ok},
-	"GET /account/2fa":      {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /account/2fa":     {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"GET /sessions":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
-	"POST /sessions/revoke": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
-	"GET /setup/:token":     {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /setup/:token":    {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /invite/:token":    {ok, ok, ok, ok, ok, ok, ok, ok},
-	"POST /invite/:token":   {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /sw.js":            {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline":          {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline/strings":  {ok, ok, ok, ok, ok, ok, ok, ok},
-	"GET /offline/state":    {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /":                       {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /healthz":                {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /lang":                   {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /login":                  {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /login":                 {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /logout":                {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"GET /login/2fa":              {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"POST /login/2fa":             {toLogin, ok, ok, ok, ok, ok, ok, ok},
+	"GET /account/2fa":            {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /account/2fa":           {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /account/tokens":         {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"POST /account/tokens/revoke": {toLogin, ok, ok, ok, ok, ok, ok, to2FA},
+	"GET /sessions":               {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /sessions/revoke":       {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"GET /setup/:token":           {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /setup/:token":          {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /invite/:token":          {ok, ok, ok, ok, ok, ok, ok, ok},
+	"POST /invite/:token":         {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /sw.js":                  {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline":                {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline/strings":        {ok, ok, ok, ok, ok, ok, ok, ok},
+	"GET /offline/state":          {ok, ok, ok, ok, ok, ok, ok, ok},
 
 	"GET /dashboard":                        {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
 	"GET /dashboard/export.csv":             {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
@@ -131,13 +133,23 @@ var accessTable = map[string]expect{
 	"POST /api/v1/incidents/:id/status":         {unauth, forbid, forbid, ok, hidden, ok, ok, unauth},
 
 	// SMS intake: the webhook answers only a gateway's valid signature, whoever calls.
-	"POST /intake/sms/:gateway":   {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
-	"GET /inbox":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /inbox/:id/incident":    {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"POST /inbox/:id/observation": {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"POST /inbox/:id/handled":     {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
-	"GET /coverage":               {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
-	"POST /my/checkin":            {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
+	"POST /intake/sms/:gateway":                   {unauth, unauth, unauth, unauth, unauth, unauth, unauth, unauth},
+	"GET /inbox":                                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /inbox/:id/incident":                    {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/observation":                 {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"POST /inbox/:id/handled":                     {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /coverage":                               {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /my/checkin":                            {toLogin, ok, ok, forbid, forbid, forbid, forbid, to2FA},
+	"GET /results":                                {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies":                  {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /results/discrepancies.csv":              {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"POST /results/discrepancies/incident":        {toLogin, forbid, forbid, ok, hidden, ok, ok, to2FA},
+	"GET /results/station":                        {toLogin, forbid, forbid, ok, ok, ok, ok, to2FA},
+	"GET /api/v1/elections/:code/discrepancies":   {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /api/v1/elections/:code/forensics":       {unauth, forbid, forbid, ok, ok, ok, ok, unauth},
+	"GET /admin/elections/:code/results":          {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results/preview": {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
+	"POST /admin/elections/:code/results":         {toLogin, forbid, forbid, forbid, forbid, forbid, ok, to2FA},
 }
 
 func classify(resp *http.Response) outcome {
@@ -325,7 +337,7 @@ func (fx *accessFixture) checkIntact(t *testing.T) {
 	if v, _ := fx.h.store.UserByLogin(ctx, fx.victim.Login); v.DisabledAt != nil {
 		t.Errorf("the victim account was disabled")
 	}
-	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.secrets[actPending] {
+	if p, _ := fx.h.store.UserByLogin(ctx, accessLogins[actPending]); p.TOTPSecret != fx.users[actPending].TOTPSecret {
 		t.Errorf("the pending administrator's TOTP secret was replaced")
 	}
 	live, _ := fx.h.store.LiveSessions(ctx)

@@ -23,6 +23,8 @@ type fixtureTemplate struct {
 	fx      accessFixture     // ids, accounts, tokens, secrets (no harness, no clients)
 	cookies map[string][]*http.Cookie
 	csrf    map[string]string
+	// totp are the harness's TOTP secrets (the coordinators enrolled signing in).
+	totp map[string]string
 }
 
 var (
@@ -50,6 +52,7 @@ func newAccessFixtureWith(t *testing.T, cfg Config) *accessFixture {
 		}
 	}
 	h := openHarness(t, dir, cfg)
+	h.secrets = maps.Clone(template.totp)
 	fx := template.fx
 	fx.t, fx.h = t, h
 	fx.users, fx.tokens, fx.secrets = maps.Clone(fx.users), maps.Clone(fx.tokens), maps.Clone(fx.secrets)
@@ -67,7 +70,8 @@ func newAccessFixtureWith(t *testing.T, cfg Config) *accessFixture {
 func buildTemplate(t *testing.T) *fixtureTemplate {
 	t.Helper()
 	fx := buildAccessFixture(t, newHarnessWith(t, Config{BaseURL: "http://test"}))
-	tpl := &fixtureTemplate{files: map[string][]byte{}, cookies: map[string][]*http.Cookie{}, csrf: map[string]string{}}
+	tpl := &fixtureTemplate{files: map[string][]byte{}, cookies: map[string][]*http.Cookie{}, csrf: map[string]string{},
+		totp: maps.Clone(fx.h.secrets)}
 	backup := filepath.Join(t.TempDir(), "copy.db")
 	if err := fx.h.store.Backup(context.Background(), backup); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type adminHomeView struct {
 	Form      electionForm
 	// Fingerprint is the evidence-pack signing key's, for comparing with a pack's.
 	Fingerprint string
+	Continuity  continuityView
 }
 
 type electionRow struct {
@@ -51,6 +52,9 @@ func (s *Server) renderAdminHome(c echo.Context, status int, f electionForm) err
 		return err
 	}
 	v.Fingerprint = report.KeyFingerprint(pub)
+	if v.Continuity, err = s.continuityView(ctx); err != nil {
+		return err
+	}
 	for _, el := range els {
 		counts, err := s.store.CountStations(ctx, el.ID)
 		if err != nil {

@@ -56,7 +56,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.throttle.succeed(f.Login)
+	s.throttle.succeed(f.Login, ip)
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
@@ -66,12 +66,13 @@ func (s *Server) login(c echo.Context) error {
 	return seeOther(c, "/")
 }
 
+// auditLoginFailure records a failed sign-in with a keyed hash of the typed name,
+// never the name itself (entries written before this kept it, and stay as written:
+// the chain covers them).
 func (s *Server) auditLoginFailure(c echo.Context, login string) {
-	if len(login) > 64 {
-		login = login[:64]
-	}
+	name := s.store.TypedNameHash(login)
 	err := s.store.Write(c.Request().Context(), func(tx *storage.Tx) error {
-		return tx.Audit(report.AuditEntry{Actor: "anonymous", Action: report.AuditLoginFailed, Entity: "login", EntityID: login})
+		return tx.Audit(report.AuditEntry{Actor: "anonymous", Action: report.AuditLoginFailed, Entity: "login", EntityID: name})
 	})
 	if err != nil {
 		s.log.Error("unable to audit a failed sign-in", logAttrs(c)...)
@@ -137,8 +138,11 @@ func (s *Server) acceptInvite(c echo.Context) error {
 	if err := report.ValidateLogin(f.Login); err != nil {
 		f.Errors = append(f.Errors, loc.T("auth.login_rules"))
 	}
-	if len([]rune(pw)) < report.MinPasswordLength {
+	var pe *report.PasswordError
+	if err := report.CheckPasswordPolicy(pw); errors.As(err, &pe) && pe.Reason == report.PasswordShort {
 		f.Errors = append(f.Errors, loc.T("auth.password_short", "Min", report.MinPasswordLength))
+	} else if err != nil {
+		f.Errors = append(f.Errors, loc.T("auth.password_"+pe.Reason))
 	}
 	if pw != pw2 {
 		f.Errors = append(f.Errors, loc.T("auth.password_mismatch"))
@@ -175,6 +179,12 @@ func (s *Server) healthz(c echo.Context) error {
 	if err := s.store.Ping(c.Request().Context()); err != nil {
 		s.log.Error("health check failed", "err", err)
 		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+	}
+	if s.cfg.Replication != nil {
+		// The seconds since the replica last held everything; the database answers,
+		// so 200 even when it lags (the admin page and the alert say so).
+		st := s.cfg.Replication.Status()
+		return c.String(http.StatusOK, fmt.Sprintf("ok\nreplica_lag_seconds %d\nevidence_not_replicated %d\n", int(st.Lag/time.Second), len(st.EvidencePending)))
 	}
 	return c.String(http.StatusOK, "ok\n")
 }

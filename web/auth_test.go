@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -62,32 +64,68 @@ func TestLoginThrottled(t *testing.T) {
 	h.user(report.RoleAdmin, "admin1", "")
 	c := h.client()
 	c.get("/login")
-	for i := 0; i < 5; i++ {
+	for i := 0; i < pairFree; i++ {
 		resp, _ := c.post("/login", url.Values{"login": {"admin1"}, "password": {"guess-" + string(rune('a'+i)) + "-wrong"}})
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
 		}
 	}
-	// Even the right password waits now: the account is throttled.
+	// Even the right password waits now, from this address: the pair is throttled.
 	resp, body := c.post("/login", url.Values{"login": {"admin1"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "15 minutes") {
-		t.Fatalf("after 5 failures: %d", resp.StatusCode)
+		t.Fatalf("after %d failures: %d", pairFree, resp.StatusCode)
 	}
-	// Another account from the same address still may sign in (per-IP limit is higher).
-	h.user(report.RoleCoordinator, "coord2", "")
-	resp, _ = c.post("/login", url.Values{"login": {"coord2"}, "password": {testPassword}})
+	// Another account from the same address still may sign in (per-address limit is higher).
+	h.user(report.RoleObserver, "obs2", "")
+	resp, _ = c.post("/login", url.Values{"login": {"obs2"}, "password": {"correct horse battery"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("other account: %d", resp.StatusCode)
 	}
 }
 
+// Issue 16, finding 6: wrong guesses from one address never lock the account for
+// anyone else; delays grow with each failure of a pair, and an address guessing at
+// many accounts is throttled as a whole.
+func TestThrottleNeverLocksAnAccountOut(t *testing.T) {
+	now := time.Date(2026, 3, 15, 8, 0, 0, 0, time.UTC)
+	th := newThrottle()
+	th.now = func() time.Time { return now }
+	var waits []time.Duration
+	for i := 0; i < 12; i++ {
+		th.fail("admin", "203.0.113.9")
+		_, w := th.blocked("admin", "203.0.113.9")
+		waits = append(waits, w)
+	}
+	for i := pairFree; i < len(waits); i++ {
+		if waits[i] <= waits[i-1] && waits[i] < maxWait {
+			t.Errorf("the wait does not grow: %v", waits)
+			break
+		}
+	}
+	if waits[pairFree-2] != 0 || waits[len(waits)-1] < time.Minute || waits[len(waits)-1] > maxWait {
+		t.Errorf("waits %v", waits)
+	}
+	if b, _ := th.blocked("admin", "198.51.100.7"); b {
+		t.Fatal("another address's guesses locked the account out")
+	}
+	th.succeed("admin", "198.51.100.7")
+	if b, _ := th.blocked("admin", "203.0.113.9"); !b {
+		t.Fatal("a success elsewhere cleared the guessing address")
+	}
+	// The wait ends.
+	now = now.Add(maxWait)
+	if b, _ := th.blocked("admin", "203.0.113.9"); b {
+		t.Fatal("still blocked after the longest wait")
+	}
+}
+
 func TestThrottlePerIP(t *testing.T) {
 	th := newThrottle()
-	for i := 0; i < 20; i++ {
+	for i := 0; i < addrFree; i++ {
 		th.fail("user"+string(rune('a'+i)), "10.0.0.1")
 	}
 	if b, _ := th.blocked("fresh-user", "10.0.0.1"); !b {
-		t.Fatal("IP with 20 failures not blocked")
+		t.Fatal("an address with many failures not blocked")
 	}
 	if b, _ := th.blocked("fresh-user", "10.0.0.2"); b {
 		t.Fatal("other IP blocked")
@@ -128,6 +166,14 @@ func TestSetupLinkOnce(t *testing.T) {
 	resp, body = c.post(path, url.Values{"login": {"chief"}, "password": {"short"}, "password2": {"short"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "At least 10") {
 		t.Fatalf("short password: %d", resp.StatusCode)
+	}
+	// Issue 16, finding 9: weak passwords are refused with the reason.
+	for pw, key := range map[string]string{"password1234": "auth.password_common", "aaaaaaaaaaaa": "auth.password_repeated",
+		"йцукенгшщз2024": "auth.password_keyboard"} {
+		resp, body = c.post(path, url.Values{"login": {"chief"}, "password": {pw}, "password2": {pw}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(enText(t, key))) {
+			t.Errorf("%s: %d, want the message %s", pw, resp.StatusCode, key)
+		}
 	}
 	resp, _ = c.post(path, url.Values{"login": {"chief"}, "password": {testPassword}, "password2": {testPassword}})
 	if resp.StatusCode != http.StatusSeeOther {
@@ -223,5 +269,40 @@ func TestAPISecurityHeaders(t *testing.T) {
 	}
 	if resp.Header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id")
+	}
+}
+
+// Issue 16, finding 8: a failed sign-in's audit entry keeps a keyed hash of the
+// typed name, never the name (people type passwords into the login box).
+func TestFailedSignInAuditKeepsNoName(t *testing.T) {
+	h := newHarness(t)
+	h.user(report.RoleObserver, "anna", "")
+	c := h.client()
+	c.get("/login")
+	typed := "Hunter2-typed-in-the-wrong-box"
+	if resp, _ := c.post("/login", url.Values{"login": {typed}, "password": {"whatever it is"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	entries, err := h.store.AuditLog(context.Background(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range entries {
+		if strings.Contains(e.EntityID+e.Before+e.After+e.Actor, typed) {
+			t.Errorf("the typed name is in the audit log: %+v", e)
+		}
+		if e.Action == report.AuditLoginFailed {
+			found = true
+			if e.EntityID != h.store.TypedNameHash(typed) || e.EntityID == h.store.TypedNameHash("anna") {
+				t.Errorf("the entry keeps %q, want the keyed hash of the typed name", e.EntityID)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no audit entry for the failed sign-in")
+	}
+	if _, err := h.store.VerifyAuditChain(context.Background()); err != nil {
+		t.Errorf("the chain: %v", err)
 	}
 }

@@ -33,14 +33,13 @@ func (s *Server) coveragePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := state(c).user
-	region := scopeRegion(u)
-	if q := c.QueryParam("region"); q != "" {
-		if !canSeeRegion(u, q) {
-			return s.forbidden(c)
-		}
-		region = q
+	// The one scope rule: a region's coordinator sees theirs when they name none,
+	// and is refused (403) another.
+	req := report.Scope{Region: c.QueryParam("region")}
+	if err := report.ResolveScope(state(c).user, &req); err != nil {
+		return err
 	}
+	region := req.Region
 	now, silence := time.Now(), s.silence()
 	rows, err := s.store.Coverage(ctx, el.ID, region, now, silence)
 	if err != nil {

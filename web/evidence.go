@@ -13,7 +13,8 @@ import (
 )
 
 func (s *Server) evidenceLimits() storage.EvidenceLimits {
-	return storage.EvidenceLimits{MaxFileBytes: s.cfg.MaxFileBytes, MaxIncidentBytes: s.cfg.MaxIncidentBytes}
+	return storage.EvidenceLimits{MaxFileBytes: s.cfg.MaxFileBytes, MaxIncidentBytes: s.cfg.MaxIncidentBytes,
+		MaxUploaderBytes: s.cfg.MaxUploaderBytes}
 }
 
 // saveUploads attaches the files of a form to an incident, each streamed from the

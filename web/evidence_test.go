@@ -143,7 +143,7 @@ func TestEvidenceAPI(t *testing.T) {
 	ts := httptest.NewServer(small.Handler())
 	defer ts.Close()
 	big := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 100<<10)...)
-	resp, body = (&harness{t: t, store: h.store, srv: small, ts: ts}).fileUpload(path, anna, "protocol-scan.pdf", big)
+	resp, body = (&harness{t: t, store: h.store, srv: small, ts: ts, clock: h.clock, secrets: h.secrets}).fileUpload(path, anna, "protocol-scan.pdf", big)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "protocol-scan.pdf") || !strings.Contains(body, "64 KB") {
 		t.Fatalf("too large: %d %s", resp.StatusCode, body)
 	}

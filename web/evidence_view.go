@@ -52,9 +52,13 @@ func (s *Server) evidenceView(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.serveFile(c, path, mt, "inline", "preview-"+ev.SHA256[:12]+previewExt(mt))
+		return s.serveFile(c, path, mt, "inline", "preview-"+ev.SHA256[:12]+previewExt(mt), previewCache)
 	}
-	return s.serveFile(c, s.store.BlobPath(ev.SHA256), servedType(ev.MIME), "inline", ev.OriginalName)
+	if report.EvidenceKindOf(ev.MIME) == "" {
+		// Kept as plain bytes (its first bytes read as a page): downloaded, never shown.
+		return echo.NewHTTPError(http.StatusNotFound, "no preview for this file")
+	}
+	return s.serveFile(c, s.store.BlobPath(ev.SHA256), servedType(ev.MIME), "inline", report.EvidenceFileName(ev), originalCache)
 }
 
 func previewExt(mt string) string {
@@ -70,16 +74,22 @@ func (s *Server) evidenceOriginal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := ev.OriginalName
-	if name == "" {
-		name = ev.SHA256
-	}
-	return s.serveFile(c, s.store.BlobPath(ev.SHA256), servedType(ev.MIME), "attachment", name)
+	// Named by its content and detected type, never by the name it came with: a
+	// name like "photo.hta" would make a double-click run it.
+	return s.serveFile(c, s.store.BlobPath(ev.SHA256), servedType(ev.MIME), "attachment", report.EvidenceFileName(ev), originalCache)
 }
 
-// serveFile sends a file with Range support (http.ServeContent). The bytes behind a
-// SHA-256 never change, so a browser may keep them; "private" keeps shared caches out.
-func (s *Server) serveFile(c echo.Context, path, contentType, disposition, name string) error {
+const (
+	// previewCache: a preview is drawn from the pixels and carries no metadata; the
+	// bytes behind a SHA-256 never change, and "private" keeps shared caches out.
+	previewCache = "private, max-age=31536000, immutable"
+	// originalCache: an original (with its GPS position and device details) must not
+	// stay in the browser of a shared computer after sign-out.
+	originalCache = "no-store"
+)
+
+// serveFile sends a file with Range support (http.ServeContent).
+func (s *Server) serveFile(c echo.Context, path, contentType, disposition, name, cache string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -92,7 +102,7 @@ func (s *Server) serveFile(c echo.Context, path, contentType, disposition, name 
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, contentType)
 	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType(disposition, map[string]string{"filename": name}))
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	h.Set("Cache-Control", cache)
 	if contentType == "application/pdf" && disposition == "inline" {
 		// The page policy's object-src 'none' would stop browsers' PDF viewers; the
 		// content is a PDF (checked from its bytes at upload), served as nothing else.

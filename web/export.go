@@ -251,7 +251,9 @@ func (s *Server) renderExportPage(c echo.Context, v *exportView, status int) err
 }
 
 // downloadOptions are the download forms' own fields: the language of the
-// report and the category names, and whether contact details go with it.
+// report and the category names, and whether contact details go with it. Contact
+// details go only to a person signed in with both factors, never to an API token
+// (the handlers refuse it).
 func downloadOptions(c echo.Context) (lang string, contacts bool) {
 	lang = state(c).lang
 	if l := c.FormValue("lang"); slices.Contains(i18n.Languages, l) {

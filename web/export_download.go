@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/results"
 	"github.com/observerkz/observer/web/i18n"
 )
 
@@ -104,6 +105,9 @@ func (s *Server) exportPack(c echo.Context) error {
 		return err
 	}
 	lang, contacts := downloadOptions(c)
+	if contacts && state(c).bearer {
+		return s.forbidden(c)
+	}
 	doc, err := s.statsDocument(ctx, sc.Stats)
 	if err != nil {
 		return scopeHTTPError(err)
@@ -112,6 +116,9 @@ func (s *Server) exportPack(c echo.Context) error {
 	opt := report.PackOptions{Election: v.Election, Scope: sc.Pack, Tr: i18n.New(lang), Stats: doc,
 		IncludeContacts: contacts, CreatedAt: now}
 	opt.FileName = report.PackFileName(v.Election.Code, sc.Pack, now)
+	if opt.Discrepancies, err = results.NewService(s.store).ForPack(ctx, v.Election.ID, sc.Pack); err != nil {
+		return err
+	}
 	d := newDownload(c, "application/zip", opt.FileName)
 	start := time.Now()
 	sum, err := s.store.WriteEvidencePack(ctx, d, *state(c).user, opt)
@@ -139,6 +146,9 @@ func (s *Server) exportIncidents(c echo.Context) error {
 		return err
 	}
 	lang, contacts := downloadOptions(c)
+	if contacts && state(c).bearer {
+		return s.forbidden(c)
+	}
 	ctype := "text/csv; charset=utf-8"
 	if format == report.FormatJSON {
 		ctype = echo.MIMEApplicationJSONCharsetUTF8

@@ -227,7 +227,7 @@ func TestExportPackOutlivesServerTimeouts(t *testing.T) {
 	// Signed in on the usual server (signing in takes longer than these timeouts);
 	// cookies do not depend on the port.
 	signed := fx.signIn(t, "coord-kz")
-	c := &client{h: &harness{t: t, store: fx.h.store, srv: fx.h.srv, ts: ts}, http: signed.http, csrf: signed.csrf}
+	c := &client{h: &harness{t: t, store: fx.h.store, srv: fx.h.srv, ts: ts, clock: fx.h.clock, secrets: fx.h.secrets}, http: signed.http, csrf: signed.csrf}
 	start := time.Now()
 	resp, body := c.post("/export/pack", url.Values{"lang": {"ru"}})
 	if resp.StatusCode != http.StatusOK || resp.ContentLength != -1 {

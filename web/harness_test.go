@@ -3,16 +3,18 @@ package web
 import (
 	"context"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
@@ -24,25 +26,44 @@ type harness struct {
 	store *storage.Store
 	srv   *Server
 	ts    *httptest.Server
+	clock *testClock
+	// secrets are the TOTP secrets of the accounts that enrolled, by login.
+	secrets map[string]string
+}
+
+// testClock is the store's clock in web tests: real time, moved on by a TOTP step
+// each time a test makes a code, since a step is accepted once and tests sign the
+// same account in many times a second. Each clock starts where the furthest one
+// has got to, so a database copied from another harness has its last steps behind.
+type testClock struct{ offset atomic.Int64 }
+
+var totpHighWater atomic.Int64
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.offset.Store(totpHighWater.Load())
+	return c
+}
+
+func (c *testClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// code moves the clock on a step and returns the secret's code there.
+func (c *testClock) code(secret string) string {
+	o := c.offset.Add(int64(report.TOTPPeriod * time.Second))
+	for h := totpHighWater.Load(); o > h && !totpHighWater.CompareAndSwap(h, o); h = totpHighWater.Load() {
+	}
+	code, err := totp.GenerateCode(secret, c.now())
+	if err != nil {
+		panic(err)
+	}
+	return code
 }
 
 const testPassword = "correct horse battery"
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "t.db"), DataDir: filepath.Join(dir, "data")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(Config{BaseURL: "http://test", SecureCookies: false}, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); st.Close() })
-	return &harness{t: t, store: st, srv: srv, ts: ts}
+	return newHarnessWith(t, Config{BaseURL: "http://test", SecureCookies: false})
 }
 
 // user creates an account; observers get an observer code "OBS-<login>".
@@ -157,6 +178,7 @@ func (c *client) login(login string) {
 	if resp.StatusCode != http.StatusSeeOther {
 		c.h.t.Fatalf("login %s: status %d: %s", login, resp.StatusCode, body)
 	}
+	c.finishMFA(login)
 	c.get("/") // pick up the session's CSRF token from a page
 	c.csrf = ""
 	for _, p := range []string{"/my", "/dashboard", "/admin", "/incidents"} {
@@ -164,6 +186,35 @@ func (c *client) login(login string) {
 			return
 		}
 	}
+}
+
+// finishMFA does the second factor of a sign-in that needs one: the code of the
+// account's secret, or for a coordinator or admin without one, enrolment through
+// /account/2fa as a person does it.
+func (c *client) finishMFA(login string) {
+	c.h.t.Helper()
+	if resp, _ := c.get("/login/2fa"); resp.StatusCode == http.StatusOK {
+		secret, ok := c.h.secrets[login]
+		if !ok {
+			c.h.t.Fatalf("%s needs a second factor, and the test does not know its secret", login)
+		}
+		if resp, body := c.post("/login/2fa", url.Values{"code": {c.h.clock.code(secret)}}); resp.StatusCode != http.StatusSeeOther {
+			c.h.t.Fatalf("%s: second factor: %d %s", login, resp.StatusCode, body)
+		}
+		return
+	}
+	if resp, _ := c.get("/dashboard"); resp.Header.Get("Location") != "/account/2fa" {
+		return
+	}
+	_, body := c.get("/account/2fa")
+	m := secretRe.FindStringSubmatch(body)
+	if m == nil {
+		c.h.t.Fatalf("%s: no TOTP secret shown", login)
+	}
+	if resp, body := c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {c.h.clock.code(m[1])}}); resp.StatusCode != http.StatusSeeOther {
+		c.h.t.Fatalf("%s: enrolment: %d %s", login, resp.StatusCode, body)
+	}
+	c.h.secrets[login] = m[1]
 }
 
 // api calls the JSON API with a Bearer token.

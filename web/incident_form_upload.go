@@ -63,6 +63,8 @@ func refusal(ctx context.Context, err error) (name, reason string, ok bool) {
 	switch {
 	case errors.As(err, &te):
 		return te.Name, t(ctx, "recording.upload.type", "Type", te.MIME), true
+	case errors.As(err, &se) && se.PerUploader:
+		return se.Name, t(ctx, "recording.upload.quota_full", "Limit", storage.HumanBytes(se.Limit)), true
 	case errors.As(err, &se) && se.PerIncident:
 		return se.Name, t(ctx, "recording.upload.incident_full", "Limit", storage.HumanBytes(se.Limit)), true
 	case errors.As(err, &se):

@@ -1,21 +1,25 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
 )
 
-// Two-factor sign-in (TOTP, RFC 6238) for coordinators and admins; required for admins.
+// Two-factor sign-in (TOTP, RFC 6238), required of coordinators and admins: both
+// can read observers' names and phones, admins can change everything.
 
 // mfaRequired reports whether u must enrol before doing anything else.
-func mfaRequired(u *report.User) bool { return u.Role == report.RoleAdmin && u.TOTPSecret == "" }
+func mfaRequired(u *report.User) bool {
+	return (u.Role == report.RoleAdmin || u.Role == report.RoleCoordinator) && u.TOTPSecret == ""
+}
 
 type mfaForm struct {
 	Secret string
@@ -45,7 +49,12 @@ func (s *Server) mfaEnrol(c echo.Context) error {
 	}
 	secret := strings.TrimSpace(c.FormValue("secret"))
 	code := strings.TrimSpace(c.FormValue("code"))
-	if secret == "" || !totp.Validate(code, secret) {
+	ctx := c.Request().Context()
+	err := storage.ErrWrongCode
+	if secret != "" {
+		err = s.store.EnableTOTP(ctx, st.user.ID, secret, code, *st.user)
+	}
+	if errors.Is(err, storage.ErrWrongCode) {
 		key, _ := otp.NewKeyFromURL("otpauth://totp/Observer:" + st.user.Login + "?secret=" + secret + "&issuer=Observer")
 		url := ""
 		if key != nil {
@@ -53,8 +62,7 @@ func (s *Server) mfaEnrol(c echo.Context) error {
 		}
 		return s.render(c, http.StatusUnprocessableEntity, mfaEnrolPage(mfaForm{Secret: secret, URL: url, Error: "mfa.wrong_code", Forced: mfaRequired(st.user)}))
 	}
-	ctx := c.Request().Context()
-	if err := s.store.SetTOTPSecret(ctx, st.user.ID, secret, *st.user); err != nil {
+	if err != nil {
 		return err
 	}
 	if st.session != nil {
@@ -82,14 +90,16 @@ func (s *Server) mfaLogin(c echo.Context) error {
 	if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
 		return s.render(c, http.StatusTooManyRequests, mfaLoginPage("auth.throttled"))
 	}
-	ok, err := totp.ValidateCustom(strings.TrimSpace(c.FormValue("code")), st.user.TOTPSecret, time.Now(),
-		totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil || !ok {
+	err := s.store.CheckTOTP(c.Request().Context(), st.user.ID, c.FormValue("code"))
+	if err != nil && !errors.Is(err, storage.ErrWrongCode) {
+		return err
+	}
+	if err != nil {
 		s.throttle.fail(st.user.Login, ip)
 		s.auditLoginFailure(c, st.user.Login)
 		return s.render(c, http.StatusUnauthorized, mfaLoginPage("mfa.wrong_code"))
 	}
-	s.throttle.succeed(st.user.Login)
+	s.throttle.succeed(st.user.Login, ip)
 	if err := s.store.MarkSessionMFA(c.Request().Context(), st.session.ID, *st.user); err != nil {
 		return err
 	}

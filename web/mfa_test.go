@@ -7,9 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -36,7 +33,7 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong code accepted: %d", resp.StatusCode)
 	}
-	code, _ := totp.GenerateCode(m[1], time.Now())
+	code := h.clock.code(m[1])
 	resp, _ = c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {code}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("enrol: %d", resp.StatusCode)
@@ -58,7 +55,12 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong second factor: %d", resp.StatusCode)
 	}
-	code, _ = totp.GenerateCode(m[1], time.Now())
+	// The code that enrolled cannot sign in again (finding 5 of issue 16).
+	resp, _ = c2.post("/login/2fa", url.Values{"code": {code}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the enrolment's code was accepted again: %d", resp.StatusCode)
+	}
+	code = h.clock.code(m[1])
 	resp, _ = c2.post("/login/2fa", url.Values{"code": {code}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("second factor: %d", resp.StatusCode)

@@ -95,6 +95,7 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cfg.SecureCookies {
 			h["Strict-Transport-Security"] = hstsHeader
 		}
+		h[epochHeader] = s.epoch.get(s.store.Epoch())
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("panic", "request_id", st.id, "panic", fmt.Sprint(p))
@@ -246,20 +247,21 @@ func (s *Server) checkCSRF(c echo.Context, st *reqState) error {
 	return nil
 }
 
-// formValueNoParse reads one form field; for multipart bodies it parses with the
-// upload limits so the file parts land on disk, not in memory.
+// formValueNoParse reads one field of the body, never of the URL's query (a token
+// in a URL leaks through logs, history and Referer); for multipart bodies it parses
+// with the upload limits so the file parts land on disk, not in memory.
 func formValueNoParse(c echo.Context, name string) (string, error) {
 	ct := c.Request().Header.Get("Content-Type")
 	if strings.HasPrefix(ct, "multipart/form-data") {
 		if err := c.Request().ParseMultipartForm(8 << 20); err != nil {
 			return "", err
 		}
-		return c.Request().FormValue(name), nil
+		return c.Request().PostFormValue(name), nil
 	}
 	if err := c.Request().ParseForm(); err != nil {
 		return "", err
 	}
-	return c.FormValue(name), nil
+	return c.Request().PostFormValue(name), nil
 }
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -231,6 +232,13 @@ func (s *Server) showObservation(c echo.Context) error {
 		Mine: o.UserID == u.ID, Editable: o.UserID == u.ID && report.ObservationEditable(statuses(incs))}
 	if o.Phase == report.PhaseCounting {
 		v.Warnings = flaggedResults(o.Protocol)
+		if staff.allows(u) {
+			el, err := s.store.Election(ctx, o.ElectionID)
+			if err != nil {
+				return err
+			}
+			v.ResultsURL = "/results/station?" + url.Values{"election": {el.Code}, "code": {st.Code}}.Encode()
+		}
 	}
 	return s.render(c, http.StatusOK, observationViewPage(v))
 }
@@ -242,7 +250,9 @@ type observationView struct {
 	Questions   []report.Question
 	Warnings    []report.CheckResult
 	Mine        bool
-	Editable    bool
+	// ResultsURL is the station's official results beside the copies (staff only).
+	ResultsURL string
+	Editable   bool
 }
 
 func statuses(incs []report.Incident) []report.Status {

@@ -23,7 +23,12 @@ type recFixture struct {
 
 func newRecFixture(t *testing.T) *recFixture {
 	t.Helper()
-	h := newHarness(t)
+	return newRecFixtureOn(t, newHarness(t))
+}
+
+// newRecFixtureOn is newRecFixture on a harness of the test's own.
+func newRecFixtureOn(t *testing.T, h *harness) *recFixture {
+	t.Helper()
 	ctx := context.Background()
 	el, err := h.store.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", report.User{})
 	if err != nil {

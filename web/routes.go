@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/login/2fa", mfaStep, s.mfaLogin)
 	s.handle(http.MethodGet, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrolPage)
 	s.handle(http.MethodPost, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrol)
+	s.handle(http.MethodGet, "/account/tokens", people, s.tokensPage)
+	s.handle(http.MethodPost, "/account/tokens/revoke", people, s.revokeToken)
 	s.handle(http.MethodGet, "/sessions", admins, s.sessionsPage)
 	s.handle(http.MethodPost, "/sessions/revoke", admins, s.revokeSession)
 	s.handle(http.MethodGet, "/setup/:token", anyone, s.invitePage)
@@ -71,7 +73,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, "/admin/audit", admins, s.auditPage)
 	s.handle(http.MethodGet, "/observers", staff, s.observersPage)
 	s.handle(http.MethodPost, "/observers/invite", staff, s.inviteObserver)
-	s.handle(http.MethodPost, "/observers/:id/contact", staff, s.showContact)
+	s.handle(http.MethodPost, "/observers/:id/contact", rule{roles: staff.roles, interactive: true}, s.showContact)
 
 	// What an observer does on election day: their page, the observation and
 	// incident forms, and the same through the API.
@@ -124,6 +126,19 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/inbox/:id/handled", staff, s.inboxHandled)
 	s.handle(http.MethodGet, "/coverage", staff, s.coveragePage)
 	s.handle(http.MethodPost, "/my/checkin", observers, s.checkIn)
+
+	// Official results (results.md): forensics, discrepancies, a station's results,
+	// the two API routes and the administrator's import.
+	s.handle(http.MethodGet, "/results", staff, s.results.forensicsPage)
+	s.handle(http.MethodGet, "/results/discrepancies", staff, s.results.discrepanciesPage)
+	s.handle(http.MethodGet, "/results/discrepancies.csv", staff, s.results.discrepanciesCSV)
+	s.handle(http.MethodPost, "/results/discrepancies/incident", staff, s.results.discrepancyIncident)
+	s.handle(http.MethodGet, "/results/station", staff, s.results.stationPage)
+	s.handle(http.MethodGet, "/api/v1/elections/:code/discrepancies", apiStaff, s.results.apiDiscrepancies)
+	s.handle(http.MethodGet, "/api/v1/elections/:code/forensics", apiStaff, s.results.apiForensics)
+	s.handle(http.MethodGet, "/admin/elections/:code/results", admins, s.results.adminPage)
+	s.handle(http.MethodPost, "/admin/elections/:code/results/preview", admins, s.results.adminPreview)
+	s.handle(http.MethodPost, "/admin/elections/:code/results", admins, s.results.adminImport)
 }
 
 // staticHandler serves the embedded files with a day of caching (they change only

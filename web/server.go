@@ -28,6 +28,8 @@ type Config struct {
 	// MaxFileBytes and MaxIncidentBytes limit evidence uploads.
 	MaxFileBytes     int64
 	MaxIncidentBytes int64
+	// MaxUploaderBytes is what one account may upload in one election; default 2 GB.
+	MaxUploaderBytes int64
 	// MaxPackBytes limits an evidence pack uploaded to be checked (/verify); default 4 GB.
 	MaxPackBytes int64
 	// MaxVerifyBytes bounds what one pack check unpacks in all (a ZIP's entries can
@@ -47,17 +49,21 @@ type Config struct {
 	// SilentAfter is how long a checked-in observer may be unheard before they are
 	// listed as silent (default storage.DefaultSilence).
 	SilentAfter time.Duration
+	// Replication is the running replica (serve --replicate), or nil.
+	Replication Replication
 }
 
 // Server holds the dependencies of every handler.
 type Server struct {
 	cfg      Config
 	store    *storage.Store
+	epoch    epochValue
 	log      *slog.Logger
 	e        *echo.Echo
 	rules    map[string]rule
 	throttle *throttle
-	stats    *statsService // the process's statistics cache (web/stats_service.go)
+	stats    *statsService    // the process's statistics cache (web/stats_service.go)
+	results  *resultsHandlers // official results and their forensics (web/results.go)
 }
 
 // New builds the server and its routes.
@@ -67,6 +73,9 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.MaxIncidentBytes <= 0 {
 		cfg.MaxIncidentBytes = 200 << 20
+	}
+	if cfg.MaxUploaderBytes <= 0 {
+		cfg.MaxUploaderBytes = 2 << 30
 	}
 	if cfg.MaxPackBytes <= 0 {
 		cfg.MaxPackBytes = 4 << 30
@@ -94,6 +103,7 @@ func New(cfg Config, store *storage.Store, log *slog.Logger) (*Server, error) {
 	e.IPExtractor = ipx
 	s.e = e
 	s.stats = newStatsService(s)
+	s.results = newResultsHandlers(s)
 	s.routes()
 	return s, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -42,7 +43,17 @@ type verifyView struct {
 	// Bad are the files that do not match; OK counts those that do.
 	Bad []report.FileCheck
 	OK  int
+	// BadMore counts the files that do not match beyond the first maxListedFiles
+	// (listed); Shown are the first maxListedFiles of all files, ShownMore the rest.
+	BadMore   int
+	Shown     []report.FileCheck
+	ShownMore int
 }
+
+// maxListedFiles bounds the page: a pack with tens of thousands of broken entries
+// lists the first ones and counts the rest, rather than making a page of hundreds
+// of megabytes.
+const maxListedFiles = 200
 
 func (s *Server) newVerifyView() (*verifyView, error) {
 	pub, err := s.store.SigningPublicKey()
@@ -92,19 +103,27 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	res, err := report.VerifyPack(f, fh.Size, report.VerifyOptions{MaxTotalBytes: s.cfg.MaxVerifyBytes})
 	if err != nil {
 		v.Error = "export.verify.not_zip"
+		if errors.Is(err, report.ErrTooManyEntries) {
+			v.Error = "export.verify.too_many_entries"
+		}
 		return s.render(c, http.StatusUnprocessableEntity, verifyPage(v))
 	}
 	v.Result = res
 	v.OwnSigned = res.Signature.Fingerprint != "" && report.SameFingerprint(res.Signature.Fingerprint, v.OwnKey)
 	for _, fc := range res.Files {
-		if fc.Status == report.FileOK {
+		switch {
+		case fc.Status == report.FileOK:
 			v.OK++
-		} else {
+		case len(v.Bad) < maxListedFiles:
 			v.Bad = append(v.Bad, fc)
+		default:
+			v.BadMore++
 		}
 	}
+	v.Shown = res.Files[:min(len(res.Files), maxListedFiles)]
+	v.ShownMore = len(res.Files) - len(v.Shown)
 	s.log.Info("evidence pack checked", append(logAttrs(c), "bytes", fh.Size, "ok", res.OK(), "own_key", v.OwnSigned,
-		"files", len(res.Files), "files_bad", len(v.Bad), "ms", time.Since(start).Milliseconds())...)
+		"files", len(res.Files), "files_bad", len(v.Bad)+v.BadMore, "ms", time.Since(start).Milliseconds())...)
 	return s.render(c, http.StatusOK, verifyPage(v))
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestVerifyTakesLargePacks(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	h := &harness{t: t, store: fx.h.store, srv: srv, ts: ts}
+	h := &harness{t: t, store: fx.h.store, srv: srv, ts: ts, clock: fx.h.clock, secrets: fx.h.secrets}
 	staffC, obsC := h.client(), h.client()
 	staffC.login("coord-kz")
 	obsC.login("aigul")
@@ -186,5 +187,28 @@ func TestExportPagesTranslated(t *testing.T) {
 				t.Errorf("%s %s shows the key %q", lang, name, m)
 			}
 		}
+	}
+}
+
+// Issue 16, finding 2: the page lists the first problems and counts the rest.
+func TestVerifyPageListsFirstProblems(t *testing.T) {
+	fx := newExportFixture(t)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range 450 {
+		w, _ := zw.Create("extra/" + strconv.Itoa(i) + ".txt")
+		w.Write([]byte("x"))
+	}
+	zw.Close()
+	c := fx.signIn(t, "coord-kz")
+	resp, body := c.postMultipart("/verify", nil, map[string][2]string{"pack": {"many.zip", buf.String()}})
+	if resp.StatusCode != http.StatusOK || verdictOf(body) != "false" {
+		t.Fatalf("%d %q", resp.StatusCode, verdictOf(body))
+	}
+	if n := strings.Count(body, `data-status="extra"`); n != 2*maxListedFiles {
+		t.Errorf("%d rows of extra files, want %d", n, 2*maxListedFiles)
+	}
+	if !strings.Contains(body, `data-testid="verify-bad-more"`) || !strings.Contains(body, "250 more files") {
+		t.Errorf("the rest is not counted")
 	}
 }

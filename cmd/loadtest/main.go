@@ -22,6 +22,7 @@ func main() {
 	var cfg loadtest.Config
 	flag.DurationVar(&cfg.Duration, "duration", 0, "how long the election-day mix runs (default 30s)")
 	flag.DurationVar(&cfg.FloorDuration, "floor-duration", 0, "how long each floor and the submit-only phase run (default min(duration, 10s))")
+	flag.StringVar(&cfg.Replicate, "replicate", "", "the server replicates to this URL (serve --replicate); the floors run without")
 	flag.IntVar(&cfg.Clients, "clients", 64, "concurrent clients (closed loop: each sends its next request when answered)")
 	flag.IntVar(&cfg.Stations, "stations", 2000, "polling stations in the fresh database")
 	flag.IntVar(&cfg.Observers, "observers", 0, "observer accounts (default 2 per client)")

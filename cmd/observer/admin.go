@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/observerkz/observer/internal/report"
@@ -85,32 +86,7 @@ func init() {
 	}
 	register(ua)
 
-	ta := command{name: "token add", summary: "prints a new API token for an account (shown once; stored hashed)", usage: "--login L"}
-	ta.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ta, e.stderr)
-		login := fs.String("login", "", "account login")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		st, err := e.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		u, err := st.UserByLogin(ctx, *login)
-		if errors.Is(err, report.ErrNotFound) {
-			return fmt.Errorf("no account with login %q", *login)
-		} else if err != nil {
-			return err
-		}
-		tok, err := st.CreateAPIToken(ctx, u.ID, operator)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, tok)
-		return nil
-	}
-	register(ta)
+	registerTokens()
 
 	bk := command{name: "backup", summary: "writes a consistent copy of the live database (VACUUM INTO)", usage: "--out FILE"}
 	bk.run = func(ctx context.Context, e *env, args []string) error {
@@ -130,7 +106,19 @@ func init() {
 		if err := st.Backup(ctx, *out); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "backup written to %s (keep the data folder %s with it: evidence files and keys)\n", *out, st.DataDir())
+		fmt.Fprintf(e.stdout, "backup written to %s\n", *out)
+		// The same check restore runs: the copy's integrity and audit chain, and
+		// the evidence it names against the live data folder.
+		if err := checkRestored(ctx, e, *out, st.DataDir()); err != nil {
+			return fmt.Errorf("the backup %s does not pass the check: %w", *out, err)
+		}
+		if err := st.RecordCheck(ctx, "backup "+*out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "the backup does NOT hold the evidence files or the keys; copy them yourself:\n")
+		fmt.Fprintf(e.stdout, "  evidence (write-once, safe to copy while serving): rsync -a %s/ DEST/evidence/\n", filepath.Join(st.DataDir(), "evidence"))
+		fmt.Fprintf(e.stdout, "  keys (once, kept apart from the backup: they unseal observers' names): %s and %s\n",
+			filepath.Join(st.DataDir(), "personal-data.key"), filepath.Join(st.DataDir(), "signing.key"))
 		return nil
 	}
 	register(bk)

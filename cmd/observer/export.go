@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/results"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web/i18n"
 )
@@ -97,8 +98,12 @@ func init() {
 		opt := report.PackOptions{Election: el, Scope: scope, Tr: i18n.New(*lang, os.Getenv("LANG")), Stats: doc,
 			IncludeContacts: *contacts, CreatedAt: now}
 		opt.FileName = report.PackFileName(el.Code, scope, now)
+		if opt.Discrepancies, err = results.NewService(st).ForPack(ctx, el.ID, scope); err != nil {
+			return err
+		}
 		path := *out
-		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		// "--out packs/" names a folder, made if it is not there yet.
+		if fi, err := os.Stat(path); (err == nil && fi.IsDir()) || strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator)) {
 			path = filepath.Join(path, opt.FileName)
 		}
 		var sum report.PackSummary
@@ -264,6 +269,9 @@ func (hw *hashingWriter) Write(p []byte) (int, error) {
 func writeAtomically(path string, fill func(io.Writer) error) (written, error) {
 	var res written
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, fmt.Errorf("unable to create the folder %s: %w", dir, err)
+	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.part")
 	if err != nil {
 		return res, fmt.Errorf("unable to write in %s: %w", dir, err)

@@ -282,3 +282,17 @@ func readZipEntry(t *testing.T, zr *zip.Reader, name string) []byte {
 	}
 	return b
 }
+
+// Issue 16, friction: --out packs/ makes the folder.
+func TestExportPackMakesFolder(t *testing.T) {
+	dir := t.TempDir()
+	db := exportDataSet(t, dir)
+	code, stdout, stderr := cli(t, "--db", db, "export", "pack", "--election", "kz-2026", "--region", "ALM", "--out", filepath.Join(dir, "packs")+"/")
+	if code != 0 {
+		t.Fatalf("export pack into a new folder: %d %s", code, stderr)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "packs"))
+	if len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), ".zip") || !strings.Contains(stdout, entries[0].Name()) {
+		t.Fatalf("the packs folder holds %v", entries)
+	}
+}

@@ -19,19 +19,24 @@ import (
 )
 
 func init() {
-	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR]"}
+	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR] [--replicate URL]"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := flags(c, e.stderr)
 		sf := serveFlags(fs)
-		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database)")
+		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database, or the one restore/standby recorded)")
+		replicate := fs.String("replicate", "", "also replicate the database and evidence files to file:///dir or s3://bucket/path?endpoint=…&region=…")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: *data})
+		store, rep, err := openServed(ctx, e, *data, *replicate)
 		if err != nil {
 			return err
 		}
-		defer store.Close()
+		// Litestream is closed after the store's own connections (its README).
+		defer closeServed(store, rep)
+		if rep != nil {
+			sf.replication = rep
+		}
 		return serve(ctx, e, store, sf, nil)
 	}
 	register(c)
@@ -44,6 +49,8 @@ type serveOpts struct {
 	maxPack, maxVerify     *byteSize
 	quietUnknown           *bool
 	silentMin              *int64
+	maxUploads             *byteSize
+	replication            web.Replication
 }
 
 func serveFlags(fs interface {
@@ -53,17 +60,19 @@ func serveFlags(fs interface {
 	Var(flag.Value, string, string)
 }) serveOpts {
 	o := serveOpts{
-		addr:      fs.String("addr", ":8080", "address to listen on"),
-		baseURL:   fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
-		proxies:   fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
-		insecure:  fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
-		maxFileMB: fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
-		maxPack:   new(byteSize),
-		maxVerify: new(byteSize),
+		addr:       fs.String("addr", ":8080", "address to listen on"),
+		baseURL:    fs.String("base-url", "", "public address of the server, for links (default http://localhost:PORT)"),
+		proxies:    fs.String("trusted-proxies", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is trusted"),
+		insecure:   fs.Bool("insecure-cookies", false, "send cookies over plain HTTP too (only for a LAN without TLS; localhost works without it)"),
+		maxFileMB:  fs.Int64("max-file-mb", 50, "largest evidence file accepted, in MB"),
+		maxPack:    new(byteSize),
+		maxVerify:  new(byteSize),
+		maxUploads: new(byteSize),
 		quietUnknown: fs.Bool("quiet-unknown-senders", false,
 			"do not answer messages from numbers that are no observer's (they are kept in the inbox all the same)"),
 		silentMin: fs.Int64("silent-after", 90, "minutes without contact after which a checked-in observer counts as silent"),
 	}
+	fs.Var(o.maxUploads, "max-uploads", "most evidence one account may upload in one election (default 2GiB)")
 	fs.Var(o.maxPack, "max-pack", "largest evidence pack a coordinator may upload to /verify (default 4GiB)")
 	fs.Var(o.maxVerify, "max-verify", "most one check on /verify may unpack (default twice --max-pack)")
 	return o
@@ -99,8 +108,9 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 		proxies = strings.Split(*o.proxies, ",")
 	}
 	cfg := web.Config{BaseURL: base, SecureCookies: !*o.insecure, TrustedProxies: proxies, MaxFileBytes: *o.maxFileMB << 20,
-		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify),
-		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute}
+		MaxPackBytes: int64(*o.maxPack), MaxVerifyBytes: int64(*o.maxVerify), MaxUploaderBytes: int64(*o.maxUploads),
+		QuietUnknownSenders: *o.quietUnknown, SilentAfter: time.Duration(*o.silentMin) * time.Minute,
+		Replication: o.replication}
 	// The request log is written out in batches (logbuf.go).
 	logs := newLogBuffer(e.stderr, logFlushEvery)
 	defer logs.Close()

@@ -20,6 +20,9 @@ import (
 
 // Config is one run.
 type Config struct {
+	// Replicate, when set, has the server replicate to this URL (serve --replicate);
+	// the floors run without.
+	Replicate     string
 	Clients       int
 	Duration      time.Duration // the election-day mix
 	FloorDuration time.Duration // each floor, and the submit-only phase

@@ -15,10 +15,13 @@ type server struct {
 	base                     string
 	starts                   int
 	proc                     *Process
+	// replicate is serve's --replicate URL ("" for none).
+	replicate string
 }
 
 func newServer(ctx context.Context, cfg Config, bin, dir string) (*server, error) {
-	s := &server{bin: bin, dir: dir, db: filepath.Join(dir, "observer.db"), data: filepath.Join(dir, "observer-data")}
+	s := &server{bin: bin, dir: dir, db: filepath.Join(dir, "observer.db"), data: filepath.Join(dir, "observer-data"),
+		replicate: cfg.Replicate}
 	var err error
 	s.fx, err = Setup(ctx, SetupOptions{DB: s.db, DataDir: s.data, Stations: cfg.Stations, Observers: cfg.Observers,
 		Coordinators: max(1, cfg.Coordinators)})
@@ -41,8 +44,11 @@ func (s *server) describe() string {
 
 func (s *server) start(ctx context.Context) error {
 	s.starts++
-	p, err := Start(ctx, s.bin, []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data,
-		"--insecure-cookies", "--base-url", s.base}, s.addr, filepath.Join(s.dir, "server.log"))
+	args := []string{"--db", s.db, "serve", "--addr", s.addr, "--data", s.data, "--insecure-cookies", "--base-url", s.base}
+	if s.replicate != "" {
+		args = append(args, "--replicate", s.replicate)
+	}
+	p, err := Start(ctx, s.bin, args, s.addr, filepath.Join(s.dir, "server.log"))
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func TestChainPartialExtract(t *testing.T) {
 }
 
 func TestPassword(t *testing.T) {
-	if _, err := HashPassword("short"); err != ErrWeakPassword {
+	if _, err := HashPassword("short"); err == nil || err.(*PasswordError).Reason != PasswordShort {
 		t.Fatalf("short password: %v", err)
 	}
 	h, err := HashPassword("correct horse battery")

@@ -41,7 +41,9 @@ var evidenceTypes = map[string]EvidenceKind{
 
 // DetectEvidenceType decides a file's type from its first bytes (at least
 // EvidenceSniffLen of them when the file is that long), never from its name. It
-// returns the detected MIME type, and the kind when the type may be attached.
+// returns the detected MIME type, and the kind when the type may be attached. A file
+// of an allowed type whose first bytes also read as a page (SniffsAsHTML) may be
+// attached, but as MIMEOpaque with no kind: kept, never shown.
 func DetectEvidenceType(head []byte) (mimeType string, kind EvidenceKind, ok bool) {
 	for _, sig := range executableHeads {
 		if bytes.HasPrefix(head, sig.head) {
@@ -50,6 +52,9 @@ func DetectEvidenceType(head []byte) (mimeType string, kind EvidenceKind, ok boo
 	}
 	mt := plainMIME(mimetype.Detect(head).String())
 	kind, ok = evidenceTypes[mt]
+	if ok && SniffsAsHTML(head) {
+		return MIMEOpaque, "", true
+	}
 	return mt, kind, ok
 }
 

@@ -216,3 +216,53 @@ func FuzzDetectEvidenceType(f *testing.F) {
 		}
 	})
 }
+
+// Issue 16, finding 1: a file of an allowed type whose first bytes read as a page is
+// kept as plain bytes.
+func TestDetectEvidenceTypePolyglot(t *testing.T) {
+	gifHTA := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;<html><script language=\"VBScript\">CreateObject(\"WScript.Shell\").Run \"calc.exe\"</script></html>")
+	pdfHTML := []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n<!-- -->\n<body onload=alert(1)>")
+	for _, c := range []struct {
+		name string
+		head []byte
+		mime string
+		kind EvidenceKind
+	}{
+		{"gif with an HTML application", gifHTA, MIMEOpaque, ""},
+		{"pdf with a page", pdfHTML, MIMEOpaque, ""},
+		{"plain gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "image/gif", KindPhoto},
+		{"plain pdf", []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"), "application/pdf", KindDocument},
+	} {
+		mt, kind, ok := DetectEvidenceType(c.head)
+		if !ok || mt != c.mime || kind != c.kind {
+			t.Errorf("%s: got %q %q %v, want %q %q true", c.name, mt, kind, ok, c.mime, c.kind)
+		}
+	}
+}
+
+func TestSniffsAsHTML(t *testing.T) {
+	for s, want := range map[string]bool{
+		"  <?xml version='1.0'?><x/>": true, "<!DOCTYPE HTML>": true, "\x00\x01<SCRIPT>": true, "abc<a href=x>": true,
+		"<b>": true, "<br/>": true, "<p\n": true, "<svg ": true,
+		"<abbr>": false, "<<": false, "x<?xml": false, "<bold": false, "no tags at all": false,
+	} {
+		if got := SniffsAsHTML([]byte(s)); got != want {
+			t.Errorf("%q: %v, want %v", s, got, want)
+		}
+	}
+	// Past the first 512 bytes a tag no longer counts.
+	late := append(bytes.Repeat([]byte{0}, 600), "<html>"...)
+	if SniffsAsHTML(late) {
+		t.Errorf("a tag past 512 bytes counted")
+	}
+}
+
+func FuzzSniffsAsHTML(f *testing.F) {
+	f.Add([]byte("GIF89a<html>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := SniffsAsHTML(b)
+		if len(b) > 512 && got != SniffsAsHTML(b[:512]) {
+			t.Fatalf("looked past 512 bytes")
+		}
+	})
+}

@@ -31,6 +31,7 @@ const (
 	CodeLeftBefore      = "left_before_arrived"
 	CodeInFuture        = "in_future"
 	CodeNegative        = "negative"
+	CodeTooLarge        = "too_large"
 	CodeNotCounting     = "protocol_not_counting"
 	CodeBadVoteCode     = "bad_vote_code"
 	CodeBadAssessment   = "bad_assessment"
@@ -61,6 +62,7 @@ var codeMessages = map[string]string{
 	CodeLeftBefore:      "is before the arrival time",
 	CodeInFuture:        "is in the future",
 	CodeNegative:        "must not be negative",
+	CodeTooLarge:        "must be at most %s",
 	CodeNotCounting:     "protocol figures belong only to counting forms",
 	CodeBadVoteCode:     "candidate or party code must be 1 to 64 Latin letters, digits, '-', '_' or '.'",
 	CodeBadAssessment:   "must be very_good, good, bad or very_bad",
@@ -288,11 +290,18 @@ func validateAnswers(answers map[string]Answer, cl Checklist) FieldErrors {
 	return fe
 }
 
+// MaxFigure bounds every protocol figure: more than any polling station holds (the
+// largest have a few thousand voters), and small enough that sums of every figure
+// of a national election stay far inside int64.
+const MaxFigure = 10_000_000
+
 func validateProtocol(p *Protocol) FieldErrors {
 	var fe FieldErrors
 	for _, f := range ProtocolFigures {
 		if v := p.Figure(f); v != nil && *v < 0 {
 			fe.add("protocol."+f, CodeNegative)
+		} else if v != nil && *v > MaxFigure {
+			fe.add("protocol."+f, CodeTooLarge, fmt.Sprint(MaxFigure))
 		}
 	}
 	if len(p.Votes) > MaxVotes {
@@ -310,6 +319,8 @@ func validateProtocol(p *Protocol) FieldErrors {
 		}
 		if p.Votes[c] < 0 {
 			fe.add(field, CodeNegative)
+		} else if p.Votes[c] > MaxFigure {
+			fe.add(field, CodeTooLarge, fmt.Sprint(MaxFigure))
 		}
 	}
 	return fe

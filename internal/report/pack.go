@@ -89,6 +89,10 @@ type PackOptions struct {
 	// Schema is the election's checklists: each custom question gets a column of
 	// observations.csv (nil: the standard questions only).
 	Schema *StatsSchema
+	// Discrepancies, when the election has official results, is the comparison
+	// of the protocol copies with them in the pack's scope: discrepancies.csv and a
+	// page of the report.
+	Discrepancies *PackDiscrepancies
 	// TempDir is where the report is laid out before it goes into the ZIP
 	// (default: the system's temporary folder).
 	TempDir string
@@ -254,6 +258,11 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}
 	if err := p.bytesEntry(PackStatistics, true, append(stats, '\n')); err != nil {
 		return sum, err
+	}
+	if opt.Discrepancies != nil {
+		if _, err := p.entry(PackDiscrepancyFile, true, opt.Discrepancies.writeCSV); err != nil {
+			return sum, err
+		}
 	}
 	if err := writeEvidence(ctx, p, src, tables.evidence, sel, &sum); err != nil {
 		return sum, err

@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"mime"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -117,26 +115,32 @@ func EvidencePath(e Evidence) string {
 	return fmt.Sprintf("evidence/%d/%s.%s", e.IncidentID, e.SHA256, evidenceExt(e))
 }
 
-// evidenceExt takes the extension from the uploaded name when it is plain
-// (1 to 8 letters or digits), else from the MIME type, else "bin".
-func evidenceExt(e Evidence) string {
-	if x := strings.ToLower(strings.TrimPrefix(path.Ext(strings.ReplaceAll(e.OriginalName, `\`, "/")), ".")); plainExt(x) {
+// evidenceExt is the file extension of an evidence file's detected type, never of
+// the name it was uploaded with (a GIF uploaded as "photo.hta" runs as a program
+// when a clerk double-clicks it). Anything not in the table is "bin".
+func evidenceExt(e Evidence) string { return EvidenceExt(e.MIME) }
+
+// evidenceExts are the extensions of the types evidence may have.
+var evidenceExts = map[string]string{
+	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif",
+	"image/heic": "heic", "image/heic-sequence": "heic", "image/heif": "heif", "image/heif-sequence": "heif",
+	"image/avif": "avif", "video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp", "video/3gpp2": "3g2",
+	"video/webm": "webm", "video/x-m4v": "m4v", "video/ogg": "ogv", "audio/mpeg": "mp3", "audio/mp4": "m4a",
+	"audio/x-m4a": "m4a", "audio/ogg": "ogg", "audio/wav": "wav", "audio/amr": "amr", "audio/aac": "aac",
+	"audio/flac": "flac", "application/pdf": "pdf",
+}
+
+// EvidenceExt is the extension (without the dot) for a stored evidence type.
+func EvidenceExt(mimeType string) string {
+	if x, ok := evidenceExts[plainMIME(mimeType)]; ok {
 		return x
-	}
-	known := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-		"image/heic": "heic", "video/mp4": "mp4", "video/quicktime": "mov", "audio/mpeg": "mp3",
-		"audio/mp4": "m4a", "audio/ogg": "ogg", "application/pdf": "pdf", "text/plain": "txt"}
-	m := strings.ToLower(strings.TrimSpace(strings.SplitN(e.MIME, ";", 2)[0]))
-	if x, ok := known[m]; ok {
-		return x
-	}
-	if xs, _ := mime.ExtensionsByType(m); len(xs) > 0 {
-		if x := strings.TrimPrefix(xs[0], "."); plainExt(x) {
-			return x
-		}
 	}
 	return "bin"
 }
+
+// EvidenceFileName is the name an evidence file is given when it leaves the server
+// (a download, a pack): its SHA-256 and the extension of its detected type.
+func EvidenceFileName(e Evidence) string { return e.SHA256 + "." + evidenceExt(e) }
 
 func plainExt(x string) bool {
 	if len(x) < 1 || len(x) > 8 {

@@ -37,8 +37,11 @@ func TestEvidencePath(t *testing.T) {
 		name, mime, ext string
 	}{
 		{"IMG_1.JPG", "image/jpeg", "jpg"}, {"видео.MOV", "video/quicktime", "mov"}, {"x", "image/png", "png"},
-		{"a.tar.gz", "", "gz"}, {`..\..\evil.exe `, "application/octet-stream", "bin"}, {"noext", "", "bin"},
-		{"x.verylongextension", "audio/mpeg", "mp3"}, {"x.p$p", "text/plain", "txt"},
+		{"a.tar.gz", "", "bin"}, {`..\..\evil.exe `, "application/octet-stream", "bin"}, {"noext", "", "bin"},
+		{"x.verylongextension", "audio/mpeg", "mp3"}, {"x.p$p", "text/plain", "bin"},
+		// Issue 16, finding 1: the extension is the detected type's, never the name's.
+		{"photo.hta", "image/gif", "gif"}, {"scan.bat", "application/pdf", "pdf"}, {"a.jpg", "image/png", "png"},
+		{"photo.gif", MIMEOpaque, "bin"}, {"clip.mp4", "audio/x-m4a", "m4a"},
 	} {
 		got := EvidencePath(Evidence{IncidentID: 9, SHA256: sha, OriginalName: c.name, MIME: c.mime})
 		if got != "evidence/9/"+sha+"."+c.ext {

@@ -26,9 +26,10 @@ const MinPasswordLength = 10
 var ErrWeakPassword = fmt.Errorf("the password must have at least %d characters", MinPasswordLength)
 
 // HashPassword returns an argon2id hash in the PHC string format.
+// A password the policy refuses is a *PasswordError (CheckPasswordPolicy).
 func HashPassword(pw string) (string, error) {
-	if len([]rune(pw)) < MinPasswordLength {
-		return "", ErrWeakPassword
+	if err := CheckPasswordPolicy(pw); err != nil {
+		return "", err
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {

@@ -58,6 +58,9 @@ func buildReport(ctx context.Context, w io.Writer, src PackSource, opt PackOptio
 	if err := renderStats(d, tr, stats, opt); err != nil {
 		return res, err
 	}
+	if opt.Discrepancies != nil {
+		discrepancySection(d, tr, opt.Discrepancies)
+	}
 
 	d.NewPage()
 	d.Para(tr.T("pack.pdf.incidents"), true, 15)

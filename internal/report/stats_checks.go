@@ -1,5 +1,7 @@
 package report
 
+import "math"
+
 // Derived protocol checks (checklists.md, "Protocol figures"): arithmetic on the
 // figures of a counting form, shown beside the observer's own answers and counted
 // in the statistics. One implementation, so a form's warning and the dashboard's
@@ -64,7 +66,7 @@ func ProtocolChecks(p *Protocol) []CheckResult {
 				}
 				var sum int64
 				for _, n := range p.Votes {
-					sum += n
+					sum = addFigures(sum, n)
 				}
 				vals[f] = sum
 				continue
@@ -86,7 +88,7 @@ func ProtocolChecks(p *Protocol) []CheckResult {
 	return []CheckResult{
 		check(CheckBallotsExceedVoters, []string{FigBallotsStationary, FigBallotsMobile, FigVotersVoted},
 			func(v map[string]int64) (int64, int64) {
-				return v[FigBallotsStationary] + v[FigBallotsMobile], v[FigVotersVoted]
+				return addFigures(v[FigBallotsStationary], v[FigBallotsMobile]), v[FigVotersVoted]
 			}, greater),
 		check(CheckMobileExceedsReqs, []string{FigBallotsMobile, FigHomeboundRequests},
 			func(v map[string]int64) (int64, int64) { return v[FigBallotsMobile], v[FigHomeboundRequests] }, greater),
@@ -95,13 +97,27 @@ func ProtocolChecks(p *Protocol) []CheckResult {
 		// Ballots issued must equal signatures: what came in is either signed for or cancelled.
 		check(CheckBallotsUnaccounted, []string{FigBallotsReceived, FigVotersVoted, FigBallotsCancelled},
 			func(v map[string]int64) (int64, int64) {
-				return v[FigBallotsReceived], v[FigVotersVoted] + v[FigBallotsCancelled]
+				return v[FigBallotsReceived], addFigures(v[FigVotersVoted], v[FigBallotsCancelled])
 			}, func(l, r int64) bool { return l != r }),
 		check(CheckVotesExceedValid, []string{FigVotes, FigBallotsStationary, FigBallotsMobile, FigBallotsInvalid},
 			func(v map[string]int64) (int64, int64) {
-				return v[FigVotes], v[FigBallotsStationary] + v[FigBallotsMobile] - v[FigBallotsInvalid]
+				return v[FigVotes], addFigures(addFigures(v[FigBallotsStationary], v[FigBallotsMobile]), -max(v[FigBallotsInvalid], -math.MaxInt64))
 			}, greater),
 	}
+}
+
+// addFigures adds two figures, stopping at the ends of int64 instead of wrapping:
+// validation bounds figures (MaxFigure), but a check must not turn a protocol that
+// came in another way (an older database, an import) into a clean one by overflow.
+func addFigures(a, b int64) int64 {
+	s := a + b
+	if a > 0 && b > 0 && s < 0 {
+		return math.MaxInt64
+	}
+	if a < 0 && b < 0 && s >= 0 {
+		return math.MinInt64
+	}
+	return s
 }
 
 // FlaggedChecks returns the codes of the checks p fails, for a form's warnings.

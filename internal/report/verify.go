@@ -131,6 +131,9 @@ type VerifyOptions struct {
 	// one entry's declared size, what the whole check unpacks, and how many times
 	// larger than in the ZIP an entry may be. Zero means the default.
 	MaxEntryBytes, MaxTotalBytes, MaxRatio int64
+	// MaxEntries and MaxDirBytes bound the ZIP's directory (verify_dir.go): how many
+	// entries, and how many bytes their names and headers take. Zero means the default.
+	MaxEntries, MaxDirBytes int64
 }
 
 // SafePackName reports whether a ZIP entry name is a plain relative path: no
@@ -164,8 +167,12 @@ const maxSumsBytes = 64 << 20
 
 // VerifyPack checks a pack: every file against SHA256SUMS, the signature of
 // SHA256SUMS by signing-key.pub, and the audit extract's hashes and links. It
-// returns an error only when r is not a readable ZIP at all.
+// returns an error only when r is not a readable ZIP at all, or its directory is
+// over the bounds (ErrTooManyEntries).
 func VerifyPack(r io.ReaderAt, size int64, opt VerifyOptions) (*VerifyResult, error) {
+	if err := checkDirectory(r, size, opt); err != nil {
+		return nil, err
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("not a readable ZIP file: %w", err)

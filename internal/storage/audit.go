@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/observerkz/observer/internal/report"
@@ -53,8 +54,12 @@ func (s *Store) AuditLog(ctx context.Context, beforeID int64, limit int) ([]repo
 // intact; at the first broken link it stops with a *report.ChainError naming that
 // entry and why.
 func (s *Store) VerifyAuditChain(ctx context.Context) (checked int, err error) {
+	return verifyAuditChain(ctx, s.ro)
+}
+
+func verifyAuditChain(ctx context.Context, db *sql.DB) (checked int, err error) {
 	// One statement reads one snapshot: entries appended meanwhile are not half-seen.
-	rows, err := s.ro.QueryContext(ctx, "SELECT "+auditLogColumns+" FROM audit_log ORDER BY id")
+	rows, err := db.QueryContext(ctx, "SELECT "+auditLogColumns+" FROM audit_log ORDER BY id")
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to read the audit log: %w", err)
 	}

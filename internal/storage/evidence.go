@@ -16,6 +16,9 @@ import (
 type EvidenceLimits struct {
 	MaxFileBytes     int64 // one file
 	MaxIncidentBytes int64 // all of one incident's files together
+	// MaxUploaderBytes bounds what one account uploads in one election: evidence is
+	// never deleted, so without it one account could fill the disk.
+	MaxUploaderBytes int64
 }
 
 // EvidenceSizeError refuses a file over a limit; errors.Is(err, ErrTooLarge) holds.
@@ -25,9 +28,14 @@ type EvidenceSizeError struct {
 	// PerIncident: the file would take the incident's files over Limit together
 	// (else the file alone is over Limit).
 	PerIncident bool
+	// PerUploader: the file would take the uploader's files in the election over Limit.
+	PerUploader bool
 }
 
 func (e *EvidenceSizeError) Error() string {
+	if e.PerUploader {
+		return fmt.Sprintf("%q was not attached: the files one person uploads in an election may take %s together, and this one would go over", e.Name, HumanBytes(e.Limit))
+	}
 	if e.PerIncident {
 		return fmt.Sprintf("%q was not attached: the files of one incident may take %s together, and this one would go over", e.Name, HumanBytes(e.Limit))
 	}
@@ -101,7 +109,12 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	// The writer decides again; should a concurrent upload make it refuse now, the
 	// kept file is merely unreferenced (content-addressed, never exported, and used
 	// by the next upload of the same bytes).
-	if got, found, err := decideEvidence(readRows{ctx, s}, incidentID, blob, name, limits); err != nil || found {
+	if got, found, err := decideEvidence(readRows{ctx, s}, in, uploader, blob, name, limits); err != nil || found {
+		if found && err == nil {
+			// The record is there but its bytes may not be (restored from a replica
+			// that had the row and not yet the file): the same upload brings them back.
+			err = blob.keep()
+		}
 		return got, false, err
 	}
 	if err := blob.keep(); err != nil {
@@ -109,7 +122,7 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	}
 	err = s.Write(ctx, func(tx *Tx) error {
 		created = false
-		got, found, err := decideEvidence(tx, incidentID, blob, name, limits)
+		got, found, err := decideEvidence(tx, in, uploader, blob, name, limits)
 		if err != nil || found {
 			ev = got
 			return err
@@ -143,7 +156,8 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 
 // decideEvidence finds the same file already on the incident (found), or refuses a
 // file the incident's limit has no room for.
-func decideEvidence(q rowQuerier, incidentID int64, blob *stagedBlob, name string, limits EvidenceLimits) (report.Evidence, bool, error) {
+func decideEvidence(q rowQuerier, in report.Incident, uploader report.User, blob *stagedBlob, name string, limits EvidenceLimits) (report.Evidence, bool, error) {
+	incidentID := in.ID
 	got, err := scanEvidence(q.queryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
 	if err == nil {
 		return got, true, nil
@@ -158,6 +172,16 @@ func decideEvidence(q rowQuerier, incidentID int64, blob *stagedBlob, name strin
 		}
 		if used+blob.size > limits.MaxIncidentBytes {
 			return report.Evidence{}, false, &EvidenceSizeError{Name: name, Limit: limits.MaxIncidentBytes, PerIncident: true}
+		}
+	}
+	if limits.MaxUploaderBytes > 0 && uploader.ID != 0 {
+		var used int64
+		if err := q.queryRow(`SELECT COALESCE(SUM(e.size), 0) FROM evidence e JOIN incidents i ON i.id = e.incident_id
+			WHERE e.uploaded_by = ? AND i.election_id = ?`, uploader.ID, in.ElectionID).Scan(&used); err != nil {
+			return report.Evidence{}, false, fmt.Errorf("store: unable to add up the files of user %d: %w", uploader.ID, err)
+		}
+		if used+blob.size > limits.MaxUploaderBytes {
+			return report.Evidence{}, false, &EvidenceSizeError{Name: name, Limit: limits.MaxUploaderBytes, PerUploader: true}
 		}
 	}
 	return report.Evidence{}, false, nil

@@ -19,6 +19,12 @@ import (
 type Snapshot struct {
 	s  *Store
 	tx *sql.Tx
+	// contactRegion, when set, limits ObserverContact to observers assigned to a
+	// station of that region in contactElection: a region coordinator's export
+	// names only the observers of their region (an observer from elsewhere who
+	// filed there appears by code).
+	contactRegion   string
+	contactElection int64
 }
 
 // Snapshot opens a read snapshot.
@@ -77,7 +83,25 @@ func (p *Snapshot) OpenBlob(sha string) (io.ReadCloser, error) { return p.s.Open
 // ObserverContact opens an observer's sealed contact details (personal data: the
 // caller asked for them and audit-logs it).
 func (p *Snapshot) ObserverContact(ctx context.Context, observerID int64) (report.ObserverContact, error) {
+	if p.contactRegion != "" {
+		var in bool
+		if err := p.tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM assignments a
+			JOIN stations s ON s.id = a.station_id JOIN regions r ON r.id = s.region_id
+			WHERE a.observer_id = ? AND s.election_id = ? AND r.code = ?)`,
+			observerID, p.contactElection, p.contactRegion).Scan(&in); err != nil {
+			return report.ObserverContact{}, fmt.Errorf("store: unable to read the assignments of observer %d: %w", observerID, err)
+		}
+		if !in {
+			return report.ObserverContact{}, report.ErrNotFound
+		}
+	}
 	return p.s.ObserverContact(ctx, observerID)
+}
+
+// limitContacts makes ObserverContact answer only for observers assigned in the
+// region (nothing changes for regionCode "").
+func (p *Snapshot) limitContacts(electionID int64, regionCode string) {
+	p.contactRegion, p.contactElection = regionCode, electionID
 }
 
 const observationColumns = `ob.id, ob.election_id, ob.client_id, ob.station_id, ob.phase, COALESCE(ob.observer_id, 0),

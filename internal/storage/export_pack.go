@@ -67,6 +67,7 @@ func (s *Store) WriteEvidencePack(ctx context.Context, w io.Writer, actor report
 		return report.PackSummary{}, err
 	}
 	defer snap.Close()
+	snap.limitContacts(opt.Election.ID, opt.Scope.Filter.LimitRegionCode)
 	return report.WritePack(ctx, w, snap, opt)
 }
 
@@ -95,6 +96,7 @@ func (s *Store) ExportIncidents(ctx context.Context, w io.Writer, format string,
 		return 0, err
 	}
 	defer snap.Close()
+	snap.limitContacts(opt.Election.ID, f.LimitRegionCode)
 	var write func(report.IncidentRecord) error
 	var closeFn func() error
 	if format == report.FormatCSV {
@@ -121,7 +123,7 @@ func (s *Store) ExportIncidents(ctx context.Context, w io.Writer, format string,
 		if opt.IncludeContacts && in.ObserverID != 0 {
 			ct, ok := contacts[in.ObserverID]
 			if !ok {
-				c, err := s.ObserverContact(ctx, in.ObserverID)
+				c, err := snap.ObserverContact(ctx, in.ObserverID)
 				if err == nil {
 					ct = &c
 				} else if !errors.Is(err, report.ErrNotFound) {

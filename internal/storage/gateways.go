@@ -53,8 +53,12 @@ func (s *Store) AddGateway(ctx context.Context, g Gateway, actor report.User) (G
 			return ErrNameTaken
 		}
 		g.CreatedAt = tx.Now()
+		sealed, err := s.sealer.seal(plain, gatewayAAD(g.Name))
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec("INSERT INTO sms_gateways(name, kind, sealed, created_at) VALUES (?, ?, ?, ?)",
-			g.Name, g.Kind, s.sealer.seal(plain, gatewayAAD(g.Name)), fmtTime(g.CreatedAt))
+			g.Name, g.Kind, sealed, fmtTime(g.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("store: unable to save gateway %s: %w", g.Name, err)
 		}

@@ -101,8 +101,12 @@ func (w *recordWriter) insertIncident(in report.Incident) (int64, bool, error) {
 	hash := report.IncidentContentHash(in)
 	// Inserted unless its client_id is taken; the stored one is looked up only then.
 	now := fmtTime(w.tx.Now())
+	newID, err := w.tx.newRecordID("incidents")
+	if err != nil {
+		return 0, false, err
+	}
 	res, err := w.tx.exec(insertIncidentSQL,
-		in.ElectionID, in.ClientID, hash, in.StationID, in.Station.RegionID, nullID(in.Station.DistrictID),
+		newID, in.ElectionID, in.ClientID, hash, in.StationID, in.Station.RegionID, nullID(in.Station.DistrictID),
 		string(in.Phase), in.Category, fmtTime(in.OccurredAt), boolInt(in.Witnessed), in.Description,
 		nullID(in.ObservationID), nullID(in.ObserverID), nullID(in.UserID), now, now)
 	if err != nil {
@@ -203,7 +207,7 @@ func incidentAudit(in report.Incident) string {
 }
 
 // insertIncidentSQL inserts a new incident unless its client_id is taken.
-const insertIncidentSQL = `INSERT INTO incidents(election_id, client_id, content_hash, station_id, region_id, district_id,
+const insertIncidentSQL = `INSERT INTO incidents(id, election_id, client_id, content_hash, station_id, region_id, district_id,
 	phase, category, occurred_at, witnessed, description, observation_id, observer_id, user_id, status, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)
 	ON CONFLICT (election_id, client_id) DO NOTHING`

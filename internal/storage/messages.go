@@ -94,10 +94,14 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 			}
 			return err
 		}
+		sealedSender, err := s.sealer.seal([]byte(in.Sender), []byte("message-sender"))
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO messages(channel, gateway_id, external_id, sender_key, sender, text_key, text,
 			text_sha256, received_at, arrived_at, observer_id, election_id, region_code, status, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.Channel, in.GatewayID, in.ExternalID, senderKey, s.sealer.seal([]byte(in.Sender), []byte("message-sender")),
+			in.Channel, in.GatewayID, in.ExternalID, senderKey, sealedSender,
 			tkey, in.Text, hex.EncodeToString(rawSum[:]), fmtTime(in.ReceivedAt), fmtTime(now),
 			nullID(rd.ObserverID), nullID(rd.ElectionID), rd.RegionCode, rd.Status, rd.Reason)
 		if err != nil {

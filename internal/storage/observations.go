@@ -48,8 +48,12 @@ func (w *recordWriter) saveObservation(o report.Observation) (int64, bool, error
 	// look-up before every new one (most are new).
 	answers, protocol := observationColumnsJSON(enc)
 	now := fmtTime(w.tx.Now())
+	newID, err := w.tx.newRecordID("observations")
+	if err != nil {
+		return 0, false, err
+	}
 	res, err := w.tx.exec(insertObservationSQL,
-		o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
+		newID, o.ElectionID, o.ClientID, hash, o.StationID, o.Station.RegionID, nullID(o.Station.DistrictID),
 		string(o.Phase), nullID(o.ObserverID), nullID(o.UserID), fmtTimePtr(o.ArrivedAt), fmtTimePtr(o.LeftAt),
 		string(o.Assessment), answers, protocol, o.Notes, string(o.State), now, now)
 	if err != nil {
@@ -367,9 +371,9 @@ func (w *recordWriter) audit(action, entity string, id, electionID int64, before
 }
 
 // insertObservationSQL inserts a new form unless its client_id is taken.
-const insertObservationSQL = `INSERT INTO observations(election_id, client_id, content_hash, station_id, region_id, district_id,
+const insertObservationSQL = `INSERT INTO observations(id, election_id, client_id, content_hash, station_id, region_id, district_id,
 	phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (election_id, client_id) DO NOTHING`
 
 const incidentClientIDCountSQL = "SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?"

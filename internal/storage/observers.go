@@ -41,7 +41,10 @@ func SetObserverContact(tx *Tx, observerID int64, c report.ObserverContact, acto
 	if err != nil {
 		return err
 	}
-	sealed := tx.store.sealer.seal(plain, contactAAD(observerID))
+	sealed, err := tx.store.sealer.seal(plain, contactAAD(observerID))
+	if err != nil {
+		return err
+	}
 	if _, err := tx.exec(`INSERT INTO observer_contacts(observer_id, sealed, updated_at, phone_key) VALUES (?, ?, ?, ?)
 		ON CONFLICT(observer_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
 		phone_key = excluded.phone_key`,

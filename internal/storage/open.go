@@ -7,6 +7,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,8 +17,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/migrations"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -27,8 +30,12 @@ import (
 type Options struct {
 	// Path is the SQLite database file.
 	Path string
-	// DataDir holds evidence files and keys outside the database (default: next to Path).
+	// DataDir holds evidence files and keys outside the database (default: the one
+	// recorded by RecordDataDir, else next to Path).
 	DataDir string
+	// RecordDataDir records an explicit DataDir in the database, for later opens
+	// without one (serve --data).
+	RecordDataDir bool
 	// Synchronous is how durable a write is when answered: FULL (default, durable
 	// against power loss: SQLite fsyncs the WAL inside each commit, before any
 	// answer) or NORMAL (no fsync; only for benchmarks that measure the floor).
@@ -37,6 +44,9 @@ type Options struct {
 	MaxBatch int
 	// Now returns the current time (tests may fix it).
 	Now func() time.Time
+	// Replicating says Litestream replicates the database: it then owns
+	// checkpointing, as its documentation asks, and our checkpointer steps aside.
+	Replicating bool
 }
 
 // Store is the database.
@@ -50,6 +60,9 @@ type Store struct {
 	sealer  *sealer
 	reads   readStmts
 	ckpt    *checkpointer
+	// epoch and idFloor are the continuity row's (continuity.go).
+	epoch   atomic.Value
+	idFloor atomic.Int64
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -74,9 +87,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if opt.Path == "" {
 		return nil, errors.New("store: no database path given")
 	}
-	if opt.DataDir == "" {
-		opt.DataDir = strings.TrimSuffix(opt.Path, filepath.Ext(opt.Path)) + "-data"
-	}
+	explicitData := opt.DataDir != ""
 	if opt.Synchronous == "" {
 		opt.Synchronous = "FULL"
 	}
@@ -89,8 +100,8 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := checkFile(opt.Path); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: unable to create data directory %s: %w", opt.DataDir, err)
+	if err := ownerOnly(opt.Path); err != nil {
+		return nil, err
 	}
 	rw, err := sql.Open("sqlite", dsn(opt.Path, false, opt.Synchronous))
 	if err != nil {
@@ -108,6 +119,28 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		rw.Close()
 		return nil, err
 	}
+	recorded, err := readDataDirSetting(ctx, rw)
+	if err != nil {
+		rw.Close()
+		return nil, err
+	}
+	if opt.DataDir == "" {
+		// The folder `serve --data` used, so that every later command finds the
+		// evidence without being told; else the one next to the database.
+		opt.DataDir = recorded
+	}
+	if opt.DataDir == "" {
+		opt.DataDir = strings.TrimSuffix(opt.Path, filepath.Ext(opt.Path)) + "-data"
+	}
+	s.dataDir = opt.DataDir
+	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("store: unable to create data directory %s: %w", opt.DataDir, err)
+	}
+	if err := os.Chmod(opt.DataDir, 0o700); err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("store: unable to make %s usable by its owner only: %w", opt.DataDir, err)
+	}
 	ro, err := sql.Open("sqlite", dsn(opt.Path, true, opt.Synchronous))
 	if err != nil {
 		rw.Close()
@@ -116,13 +149,24 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	ro.SetMaxOpenConns(8)
 	ro.SetMaxIdleConns(8)
 	s.ro = ro
-	if s.sealer, err = openSealer(opt.DataDir); err != nil {
+	sealed, err := holdsSealedData(ctx, rw)
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.ckpt, err = startCheckpointer(rw, opt.Path, opt.Synchronous); err != nil {
+	if s.sealer, err = openSealer(opt.DataDir, sealed); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		return nil, err
+	}
+	if err := s.loadContinuity(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if !opt.Replicating {
+		if s.ckpt, err = startCheckpointer(rw, opt.Path, opt.Synchronous); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: unable to open %s for checkpoints: %w", opt.Path, err)
+		}
 	}
 	stmts, err := prepareWriterStatements(ctx, rw)
 	if err != nil {
@@ -134,7 +178,74 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.sealClearTOTP(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if explicitData && opt.RecordDataDir {
+		if err := s.recordDataDir(ctx, recorded); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// dataDirSetting is the settings key of the data folder `serve --data` named.
+const dataDirSetting = "data_dir"
+
+// recordDataDir records the data folder (as an absolute path) when it differs from
+// the one recorded.
+func readDataDirSetting(ctx context.Context, db *sql.DB) (string, error) {
+	recorded := ""
+	if err := db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", dataDirSetting).Scan(&recorded); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: unable to read the recorded data folder: %w", err)
+	}
+	return recorded, nil
+}
+
+func (s *Store) recordedDataDir(ctx context.Context) (string, error) {
+	return readDataDirSetting(ctx, s.rw)
+}
+
+func (s *Store) recordDataDir(ctx context.Context, recorded string) error {
+	abs, err := filepath.Abs(s.dataDir)
+	if err != nil {
+		return fmt.Errorf("store: unable to resolve the data folder %s: %w", s.dataDir, err)
+	}
+	if abs == recorded {
+		return nil
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`INSERT INTO settings(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, dataDirSetting, abs); err != nil {
+			return fmt.Errorf("store: unable to record the data folder: %w", err)
+		}
+		before, _ := json.Marshal(map[string]string{"data_dir": recorded})
+		after, _ := json.Marshal(map[string]string{"data_dir": abs})
+		return tx.Audit(report.AuditEntry{Actor: "system", Action: report.AuditUpdate, Entity: "setting",
+			EntityID: dataDirSetting, Before: string(before), After: string(after)})
+	})
+}
+
+// ownerOnly makes the database owner-only before SQLite opens it: a new file is
+// created 0600 (SQLite gives its WAL and shared-memory files the database's mode),
+// an existing one and its companions are set to 0600. The database holds accounts
+// and who filed what; nobody else on the machine needs to read it. (The data
+// folder is made 0700 once its place is known.)
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return permissionError(path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: unable to make %s readable by its owner only: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // checkFile gives plain errors for the usual mistakes before SQLite gives cryptic ones.
@@ -313,9 +424,22 @@ func (s *Store) Now() time.Time { return s.now() }
 
 // Backup writes a consistent copy of the live database to out (VACUUM INTO).
 func (s *Store) Backup(ctx context.Context, out string) error {
-	if _, err := os.Stat(out); err == nil {
+	// Made here, empty and owner-only, for VACUUM INTO to fill (it would create
+	// the file with the process's umask: readable by everyone, usually).
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("store: %s already exists; choose a new file for the backup", out)
 	}
+	if err != nil {
+		return fmt.Errorf("store: unable to create the backup %s: %w", out, err)
+	}
+	f.Close()
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(out) // an empty or partial file is no backup
+		}
+	}()
 	// The read pool is query_only, which forbids VACUUM INTO; a connection of its own
 	// reads a consistent snapshot without holding up the writer.
 	db, err := sql.Open("sqlite", dsn(s.path, false, "FULL"))
@@ -326,6 +450,7 @@ func (s *Store) Backup(ctx context.Context, out string) error {
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("store: unable to back up to %s: %w", out, err)
 	}
+	done = true
 	return nil
 }
 

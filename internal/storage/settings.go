@@ -44,7 +44,11 @@ func (s *Store) SaveSettings(ctx context.Context, values map[string]string, acto
 		for _, k := range keys {
 			v := values[k]
 			if sealedSetting(k) {
-				v = base64.StdEncoding.EncodeToString(s.sealer.seal([]byte(v), []byte("setting:"+k)))
+				sealed, err := s.sealer.seal([]byte(v), []byte("setting:"+k))
+				if err != nil {
+					return err
+				}
+				v = base64.StdEncoding.EncodeToString(sealed)
 			}
 			if _, err := tx.exec("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", k, v); err != nil {
 				return fmt.Errorf("store: unable to save the setting %s: %w", k, err)

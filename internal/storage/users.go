@@ -223,36 +223,11 @@ func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User)
 	})
 }
 
-// CreateAPIToken makes a Bearer token for a user; the token is shown once and stored hashed.
-func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.User) (string, error) {
-	token, hash := NewToken()
-	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.exec("INSERT INTO api_tokens(user_id, token_hash, created_at) VALUES (?, ?, ?)", userID, hash, fmtTime(tx.Now()))
-		if err != nil {
-			return fmt.Errorf("store: unable to create a token: %w", err)
-		}
-		id, _ := res.LastInsertId()
-		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditPermission,
-			Entity: "api_token", EntityID: strconv.FormatInt(id, 10), After: fmt.Sprintf(`{"user_id":%d}`, userID)})
-	})
-	return token, err
-}
-
-// UserByAPIToken finds the account of a Bearer token. It is read from the database
-// on every call, so a token revoked or an account disabled by any process is
-// refused from its next request.
-func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	// One statement for the token and its account.
-	u, err := scanUser(s.readRow(ctx, "SELECT "+userColumns+` FROM users
-		WHERE id = (SELECT user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL)`, HashToken(token)))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt != nil) {
-		return report.User{}, report.ErrNotFound
-	}
-	if err != nil {
-		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
-	}
-	return u, nil
-}
+// TypedNameHash is what the audit log keeps of a name typed at sign-in that failed:
+// a hash keyed with the personal-data key, so that the log says which attempts were
+// at the same name (and an administrator who knows a name can find its attempts)
+// without keeping what people typed, often a password in the wrong box.
+func (s *Store) TypedNameHash(name string) string { return s.sealer.nameHash(name) }
 
 // UserByLogin finds an account by login.
 func (s *Store) UserByLogin(ctx context.Context, login string) (report.User, error) {

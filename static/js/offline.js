@@ -66,7 +66,7 @@
   // ---- who is signed in, with which CSRF token (never cached)
   function whoami() {
     return fetch("/offline/state", { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { noteEpoch(r); return r.ok ? r.json() : null; })
       .then(function (st) { if (st) LS.setItem("observer.user", String(st.user || 0)); return st; })
       .catch(function () { return null; });
   }
@@ -136,16 +136,20 @@
     var fd = new FormData();
     rec.fields.forEach(function (f) { fd.append(f[0], f[1]); });
     fd.set("csrf", csrf || rec.csrf || "");
-    rec.files.forEach(function (f) {
-      var small = rec.shrink && f.small;
-      if (f.blob) fd.append(f.field, small ? f.small : f.blob, small ? f.smallName : f.name);
-    });
+    var recheck = rec.status === "recheck";
+    if (!(recheck && rec.phase === "record")) {
+      rec.files.forEach(function (f) {
+        var small = rec.shrink && f.small;
+        if (f.blob) fd.append(f.field, small ? f.small : f.blob, small ? f.smallName : f.name);
+      });
+    }
     rec.status = "sending";
     rec.attempts = (rec.attempts || 0) + 1;
     var res = { outcome: "wait" };
     return put(rec).then(function () {
       return fetch(rec.url, { method: "POST", body: fd, credentials: "same-origin", headers: { "X-CSRF-Token": csrf || rec.csrf || "" } });
     }).then(function (resp) {
+      noteEpoch(resp);
       return resp.text().then(function (body) {
         var to = new URL(resp.url, location.href);
         res.resp = resp;
@@ -161,8 +165,18 @@
           rec.sent = Date.now();
           rec.done = to.pathname + to.search;
           rec.error = "";
-          // The server has the files now: keep their names only.
-          rec.files = rec.files.map(function (f) { return { field: f.field, name: f.name, size: f.size }; });
+          // The server has the files now; they stay on the phone within the budget
+          // (trimKept) for 48 hours, in case the server is restored from a replica.
+          if (recheck && rec.phase === "record" && kept(rec)) {
+            // The record is back; its files follow once every record is.
+            res.outcome = rec.status = "recheck";
+            rec.phase = "files";
+            rec.next = Date.now() + SPREAD_MS / 6 + Math.random() * SPREAD_MS / 3;
+          } else if (recheck) {
+            rec.rechecked = Date.now();
+            rec.phase = "";
+            res.rechecked = true;
+          }
           keepFresh();
         } else if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
           rec.status = "waiting";
@@ -177,9 +191,72 @@
       rec.status = "waiting";
       rec.error = T("offline.error.network");
     }).then(function () {
+      if (res.outcome === "wait" && recheck) {
+        // A re-check that could not reach the server stays a re-check: it was
+        // acknowledged once, and the observer has nothing to do about it.
+        rec.status = "recheck";
+        rec.error = "";
+      }
       if (res.outcome === "wait") backoff(rec);
       return put(rec);
-    }).then(function () { return res; });
+    }).then(trimKept).then(function () { return res; });
+  }
+
+  // ---- acknowledged submissions are kept 48 hours (their files within a budget),
+  // and sent again when the server's epoch changes: it was restored from a replica
+  // that may not have caught the last seconds before the loss. Each record is sent
+  // again by its client_id (the server knows it, or takes it anew), files after all
+  // records, to the record that client_id names; spread over a few minutes so that
+  // thousands of phones do not arrive at once.
+  // The spread can be shortened per phone (a browser test does; 3 minutes otherwise).
+  var KEEP_MS = 48 * 3600 * 1000, FILE_BUDGET = 25 * 1024 * 1024;
+  var SPREAD_MS = parseInt(LS.getItem("observer.resend_spread_ms") || "", 10) || 3 * 60 * 1000;
+  function kept(r) { return r.files.some(function (f) { return !!f.blob; }); }
+  function keptBytes(r) {
+    return r.files.reduce(function (n, f) { return n + (f.blob ? f.blob.size + (f.small ? f.small.size : 0) : 0); }, 0);
+  }
+  // trimKept keeps the newest acknowledged files within FILE_BUDGET and 48 hours.
+  function trimKept() {
+    return all().then(function (recs) {
+      var used = 0, now = Date.now(), work = [];
+      recs.filter(function (r) { return (r.status === "sent" || r.status === "recheck") && kept(r); })
+        .sort(function (a, b) { return (b.sent || 0) - (a.sent || 0); })
+        .forEach(function (r) {
+          used += keptBytes(r);
+          if (used > FILE_BUDGET || now - (r.sent || 0) > KEEP_MS) {
+            r.files = r.files.map(function (f) { return { field: f.field, name: f.name, size: f.size }; });
+            if (r.phase === "files") { r.status = "sent"; r.phase = ""; }
+            work.push(put(r));
+          }
+        });
+      return Promise.all(work);
+    });
+  }
+  function keptSummary() {
+    return all().then(function (recs) {
+      return recs.reduce(function (n, r) { return n + (r.status === "sent" || r.status === "recheck" ? keptBytes(r) : 0); }, 0);
+    }).then(function (n) { return { used: n, budget: FILE_BUDGET }; });
+  }
+  var epochSeen = null;
+  function noteEpoch(resp) {
+    var e = resp && resp.headers && resp.headers.get("Observer-Epoch");
+    if (!e || e === epochSeen) return;
+    epochSeen = e;
+    var old = LS.getItem("observer.epoch");
+    LS.setItem("observer.epoch", e);
+    if (old && old !== e) recheckAll();
+  }
+  function recheckAll() {
+    return all().then(function (recs) {
+      var now = Date.now();
+      return Promise.all(recs.filter(function (r) { return r.status === "sent" && now - (r.sent || 0) < KEEP_MS; }).map(function (r) {
+        r.status = "recheck";
+        r.phase = "record";
+        r.attempts = 0;
+        r.next = now + Math.random() * SPREAD_MS;
+        return put(r);
+      }));
+    }).then(function () { return schedule(); });
   }
 
   // keepFresh has the worker fetch My work again, so that the copy shown without a
@@ -193,19 +270,21 @@
   var flushing = null, timer = null;
   function flush(force) {
     if (flushing || dead) return flushing || Promise.resolve();
-    var sent = 0;
+    var sent = 0, rechecked = 0;
     var run = function () {
       return all().then(function (recs) {
         var now = Date.now();
         var due = recs.filter(function (r) {
           if (r.status === "sending") return now - r.updated > STALE_SENDING_MS;
           if (r.status === "waiting") return force || !r.next || r.next <= now;
+          if (r.status === "recheck") return r.next <= now && (r.phase === "record" || !recs.some(function (o) { return o.status === "recheck" && o.phase === "record"; }));
           return r.status === "signin" || r.status === "other_user";
-        });
+        }).sort(function (a, b) { return (a.phase === "files") - (b.phase === "files"); });
         if (!due.length) return;
         return whoami().then(function (st) {
           return due.reduce(function (p, r) {
             return p.then(function () {
+              if (!st && r.status === "recheck") { backoff(r); return put(r); }
               if (!st) { // still no connection
                 r.status = "waiting";
                 r.attempts = (r.attempts || 0) + 1;
@@ -219,7 +298,10 @@
                 r.error = st.user ? "" : T("offline.error.signin");
                 return put(r);
               }
-              return send(r, st.csrf).then(function (res) { if (res.outcome === "sent") sent++; });
+              return send(r, st.csrf).then(function (res) {
+                if (res.rechecked) rechecked++;
+                else if (res.outcome === "sent") sent++;
+              });
             });
           }, Promise.resolve());
         });
@@ -234,6 +316,10 @@
       if (sent && location.pathname === "/my" && !typing && !dead) {
         sessionStorage.setItem("observer.note", "offline.sent");
         location.reload();
+      } else if (rechecked && !dead) {
+        // All the observer hears of a restore: a short notice, once.
+        sessionStorage.setItem("observer.note", "offline.rechecked");
+        doc.dispatchEvent(new CustomEvent("observer:note"));
       }
       return schedule();
     });
@@ -244,7 +330,7 @@
     if (dead) return Promise.resolve();
     return all().then(function (recs) {
       var next = Infinity;
-      recs.forEach(function (r) { if (r.status === "waiting") next = Math.min(next, r.next || 0); });
+      recs.forEach(function (r) { if (r.status === "waiting" || r.status === "recheck") next = Math.min(next, r.next || 0); });
       if (next < Infinity) timer = setTimeout(function () { flush(false); }, Math.max(1000, next - Date.now()));
     });
   }
@@ -443,7 +529,7 @@
 
   window.observerOutbox = {
     T: T, ready: stringsReady, all: all, get: get, del: del, flush: flush, newID: newID,
-    queueable: queueable, noteFor: noteFor
+    queueable: queueable, noteFor: noteFor, kept: keptSummary
   };
 
   function start() {

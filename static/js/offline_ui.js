@@ -19,7 +19,10 @@
   function clock(ms) {
     try { return new Date(ms).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }); } catch (e) { return new Date(ms).toTimeString().slice(0, 5); }
   }
-  function pending(r) { return r.status !== "sent" && r.status !== "failed"; }
+  // A re-check (the server was restored; offline.js sends acknowledged submissions
+  // again) is not the observer's business: it shows as sent.
+  function pending(r) { return r.status !== "sent" && r.status !== "failed" && r.status !== "recheck"; }
+  function shownStatus(r) { return r.status === "recheck" ? "sent" : r.status; }
 
   // ---- "make photos smaller before sending", remembered on the phone
   function shrinkChoice(form) {
@@ -173,7 +176,7 @@
     var title = el(r.status === "sent" && r.done ? "a" : "strong", "", r.title || T("offline.kind." + r.kind));
     if (r.status === "sent" && r.done) title.href = r.done;
     head.appendChild(title);
-    head.appendChild(el("span", "badge offline-" + r.status, T("offline.status." + r.status)));
+    head.appendChild(el("span", "badge offline-" + shownStatus(r), T("offline.status." + shownStatus(r))));
     li.appendChild(head);
     var bits = [T("offline.kind." + r.kind)];
     if (r.station) bits.push(r.station);
@@ -183,7 +186,7 @@
     if (pending(r) && r.attempts) bits.push(T("offline.attempts", { Count: r.attempts }));
     if (r.status === "waiting" && r.next > Date.now()) bits.push(T("offline.next_try", { Time: clock(r.next) }));
     li.appendChild(el("div", "muted", bits.join(" · ")));
-    if (r.error && r.status !== "sent") li.appendChild(el("div", r.status === "failed" ? "field-error" : "muted", r.error));
+    if (r.error && r.status !== "sent" && r.status !== "recheck") li.appendChild(el("div", r.status === "failed" ? "field-error" : "muted", r.error));
     var acts = el("div", "actions");
     if (r.status === "failed" && r.from) {
       var fix = el("a", "button", T("offline.fix"));
@@ -191,7 +194,7 @@
       acts.appendChild(fix);
     }
     if (pending(r)) acts.appendChild(button(T("offline.retry"), "retry"));
-    if (r.status !== "sent") acts.appendChild(button(T("offline.remove"), "remove", "secondary"));
+    if (r.status !== "sent" && r.status !== "recheck") acts.appendChild(button(T("offline.remove"), "remove", "secondary"));
     if (acts.children.length) li.appendChild(acts);
     return li;
   }
@@ -238,7 +241,7 @@
       if (gone()) return;
       var now = Date.now();
       recs = recs.filter(function (r) {
-        if (r.status === "sent" && now - r.sent > KEEP_SENT_MS) { box.del(r.id); return false; }
+        if ((r.status === "sent" || r.status === "recheck") && now - r.sent > KEEP_SENT_MS) { box.del(r.id); return false; }
         return true;
       }).sort(function (a, b) { return b.created - a.created; });
       var waiting = recs.filter(pending).length;
@@ -262,14 +265,18 @@
       body.textContent = "";
       body.appendChild(el("p", "muted", T(waiting ? "offline.panel.help" : failed ? "offline.panel.failed_help" : "offline.panel.empty")));
       // Waiting and refused ones first and in full; the sent ones folded away.
-      var open = recs.filter(function (r) { return r.status !== "sent"; });
-      var sent = recs.filter(function (r) { return r.status === "sent"; });
+      var open = recs.filter(function (r) { return r.status !== "sent" && r.status !== "recheck"; });
+      var sent = recs.filter(function (r) { return r.status === "sent" || r.status === "recheck"; });
       if (open.length) body.appendChild(list(open));
       if (sent.length) {
         var det = el("details", "offline-sent");
         det.open = wasOpen;
         det.appendChild(el("summary", "", T("offline.panel.sent", { Count: sent.length })));
         det.appendChild(list(sent));
+        var keptNote = det.appendChild(el("p", "muted offline-kept", ""));
+        if (box.kept) box.kept().then(function (k) {
+          keptNote.textContent = T("offline.kept", { MB: (k.used / 1048576).toFixed(1), Budget: Math.round(k.budget / 1048576) });
+        });
         body.appendChild(det);
       }
     });
@@ -294,6 +301,7 @@
     }
   });
   doc.addEventListener("observer:outbox", later);
+  doc.addEventListener("observer:note", oneTimeNote);
   window.addEventListener("online", later);
   window.addEventListener("offline", later);
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
@@ -45,6 +46,22 @@ type env struct {
 	stations []report.Station
 	obs      report.User
 	coord    report.User
+	// clock moves the server's time on a TOTP step at each code typed: a step is
+	// accepted once, and a test signs the coordinator in more than once a minute.
+	clock atomic.Int64
+}
+
+// coordTOTP is the coordinator's two-factor secret (coordinators must have one).
+const coordTOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.clock.Load())) }
+
+// totpCode moves the clock on a step and returns the code there.
+func (e *env) totpCode(secret string) string {
+	e.clock.Add(int64(report.TOTPPeriod * time.Second))
+	code, err := totp.GenerateCode(secret, e.now())
+	must(e.t, err, "a TOTP code")
+	return code
 }
 
 // ServeHTTP drops the connection while the server is "down", so the browser sees a
@@ -82,11 +99,12 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := storage.Open(ctx, storage.Options{Path: filepath.Join(dir, "observer.db"), DataDir: filepath.Join(dir, "data")})
+	e := &env{t: t}
+	st, err := storage.Open(ctx, storage.Options{Path: filepath.Join(dir, "observer.db"), DataDir: filepath.Join(dir, "data"), Now: e.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st}
+	e.store = st
 	e.seed()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -157,6 +175,12 @@ func (e *env) seed() {
 		e.t.Fatal(err)
 	}
 	if e.obs, err = e.store.UserByLogin(ctx, observer); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.coord, err = e.store.UserByLogin(ctx, coordinator); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.store.SetTOTPSecret(ctx, e.coord.ID, coordTOTP, report.User{}); err != nil {
 		e.t.Fatal(err)
 	}
 	if e.coord, err = e.store.UserByLogin(ctx, coordinator); err != nil {

@@ -136,6 +136,13 @@ func (p *phone) login(login string) {
 	p.shot("login")
 	p.do(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
 	p.waitFor("sign-in", `location.pathname !== "/login" && document.readyState === "complete"`, 20*time.Second)
+	if login == coordinator {
+		// Coordinators sign in with a second factor.
+		p.waitFor("the code page", `location.pathname === "/login/2fa" && document.readyState === "complete"`, 20*time.Second)
+		p.do(chromedp.SendKeys(chromedp.CSS(`form[action="/login/2fa"] input[name=code]`), p.e.totpCode(coordTOTP)))
+		p.do(chromedp.Click(chromedp.CSS(`form[action="/login/2fa"] button[type=submit]`)))
+		p.waitFor("the second factor", `location.pathname !== "/login/2fa" && document.readyState === "complete"`, 20*time.Second)
+	}
 }
 
 // language switches with the language links of the header. It waits for the new
