@@ -71,3 +71,19 @@ func ValidateDecision(status Status, note string) (string, error) {
 	}
 	return note, nil
 }
+
+// MaxTokenName bounds an API token's name, in bytes (it is shown in lists).
+const MaxTokenName = 100
+
+// ValidateToken checks a new API token's name and lifetime and gives the name as
+// it is kept: trimmed.
+func ValidateToken(name string, ttl time.Duration) (string, error) {
+	name = strings.TrimSpace(name)
+	if len(name) > MaxTokenName {
+		return "", fmt.Errorf("a token's name may have at most %d bytes", MaxTokenName)
+	}
+	if ttl <= 0 {
+		return "", errors.New("a token's lifetime must be positive")
+	}
+	return name, nil
+}

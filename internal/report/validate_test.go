@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateObserverCode(t *testing.T) {
@@ -39,5 +40,17 @@ func TestValidateElectionAndLogin(t *testing.T) {
 	}
 	if ValidateLogin("anna.k@x") != nil || ValidateLogin("an") == nil || ValidateLogin("анна") == nil {
 		t.Error("ValidateLogin")
+	}
+}
+
+func TestValidateToken(t *testing.T) {
+	if n, err := ValidateToken("  ci  ", time.Hour); err != nil || n != "ci" {
+		t.Errorf("a plain name: %q %v", n, err)
+	}
+	if _, err := ValidateToken(strings.Repeat("x", MaxTokenName+1), time.Hour); err == nil {
+		t.Error("a long name passed")
+	}
+	if _, err := ValidateToken("ci", 0); err == nil {
+		t.Error("a lifetime of zero passed")
 	}
 }

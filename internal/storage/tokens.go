@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
@@ -18,9 +17,6 @@ const TokenTTL = 90 * 24 * time.Hour
 // tokenUseEvery is how stale a token's "last used" may get: recording every call
 // would make each API call a write.
 const tokenUseEvery = time.Hour
-
-// maxTokenName bounds a token's name (it is shown in lists).
-const maxTokenName = 100
 
 // TokenInfo describes an API token (never the token itself).
 type TokenInfo struct {
@@ -48,16 +44,13 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, actor report.U
 // CreateNamedAPIToken makes a Bearer token for a user, valid for ttl; the token is
 // shown once and stored hashed. It returns the token and its id.
 func (s *Store) CreateNamedAPIToken(ctx context.Context, userID int64, name string, ttl time.Duration, actor report.User) (string, int64, error) {
-	name = strings.TrimSpace(name)
-	if len(name) > maxTokenName {
-		return "", 0, fmt.Errorf("a token's name may have at most %d bytes", maxTokenName)
-	}
-	if ttl <= 0 {
-		return "", 0, errors.New("a token's lifetime must be positive")
+	name, err := report.ValidateToken(name, ttl)
+	if err != nil {
+		return "", 0, err
 	}
 	token, hash := NewToken()
 	var id int64
-	err := s.Write(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		now := tx.Now()
 		res, err := tx.exec("INSERT INTO api_tokens(user_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
 			userID, hash, name, fmtTime(now), fmtTime(now.Add(ttl)))
