@@ -144,34 +144,39 @@ func htmlUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(s)
 }
 
-// login signs a browser in through the sign-in form.
+// login signs a browser in through the sign-in form; a staff account enrols or
+// enters its second factor (mfa.go), once per account and server.
 func (p *phase) login(ctx context.Context, cl *http.Client, a Account) error {
 	_, base, err := p.gate.enter(ctx)
 	if err != nil {
 		return err
 	}
+	return p.fx.staff.signIn(ctx, cl, base, a, p.passwordLogin)
+}
+
+func (p *phase) passwordLogin(ctx context.Context, cl *http.Client, base string, a Account) (string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/login", nil)
 	resp, err := cl.Do(req)
 	if err != nil {
-		return fmt.Errorf("loadtest: unable to load the sign-in page: %w", err)
+		return "", fmt.Errorf("loadtest: unable to load the sign-in page: %w", err)
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	token, err := scrapeCSRF(page)
 	if err != nil {
-		return fmt.Errorf("loadtest: sign-in page: %w", err)
+		return "", fmt.Errorf("loadtest: sign-in page: %w", err)
 	}
 	form := url.Values{"login": {a.Login}, "password": {a.Password}, "csrf": {token}, "next": {"/"}}
 	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err = cl.Do(req)
 	if err != nil {
-		return fmt.Errorf("loadtest: unable to sign in as %s: %w", a.Login, err)
+		return "", fmt.Errorf("loadtest: unable to sign in as %s: %w", a.Login, err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
-		return fmt.Errorf("loadtest: sign-in as %s failed: status %d, to %q: %s", a.Login, resp.StatusCode, resp.Header.Get("Location"), snippet(body))
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc == "/login" || strings.HasPrefix(loc, "/login?") {
+		return "", fmt.Errorf("loadtest: sign-in as %s failed: status %d, to %q: %s", a.Login, resp.StatusCode, resp.Header.Get("Location"), snippet(body))
 	}
-	return nil
+	return resp.Header.Get("Location"), nil
 }

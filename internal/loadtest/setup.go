@@ -29,6 +29,10 @@ type Fixture struct {
 	Stations     []string
 	Observers    []Account
 	Coordinators []Account
+	// staff keeps the sessions of staff accounts once they passed two-factor
+	// sign-in (coordinators must have it): a TOTP code counts once, so every
+	// coordinator client of an account shares the account's one session.
+	staff *staffSessions
 }
 
 // SetupOptions size the fixture.
@@ -46,7 +50,7 @@ var setupActor = report.User{Login: "loadtest"}
 // and API tokens in a fresh database, through the same storage calls the CLI uses
 // (election add, import stations, import observers, user add, token add).
 func Setup(ctx context.Context, opt SetupOptions) (Fixture, error) {
-	fx := Fixture{Election: ElectionCode}
+	fx := Fixture{Election: ElectionCode, staff: &staffSessions{}}
 	st, err := storage.Open(ctx, storage.Options{Path: opt.DB, DataDir: opt.DataDir})
 	if err != nil {
 		return fx, err
