@@ -147,14 +147,21 @@ func openElection(ctx context.Context, e *env, code string) (*storage.Store, rep
 	return st, el, nil
 }
 
+// checkRegion reads --region through the one scope rule, as the operator at the
+// machine (report.ResolveScope, Locate): a code naming no region of the election
+// is refused. The results service finds the region by its code.
 func checkRegion(ctx context.Context, st *storage.Store, el report.Election, region string) error {
-	if region == "" {
+	req := report.Scope{Region: region}
+	if err := report.ResolveScope(&operator, &req); err != nil {
+		return err
+	}
+	if req.Region == "" {
 		return nil
 	}
-	if _, err := st.RegionByCode(ctx, el.ID, region); errors.Is(err, report.ErrNotFound) {
-		return fmt.Errorf("--region %q: no such region in %s", region, el.Code)
-	} else if err != nil {
+	if _, bad, err := req.Locate(ctx, st, el.ID); err != nil {
 		return err
+	} else if len(bad) > 0 {
+		return fmt.Errorf("--region %q: no such region in %s", region, el.Code)
 	}
 	return nil
 }
