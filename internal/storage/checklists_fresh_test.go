@@ -87,8 +87,9 @@ func TestChecklistChangesInAGroupAreSeenByTheFormsAfter(t *testing.T) {
 
 	results := map[string]chan error{}
 	submit := func(name string, fn func() error) {
-		results[name] = make(chan error, 1)
-		go func() { results[name] <- fn() }()
+		done := make(chan error, 1)
+		results[name] = done
+		go func() { done <- fn() }()
 		waitQueued(t, f.s, len(results))
 	}
 	save := func(o report.Observation) func() error {
