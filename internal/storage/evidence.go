@@ -129,8 +129,7 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 		}
 		ev = report.Evidence{IncidentID: incidentID, SHA256: blob.sha, Size: blob.size, MIME: mimeType,
 			OriginalName: name, UploadedBy: uploader.ID, CreatedAt: tx.Now()}
-		res, err := tx.exec(`INSERT INTO evidence(incident_id, sha256, size, mime, original_name, uploaded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, incidentID, ev.SHA256, ev.Size, ev.MIME, ev.OriginalName, sql.NullInt64{Int64: uploader.ID, Valid: uploader.ID != 0}, fmtTime(ev.CreatedAt))
+		res, err := tx.exec(insertEvidenceSQL, incidentID, ev.SHA256, ev.Size, ev.MIME, ev.OriginalName, sql.NullInt64{Int64: uploader.ID, Valid: uploader.ID != 0}, fmtTime(ev.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("store: unable to record evidence for incident %d: %w", incidentID, err)
 		}
@@ -154,11 +153,20 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 	return ev, created, nil
 }
 
+const (
+	insertEvidenceSQL = `INSERT INTO evidence(incident_id, sha256, size, mime, original_name, uploaded_by, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+	evidenceByHashSQL        = "SELECT " + evidenceColumns + " FROM evidence WHERE incident_id = ? AND sha256 = ?"
+	incidentEvidenceBytesSQL = "SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?"
+	uploaderEvidenceBytesSQL = `SELECT COALESCE(SUM(e.size), 0) FROM evidence e JOIN incidents i ON i.id = e.incident_id
+	WHERE e.uploaded_by = ? AND i.election_id = ?`
+)
+
 // decideEvidence finds the same file already on the incident (found), or refuses a
 // file the incident's limit has no room for.
 func decideEvidence(q rowQuerier, in report.Incident, uploader report.User, blob *stagedBlob, name string, limits EvidenceLimits) (report.Evidence, bool, error) {
 	incidentID := in.ID
-	got, err := scanEvidence(q.queryRow("SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, blob.sha))
+	got, err := scanEvidence(q.queryRow(evidenceByHashSQL, incidentID, blob.sha))
 	if err == nil {
 		return got, true, nil
 	}
@@ -167,7 +175,7 @@ func decideEvidence(q rowQuerier, in report.Incident, uploader report.User, blob
 	}
 	if limits.MaxIncidentBytes > 0 {
 		var used int64
-		if err := q.queryRow("SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?", incidentID).Scan(&used); err != nil {
+		if err := q.queryRow(incidentEvidenceBytesSQL, incidentID).Scan(&used); err != nil {
 			return report.Evidence{}, false, fmt.Errorf("store: unable to add up the files of incident %d: %w", incidentID, err)
 		}
 		if used+blob.size > limits.MaxIncidentBytes {
@@ -176,8 +184,7 @@ func decideEvidence(q rowQuerier, in report.Incident, uploader report.User, blob
 	}
 	if limits.MaxUploaderBytes > 0 && uploader.ID != 0 {
 		var used int64
-		if err := q.queryRow(`SELECT COALESCE(SUM(e.size), 0) FROM evidence e JOIN incidents i ON i.id = e.incident_id
-			WHERE e.uploaded_by = ? AND i.election_id = ?`, uploader.ID, in.ElectionID).Scan(&used); err != nil {
+		if err := q.queryRow(uploaderEvidenceBytesSQL, uploader.ID, in.ElectionID).Scan(&used); err != nil {
 			return report.Evidence{}, false, fmt.Errorf("store: unable to add up the files of user %d: %w", uploader.ID, err)
 		}
 		if used+blob.size > limits.MaxUploaderBytes {
@@ -200,7 +207,7 @@ func (r readRows) queryRow(query string, args ...any) *sql.Row {
 // IncidentEvidence returns the file with this SHA-256 among the incident's evidence,
 // with report.ErrNotFound when the incident has no such file.
 func (s *Store) IncidentEvidence(ctx context.Context, incidentID int64, sha string) (report.Evidence, error) {
-	e, err := scanEvidence(s.ro.QueryRowContext(ctx, "SELECT "+evidenceColumns+" FROM evidence WHERE incident_id = ? AND sha256 = ?", incidentID, sha))
+	e, err := scanEvidence(s.ro.QueryRowContext(ctx, evidenceByHashSQL, incidentID, sha))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}

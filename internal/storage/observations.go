@@ -346,8 +346,11 @@ func auditTime(t *time.Time) *string {
 func (w *recordWriter) sentBefore(table string, electionID int64, clientID, hash string) (int64, bool, error) {
 	var id int64
 	var stored string
-	err := w.tx.queryRow("SELECT id, content_hash FROM "+table+" WHERE election_id = ? AND client_id = ?",
-		electionID, clientID).Scan(&id, &stored)
+	q := observationSentSQL
+	if table == "incidents" {
+		q = incidentSentSQL
+	}
+	err := w.tx.queryRow(q, electionID, clientID).Scan(&id, &stored)
 	switch {
 	case err != nil:
 		return 0, false, fmt.Errorf("store: unable to look up %s %q: %w", table, clientID, err)
@@ -375,5 +378,10 @@ const insertObservationSQL = `INSERT INTO observations(id, election_id, client_i
 	phase, observer_id, user_id, arrived_at, left_at, assessment, answers, protocol, notes, state, created_at, updated_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (election_id, client_id) DO NOTHING`
+
+const (
+	observationSentSQL = "SELECT id, content_hash FROM observations WHERE election_id = ? AND client_id = ?"
+	incidentSentSQL    = "SELECT id, content_hash FROM incidents WHERE election_id = ? AND client_id = ?"
+)
 
 const incidentClientIDCountSQL = "SELECT COUNT(*) FROM incidents WHERE election_id = ? AND client_id = ?"

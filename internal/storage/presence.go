@@ -29,22 +29,24 @@ func heardOn(tx *Tx, observerID, electionID, stationID int64, channel string, co
 	if stationID == 0 {
 		checkIn = nil // contact without a station (a repeat, an unreadable message) is not a check-in
 	}
-	_, err := tx.exec(`INSERT INTO presence(observer_id, election_id, station_id, checked_in_at, counted_at, last_heard_at, last_channel)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(observer_id, election_id) DO UPDATE SET
-			station_id = COALESCE(excluded.station_id, presence.station_id),
-			checked_in_at = CASE WHEN excluded.checked_in_at IS NOT NULL
-				AND (presence.checked_in_at IS NULL OR presence.checked_out_at IS NOT NULL)
-				THEN excluded.checked_in_at ELSE presence.checked_in_at END,
-			checked_out_at = CASE WHEN excluded.checked_in_at IS NOT NULL THEN NULL ELSE presence.checked_out_at END,
-			counted_at = COALESCE(excluded.counted_at, presence.counted_at),
-			last_heard_at = excluded.last_heard_at, last_channel = excluded.last_channel`,
-		observerID, electionID, nullID(stationID), checkIn, counted, now, channel)
+	_, err := tx.exec(heardSQL, observerID, electionID, nullID(stationID), checkIn, counted, now, channel)
 	if err != nil {
 		return fmt.Errorf("store: unable to note contact from observer %d: %w", observerID, err)
 	}
 	return nil
 }
+
+// heardSQL notes contact from an observer: every submission runs it.
+const heardSQL = `INSERT INTO presence(observer_id, election_id, station_id, checked_in_at, counted_at, last_heard_at, last_channel)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(observer_id, election_id) DO UPDATE SET
+		station_id = COALESCE(excluded.station_id, presence.station_id),
+		checked_in_at = CASE WHEN excluded.checked_in_at IS NOT NULL
+			AND (presence.checked_in_at IS NULL OR presence.checked_out_at IS NOT NULL)
+			THEN excluded.checked_in_at ELSE presence.checked_in_at END,
+		checked_out_at = CASE WHEN excluded.checked_in_at IS NOT NULL THEN NULL ELSE presence.checked_out_at END,
+		counted_at = COALESCE(excluded.counted_at, presence.counted_at),
+		last_heard_at = excluded.last_heard_at, last_channel = excluded.last_channel`
 
 // heard notes a record's observer as heard from (every submission counts).
 func (w *recordWriter) heard(observerID, stationID int64, phase report.Phase) error {

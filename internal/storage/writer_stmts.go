@@ -18,6 +18,8 @@ var writerStatements = []string{
 	auditHeadSQL, insertAuditSQL,
 	stationByIDSQL, stationByCodeSQL, observerIDSQL, observerCodeSQL,
 	customQuestionsSQL, retiredCategoriesSQL, customCategoriesSQL,
+	heardSQL, observationSentSQL, incidentSentSQL,
+	insertEvidenceSQL, evidenceByHashSQL, incidentEvidenceBytesSQL, uploaderEvidenceBytesSQL,
 }
 
 const (
