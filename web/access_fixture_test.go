@@ -93,6 +93,9 @@ func openHarness(t *testing.T, dir string, cfg Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.StatsMaxAge == 0 {
+		cfg.StatsMaxAge = -1 // tests read the figures of what they just wrote
+	}
 	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

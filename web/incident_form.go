@@ -251,6 +251,7 @@ func (s *Server) saveIncidentForm(c echo.Context, p *incidentPage, old report.In
 	id, changed := old.ID, false
 	if old.ID != 0 {
 		changed, err = s.store.UpdateIncident(ctx, in, u)
+		s.settleStats(in.ElectionID)
 	} else {
 		id, changed, err = s.store.SaveIncident(ctx, in, u)
 	}

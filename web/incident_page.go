@@ -91,6 +91,7 @@ func (s *Server) incidentSetStatus(c echo.Context) error {
 	}
 	note := c.FormValue("note")
 	err = s.store.SetIncidentStatus(c.Request().Context(), in.ID, status, note, *u)
+	s.settleStats(in.ElectionID)
 	if key := statusErrorKey(err); key != "" {
 		v, verr := s.incidentView(c.Request().Context(), u, in)
 		if verr != nil {
@@ -151,6 +152,7 @@ func (s *Server) apiSetIncidentStatus(c echo.Context) error {
 		return apiError(c, http.StatusBadRequest, "invalid", "the status is not valid", map[string]string{"status": "must be verified or rejected"})
 	}
 	err = s.store.SetIncidentStatus(c.Request().Context(), in.ID, status, req.Note, *u)
+	s.settleStats(in.ElectionID)
 	switch {
 	case errors.Is(err, report.ErrNoteRequired), errors.Is(err, report.ErrNoteTooLong):
 		return apiError(c, http.StatusBadRequest, "invalid", "the note is not valid", map[string]string{"note": err.Error()})

@@ -37,6 +37,10 @@ type Config struct {
 	MaxVerifyBytes int64
 	// SmallN is the statistics small-n threshold.
 	SmallN int
+	// StatsMaxAge is how far behind the acknowledged writes a dashboard may be
+	// rather than wait for them (0: report.DefaultStatsMaxAge; negative: never
+	// behind). A coordinator's own decisions are always shown at once.
+	StatsMaxAge time.Duration
 	// HeaderTimeout bounds how long a client may take to send its request headers
 	// (slow-header attacks hold connections open); default 10 s.
 	HeaderTimeout time.Duration

@@ -27,6 +27,9 @@ func newStatsService(s *Server) *statsService {
 	svc := &statsService{s: s, cache: report.NewStatsCache(statsSource{s.store}), now: s.store.Now}
 	svc.cache.SetLogger(s.log)
 	s.store.OnCommit(svc.cache.Invalidate)
+	if s.cfg.StatsMaxAge != 0 {
+		svc.cache.SetMaxAge(max(s.cfg.StatsMaxAge, 0))
+	}
 	return svc
 }
 
@@ -51,13 +54,19 @@ func (s *Server) preloadStats(ctx context.Context) {
 }
 
 // statsDocument is the statistics document of q from the process's one cache,
-// for any page that needs the figures (the evidence pack's statistics.json).
+// for any page that needs the figures (the evidence pack's statistics.json). A
+// pack's figures include every write acknowledged before it was asked for.
 func (s *Server) statsDocument(ctx context.Context, q report.StatsQuery) (*report.StatsDocument, error) {
 	if q.SmallNThreshold <= 0 {
 		q.SmallNThreshold = s.cfg.SmallN
 	}
+	s.stats.cache.Settle(q.ElectionID)
 	return s.stats.cache.Document(ctx, q)
 }
+
+// settleStats makes the election's next statistics include every change made so
+// far: after a decision or correction, the coordinator's dashboard shows it.
+func (s *Server) settleStats(electionID int64) { s.stats.cache.Settle(electionID) }
 
 // statsScope is what a request asks statistics for: the same parameters on the
 // API, the dashboard and its downloads.

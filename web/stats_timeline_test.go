@@ -24,6 +24,7 @@ func TestTimelineCacheFollowsCommits(t *testing.T) {
 	defer st.Close()
 	k := newKnownElection(t, st)
 	cache := report.NewStatsCache(statsSource{st})
+	cache.SetMaxAge(0)
 	st.OnCommit(cache.Invalidate)
 	ctx := context.Background()
 	all := []report.Status{report.StatusNew, report.StatusVerified}

@@ -31,10 +31,13 @@ type TallySource interface {
 // while anyone has asked for the election in the last two minutes, and at once
 // when a request waits. Requests read the published snapshot without a lock.
 //
-// Document and View include every write acknowledged before they were called
-// (the store marks a commit's stations before it answers the writer): when the
-// snapshot lacks a mark, the request wakes the refresher and waits for the
-// snapshot that has it. Places never waits but for the first load.
+// Document and View answer from the published snapshot when it is younger than
+// MaxAge (five seconds) or lacks no mark: under a stream of observers' forms a
+// dashboard does not wait for them, and is at most a refresh behind. An older
+// snapshot that lacks marks makes the request wake the refresher and wait. A
+// change a coordinator must see at once (a status decision, a checklist change)
+// is followed by Settle: the next Document or View then waits for a snapshot
+// that includes it. Places never waits but for the first load.
 //
 // A marked station that is new to the election, or whose region, district, code or
 // name changed, makes the refresher load the whole election again; so does
@@ -42,10 +45,11 @@ type TallySource interface {
 // questions or categories, or of a region's or district's name. Scopes with a
 // time window are computed from the database every time.
 type StatsCache struct {
-	src   TallySource
-	hours HourSource // nil: no timeline
-	every time.Duration
-	log   *slog.Logger
+	src    TallySource
+	hours  HourSource // nil: no timeline
+	every  time.Duration
+	maxAge time.Duration
+	log    *slog.Logger
 
 	mu        sync.Mutex // guards the fields below and each election's marks
 	elections map[int64]*electionCache
@@ -66,6 +70,7 @@ type electionCache struct {
 	unplaced  map[int64]struct{} // stations of no loaded election: perhaps new in this one
 	reload    bool
 	marked    uint64        // marks made so far: a snapshot covering as many has them all
+	settled   uint64        // marks every answer must include (Settle)
 	asked     time.Time     // the last request
 	published chan struct{} // closed when the refresher next publishes (or fails)
 	err       error         // of the last refresh
@@ -77,12 +82,43 @@ func NewStatsCache(src TallySource) *StatsCache {
 	c := &StatsCache{
 		src:       src,
 		every:     time.Second,
+		maxAge:    DefaultStatsMaxAge,
 		log:       slog.Default(),
 		elections: map[int64]*electionCache{},
 		owner:     map[int64]*electionCache{},
 	}
 	c.hours, _ = src.(HourSource)
 	return c
+}
+
+// DefaultStatsMaxAge is how old a snapshot may be and still answer without
+// waiting for the writes it lacks: longer than a refresh under load takes, so
+// that a dashboard waits only when the refresher has been idle.
+const DefaultStatsMaxAge = 5 * time.Second
+
+// SetMaxAge sets how old a snapshot may be and still answer without waiting for
+// the marks it lacks (0: every answer includes every acknowledged write).
+func (c *StatsCache) SetMaxAge(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxAge = d
+}
+
+// Settle makes the election's next answers include every change marked so far,
+// waiting for the refresh that has them (a coordinator sees their own decision).
+func (c *StatsCache) Settle(electionID int64) {
+	c.mu.Lock()
+	e := c.elections[electionID]
+	if e != nil {
+		e.settled = e.marked
+	}
+	c.mu.Unlock()
+	if e != nil {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // SetLogger sets where refreshes that fail are reported.
@@ -117,6 +153,7 @@ func (c *StatsCache) InvalidateElection(electionID int64) {
 	if e := c.elections[electionID]; e != nil {
 		e.reload = true
 		e.marked++
+		e.settled = e.marked
 	}
 }
 
@@ -169,9 +206,9 @@ func (c *StatsCache) electionLocked(id int64) *electionCache {
 	return e
 }
 
-// snapshot returns the election's published snapshot when it has every mark
-// made so far (or, stale, when there is one); otherwise it waits for the
-// refresher to publish one that has them.
+// snapshot returns the election's published snapshot when it may answer (see
+// fresh; stale: whenever there is one); otherwise it waits for the refresher to
+// publish one that may.
 func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool) (*statsSnapshot, error) {
 	for {
 		c.mu.Lock()
@@ -179,9 +216,9 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 		if !stale {
 			e.asked = time.Now()
 		}
-		want := e.marked
+		want, settled := e.marked, e.settled
 		s := e.snap.Load()
-		if s != nil && (stale || s.covers >= want) {
+		if s != nil && (stale || c.fresh(s, want, settled)) {
 			c.mu.Unlock()
 			return s, nil
 		}
@@ -198,15 +235,22 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 		}
 		c.mu.Lock()
 		s, err := e.snap.Load(), e.err
+		ok := s != nil && (stale || c.fresh(s, want, settled))
 		c.mu.Unlock()
 		switch {
-		case s != nil && (stale || s.covers >= want):
+		case ok:
 			return s, nil
 		case err != nil:
 			return nil, err
 		}
 		// That refresh began before this request's marks: wait for the next.
 	}
+}
+
+// fresh says whether s may answer a request made when want marks were made and
+// settled had to be included. c.mu is held.
+func (c *StatsCache) fresh(s *statsSnapshot, want, settled uint64) bool {
+	return s.covers >= want || (s.covers >= settled && time.Since(s.taken) < c.maxAge)
 }
 
 // run is an election's refresher: it refreshes when a request wakes it, and once
@@ -241,6 +285,7 @@ func (c *StatsCache) refresh(e *electionCache) {
 		c.mu.Unlock()
 		return
 	}
+	taken := time.Now()
 	reload := e.reload || prev == nil
 	ids := make([]int64, 0, len(e.dirty)+len(e.unplaced))
 	for id := range e.dirty {
@@ -272,7 +317,7 @@ func (c *StatsCache) refresh(e *electionCache) {
 		e.reload = true
 		c.log.Warn("statistics: refresh failed; the next request or tick tries again", "election", e.id, "err", err)
 	} else {
-		next.covers = covers
+		next.covers, next.taken = covers, taken
 		e.snap.Store(next)
 	}
 	e.err = err

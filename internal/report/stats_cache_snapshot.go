@@ -15,6 +15,8 @@ type statsSnapshot struct {
 	// covers counts the marks (Invalidate, InvalidateElection) the snapshot
 	// includes: every mark made before its refresh took them.
 	covers uint64
+	// taken is when its refresh took the marks: it shows the data as of then.
+	taken time.Time
 
 	schema   StatsSchema
 	layout   *countLayout

@@ -13,8 +13,10 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// How fresh the statistics cache's answers are (report.StatsCache): every
-// acknowledged write is in the next answer; a request never refreshes the cache
+// How fresh the statistics cache's answers are (report.StatsCache). With no
+// MaxAge every acknowledged write is in the next answer; with the default one a
+// request answers from a young snapshot at once, and waits only for what
+// Settle names or when the snapshot is old. A request never refreshes the cache
 // itself, it waits for the refresher, and answers at once when nothing changed.
 
 // gatedSource is the store with a gate on the cache's refreshes: a read of
@@ -69,6 +71,7 @@ func TestStatsCacheRequestsWaitForTheRefresher(t *testing.T) {
 	st := hierarchyRows(f)
 	src := &gatedSource{Store: f.s}
 	c := report.NewStatsCache(src)
+	c.SetMaxAge(0)
 	f.s.OnCommit(c.Invalidate)
 	ctx := context.Background()
 	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
@@ -195,6 +198,7 @@ func TestStatsCacheRefreshesInTheBackground(t *testing.T) {
 	st := hierarchyRows(f)
 	src := &gatedSource{Store: f.s}
 	c := report.NewStatsCache(src)
+	c.SetMaxAge(0)
 	f.s.OnCommit(c.Invalidate)
 	ctx := context.Background()
 	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
@@ -238,6 +242,7 @@ func TestStatsCachePreloadIsNotWatching(t *testing.T) {
 	st := hierarchyRows(f)
 	src := &gatedSource{Store: f.s}
 	c := report.NewStatsCache(src)
+	c.SetMaxAge(0)
 	f.s.OnCommit(c.Invalidate)
 	ctx := context.Background()
 	c.Preload(f.election)
@@ -285,6 +290,7 @@ func TestStatsCacheRefreshFailure(t *testing.T) {
 	st := hierarchyRows(f)
 	src := &failingSource{Store: f.s}
 	c := report.NewStatsCache(src)
+	c.SetMaxAge(0)
 	f.s.OnCommit(c.Invalidate)
 	ctx := context.Background()
 	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
@@ -305,4 +311,71 @@ func TestStatsCacheRefreshFailure(t *testing.T) {
 		t.Fatalf("after the source recovered: %v", err)
 	}
 	f.sameAsFresh(c, "after a failed refresh")
+}
+
+// With a MaxAge, a request answers from a young snapshot while the refresher is
+// busy (a dashboard does not queue behind observers' forms); after Settle it
+// waits for the refresh that has every change made before, and a snapshot older
+// than MaxAge that lacks marks makes it wait too.
+func TestStatsCacheAnswersFromAYoungSnapshot(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	src := &gatedSource{Store: f.s}
+	c := report.NewStatsCache(src)
+	c.SetMaxAge(time.Hour)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
+	incidents := func(ctx context.Context) (int, error) {
+		doc, err := c.Document(ctx, q)
+		if err != nil {
+			return 0, err
+		}
+		return doc.Phases.Voting.Categories["ballot_stuffing"].Incidents, nil
+	}
+	if n, err := incidents(ctx); err != nil || n != 0 {
+		t.Fatalf("first load: %d, %v", n, err)
+	}
+
+	waiting, release := src.gate()
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[0], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[0])
+	})
+	// The refresher is held at the gate; the request does not wait for it.
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	n, err := incidents(short)
+	cancel()
+	if err != nil || n != 0 {
+		t.Fatalf("a request while the refresh is held: %d, %v (want the young snapshot, 0)", n, err)
+	}
+
+	// A coordinator's change: the next answers must include it, so they wait.
+	c.Settle(f.election)
+	short, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = incidents(short)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("after Settle a request answered before the refresh: %v", err)
+	}
+	select {
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Settle did not wake the refresher")
+	}
+	release()
+	if n, err := incidents(ctx); err != nil || n != 1 {
+		t.Fatalf("after the settled refresh: %d, %v", n, err)
+	}
+
+	// An old snapshot that lacks a mark is not answered from.
+	c.SetMaxAge(time.Nanosecond)
+	f.write(func(tx *Tx) {
+		f.incident(tx, incRow{station: st[1], phase: report.PhaseVoting, category: "ballot_stuffing"})
+		tx.Touch(st[1])
+	})
+	if n, err := incidents(ctx); err != nil || n != 2 {
+		t.Fatalf("with an old snapshot: %d, %v", n, err)
+	}
+	f.sameAsFresh(c, "after settling")
 }

@@ -12,6 +12,7 @@ import (
 
 func (f *statsFixture) cache() *report.StatsCache {
 	c := report.NewStatsCache(f.s)
+	c.SetMaxAge(0) // these tests read what they just wrote
 	f.s.OnCommit(c.Invalidate)
 	return c
 }
