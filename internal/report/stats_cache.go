@@ -71,6 +71,7 @@ type electionCache struct {
 	reload    bool
 	marked    uint64        // marks made so far: a snapshot covering as many has them all
 	settled   uint64        // marks every answer must include (Settle)
+	busy      bool          // a refresh is under way
 	asked     time.Time     // the last request
 	published chan struct{} // closed when the refresher next publishes (or fails)
 	err       error         // of the last refresh
@@ -218,7 +219,7 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 		}
 		want, settled := e.marked, e.settled
 		s := e.snap.Load()
-		if s != nil && (stale || c.fresh(s, want, settled)) {
+		if s != nil && (stale || c.fresh(e, s, want, settled)) {
 			c.mu.Unlock()
 			return s, nil
 		}
@@ -235,7 +236,7 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 		}
 		c.mu.Lock()
 		s, err := e.snap.Load(), e.err
-		ok := s != nil && (stale || c.fresh(s, want, settled))
+		ok := s != nil && (stale || c.fresh(e, s, want, settled))
 		c.mu.Unlock()
 		switch {
 		case ok:
@@ -247,17 +248,24 @@ func (c *StatsCache) snapshot(ctx context.Context, electionID int64, stale bool)
 	}
 }
 
-// fresh says whether s may answer a request made when want marks were made and
-// settled had to be included. c.mu is held.
-func (c *StatsCache) fresh(s *statsSnapshot, want, settled uint64) bool {
-	return s.covers >= want || (s.covers >= settled && time.Since(s.taken) < c.maxAge)
+// fresh says whether e's snapshot s may answer a request made when want marks
+// were made and settled had to be included: it has them all, or it lacks only
+// observers' writes and is younger than MaxAge or about to be replaced. c.mu is
+// held.
+func (c *StatsCache) fresh(e *electionCache, s *statsSnapshot, want, settled uint64) bool {
+	return s.covers >= want || (c.maxAge > 0 && s.covers >= settled && (e.busy || time.Since(s.taken) < c.maxAge))
 }
 
 // run is an election's refresher: it refreshes when a request wakes it, and once
-// a second while the election is watched and anything is marked.
+// a second while the election is watched and anything is marked. A refresh of
+// its own accord waits twice as long as the last one took (at most half of
+// MaxAge), so that under a heavy stream of forms the refresher takes about a
+// third of a core from the writes, and the snapshot is renewed before requests
+// would have to wait for it.
 func (c *StatsCache) run(e *electionCache) {
 	tick := time.NewTicker(c.every)
 	defer tick.Stop()
+	var next time.Time
 	for {
 		select {
 		case <-e.wake:
@@ -266,13 +274,22 @@ func (c *StatsCache) run(e *electionCache) {
 			s := e.snap.Load()
 			due := time.Since(e.asked) < watchWindow && (s == nil || s.covers < e.marked)
 			c.mu.Unlock()
-			if !due {
+			if !due || time.Now().Before(next) {
 				continue
 			}
 		}
+		start := time.Now()
 		c.refresh(e)
+		c.mu.Lock()
+		pause := min(refreshPause*time.Since(start), c.maxAge/2)
+		c.mu.Unlock()
+		next = time.Now().Add(pause)
 	}
 }
+
+// refreshPause is how many times a refresh's own duration the refresher rests
+// before the next one it is not asked for.
+const refreshPause = 2
 
 // refresh takes the election's marks, reads what they name, and publishes the
 // next snapshot. A commit that lands during the reads marks its stations again,
@@ -286,6 +303,7 @@ func (c *StatsCache) refresh(e *electionCache) {
 		return
 	}
 	taken := time.Now()
+	e.busy = true
 	reload := e.reload || prev == nil
 	ids := make([]int64, 0, len(e.dirty)+len(e.unplaced))
 	for id := range e.dirty {
@@ -321,6 +339,7 @@ func (c *StatsCache) refresh(e *electionCache) {
 		e.snap.Store(next)
 	}
 	e.err = err
+	e.busy = false
 	close(e.published)
 	e.published = make(chan struct{})
 	c.mu.Unlock()
