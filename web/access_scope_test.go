@@ -68,6 +68,7 @@ func (fx *accessFixture) checkScope(t *testing.T) {
 		{actor: actCoordB, method: "GET", target: "/dashboard/export.csv?region=" + regionA, status: 403},
 		{actor: actCoordB, method: "GET", target: "/dashboard/export.xlsx?region=" + regionA, status: 403},
 		{actor: actCoordB, method: "GET", target: "/api/v1/elections/" + el + "/stats?region=" + regionA, status: 403},
+		{actor: actCoordB, method: "GET", target: "/results/station?code=" + stationA, status: 403},
 		{actor: actCoordB, method: "GET", target: "/dashboard", status: 200, absent: []string{">Almaty<", "region=" + regionA}},
 		{actor: actCoordA, method: "GET", target: "/incidents/" + incB, status: 404},
 		{actor: actCoordA, method: "POST", target: "/incidents/" + incB + "/status", form: url.Values{"status": {"rejected"}, "note": {"no"}}, status: 404},

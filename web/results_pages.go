@@ -242,10 +242,21 @@ func (h *resultsHandlers) stationPage(c echo.Context) error {
 		return pageError(err)
 	}
 	ctx := c.Request().Context()
-	st, err := h.s.store.StationByCode(ctx, n.Election.ID, code)
-	if errors.Is(err, report.ErrNotFound) || (err == nil && !canSeeRegion(state(c).user, st.RegionCode)) {
+	// The code names a place, so the one scope rule answers: a station of another
+	// region is 403, as on every page that takes a place (/incidents?station=…), and a
+	// code naming no station is 404. (Records fetched by id, such as an incident, are
+	// 404 out of scope so that their ids reveal nothing; station codes are no secret.)
+	req := report.Scope{Station: code}
+	if err := report.ResolveScope(state(c).user, &req); err != nil {
+		return pageError(err)
+	}
+	if _, bad, err := req.Locate(ctx, h.s.store, n.Election.ID); err != nil {
+		return pageError(err)
+	} else if len(bad) > 0 {
 		return echo.NewHTTPError(http.StatusNotFound)
-	} else if err != nil {
+	}
+	st, err := h.s.store.StationByCode(ctx, n.Election.ID, code)
+	if err != nil {
 		return err
 	}
 	v := stationView{Nav: n, Station: st}

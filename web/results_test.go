@@ -188,7 +188,8 @@ func TestDiscrepanciesAPIAndScope(t *testing.T) {
 	if err != nil || inc.Category != "tabulation_discrepancy" || inc.Status != report.StatusNew || inc.Phase != report.PhaseTabulation {
 		t.Errorf("incident %+v %v", inc, err)
 	}
-	// A station's page: the official figures beside the observer's; out of scope, 404.
+	// A station's page: the official figures beside the observer's; a station of
+	// another region is out of scope (403, the one scope rule), a code naming none 404.
 	resp, page = f.natc.get("/results/station?election=" + f.el.Code + "&code=071-023")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(section(t, page, "station-results", ""), ">500<") || !strings.Contains(page, "400 ≠") {
 		t.Errorf("station page %d", resp.StatusCode)
@@ -197,8 +198,11 @@ func TestDiscrepanciesAPIAndScope(t *testing.T) {
 	if !strings.Contains(page, `href="/results/station?code=071-023&amp;election=kz-res"`) {
 		t.Errorf("the observation page does not link to its station's results")
 	}
-	if resp, _ := f.coordB.get("/results/station?election=" + f.el.Code + "&code=071-023"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("region B on an ALM station: %d", resp.StatusCode)
+	if resp, _ := f.coordB.get("/results/station?election=" + f.el.Code + "&code=071-023"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("region B on an ALM station: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := f.coordB.get("/results/station?election=" + f.el.Code + "&code=999-999"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("region B on a station that does not exist: %d, want 404", resp.StatusCode)
 	}
 }
 

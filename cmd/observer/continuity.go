@@ -78,9 +78,13 @@ func closeServed(store *storage.Store, rep *replica.Replicator) {
 	}
 }
 
-// defaultDataDir is where storage puts evidence and keys when --data is not given.
-func defaultDataDir(dbPath string) string {
-	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-data"
+// dataDirFor is the absolute folder of evidence and keys: --data, else where storage
+// puts them when --data is not given.
+func dataDirFor(data, dbPath string) (string, error) {
+	if data == "" {
+		data = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-data"
+	}
+	return filepath.Abs(data)
 }
 
 // checkRestored runs the check restore and backup share, prints what it found and
@@ -120,11 +124,7 @@ func init() {
 			}
 			when = t
 		}
-		dataDir := *data
-		if dataDir == "" {
-			dataDir = defaultDataDir(e.dbPath)
-		}
-		dataDir, err := filepath.Abs(dataDir)
+		dataDir, err := dataDirFor(*data, e.dbPath)
 		if err != nil {
 			return err
 		}
@@ -176,11 +176,7 @@ func init() {
 		if *from == "" {
 			return errors.New("--from URL is required")
 		}
-		dataDir := *data
-		if dataDir == "" {
-			dataDir = defaultDataDir(e.dbPath)
-		}
-		dataDir, err := filepath.Abs(dataDir)
+		dataDir, err := dataDirFor(*data, e.dbPath)
 		if err != nil {
 			return err
 		}

@@ -30,17 +30,11 @@ func init() {
 			return fmt.Errorf("unable to open %s: %w", name, err)
 		}
 		defer f.Close()
-		st, err := e.open(ctx)
+		st, el, err := openElection(ctx, e, *code, createHint)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		el, err := st.ElectionByCode(ctx, *code)
-		if errors.Is(err, report.ErrNotFound) {
-			return fmt.Errorf("no election with code %q (observer election add creates one)", *code)
-		} else if err != nil {
-			return err
-		}
 		recs, errs, err := report.ReadObservationLines(f)
 		if err != nil {
 			return err
@@ -54,11 +48,7 @@ func init() {
 		errs = append(errs, more...)
 		if len(errs) > 0 {
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-			fmt.Fprintf(e.stderr, "%s: nothing was imported; fix these and import the file again:\n", name)
-			for _, le := range errs {
-				fmt.Fprintf(e.stderr, "  %s\n", le.String())
-			}
-			return exitCode(1)
+			return refuseFile(e.stderr, name, errs)
 		}
 		res, err := st.ImportObservations(ctx, el.ID, recs, filepath.Base(name), operator)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/results"
 	"github.com/observerkz/observer/internal/storage"
 )
 
@@ -56,29 +57,29 @@ func runImport(ctx context.Context, e *env, c command, args []string,
 		return fmt.Errorf("unable to open %s: %w", fs.Arg(0), err)
 	}
 	defer f.Close()
-	st, err := e.open(ctx)
+	st, el, err := openElection(ctx, e, *code, createHint)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	el, err := st.ElectionByCode(ctx, *code)
-	if errors.Is(err, report.ErrNotFound) {
-		return fmt.Errorf("no election with code %q (observer election add creates one)", *code)
-	} else if err != nil {
-		return err
-	}
 	counts, err := do(st, el, f)
 	var errs report.CSVErrors
 	if errors.As(err, &errs) {
-		fmt.Fprintf(e.stderr, "%s: nothing was imported; fix these and import the file again:\n", fs.Arg(0))
-		for _, ce := range errs {
-			fmt.Fprintf(e.stderr, "  %s\n", ce.Error())
-		}
-		return exitCode(1)
+		return refuseFile(e.stderr, fs.Arg(0), errs)
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "added %d, updated %d, unchanged %d\n", counts.Added, counts.Updated, counts.Unchanged)
 	return nil
+}
+
+// refuseFile says that nothing was imported from the file, lists its errors one a line
+// (each by its Error or String method) and exits 1.
+func refuseFile[E report.CSVError | results.CSVError | report.LineError](w io.Writer, name string, errs []E) error {
+	fmt.Fprintf(w, "%s: nothing was imported; fix these and import the file again:\n", name)
+	for _, e := range errs {
+		fmt.Fprintf(w, "  %s\n", e)
+	}
+	return exitCode(1)
 }

@@ -35,7 +35,7 @@ func init() {
 		if err != nil {
 			return fmt.Errorf("unable to read %s: %w", fs.Arg(0), err)
 		}
-		st, el, err := openElection(ctx, e, *code)
+		st, el, err := openElection(ctx, e, *code, "")
 		if err != nil {
 			return err
 		}
@@ -49,11 +49,7 @@ func init() {
 			err = errs
 		}
 		if errors.As(err, &errs) {
-			fmt.Fprintf(e.stderr, "%s: nothing was imported; fix these and import the file again:\n", fs.Arg(0))
-			for _, ce := range errs {
-				fmt.Fprintf(e.stderr, "  %s\n", ce.Error())
-			}
-			return exitCode(1)
+			return refuseFile(e.stderr, fs.Arg(0), errs)
 		}
 		if err != nil {
 			return err
@@ -80,7 +76,7 @@ func init() {
 		if *format != "json" && *format != "csv" {
 			return fmt.Errorf("--format %q: use json or csv", *format)
 		}
-		st, el, err := openElection(ctx, e, *code)
+		st, el, err := openElection(ctx, e, *code, "")
 		if err != nil {
 			return err
 		}
@@ -114,7 +110,7 @@ func init() {
 		if *code == "" || fs.NArg() != 0 {
 			return errors.New("usage: observer " + fc.name + " " + fc.usage)
 		}
-		st, el, err := openElection(ctx, e, *code)
+		st, el, err := openElection(ctx, e, *code, "")
 		if err != nil {
 			return err
 		}
@@ -131,7 +127,12 @@ func init() {
 	register(fc)
 }
 
-func openElection(ctx context.Context, e *env, code string) (*storage.Store, report.Election, error) {
+// createHint follows "no election with code …" where an import names an election.
+const createHint = " (observer election add creates one)"
+
+// openElection opens the database and the election with this code; hint follows the
+// error when there is no such election.
+func openElection(ctx context.Context, e *env, code, hint string) (*storage.Store, report.Election, error) {
 	st, err := e.open(ctx)
 	if err != nil {
 		return nil, report.Election{}, err
@@ -139,7 +140,7 @@ func openElection(ctx context.Context, e *env, code string) (*storage.Store, rep
 	el, err := st.ElectionByCode(ctx, code)
 	if errors.Is(err, report.ErrNotFound) {
 		st.Close()
-		return nil, el, fmt.Errorf("no election with code %q", code)
+		return nil, el, fmt.Errorf("no election with code %q%s", code, hint)
 	} else if err != nil {
 		st.Close()
 		return nil, el, err

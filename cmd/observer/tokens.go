@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/observerkz/observer/internal/report"
+	"github.com/observerkz/observer/internal/storage"
 )
 
 // parseLifetime reads a token's lifetime: whole days ("90d") or a Go duration ("36h").
@@ -48,10 +49,8 @@ func registerTokens() {
 			return err
 		}
 		defer st.Close()
-		u, err := st.UserByLogin(ctx, *login)
-		if errors.Is(err, report.ErrNotFound) {
-			return fmt.Errorf("no account with login %q", *login)
-		} else if err != nil {
+		u, err := accountByLogin(ctx, st, *login)
+		if err != nil {
 			return err
 		}
 		tok, _, err := st.CreateNamedAPIToken(ctx, u.ID, *name, ttl, operator)
@@ -77,10 +76,8 @@ func registerTokens() {
 		defer st.Close()
 		var uid int64
 		if *login != "" {
-			u, err := st.UserByLogin(ctx, *login)
-			if errors.Is(err, report.ErrNotFound) {
-				return fmt.Errorf("no account with login %q", *login)
-			} else if err != nil {
+			u, err := accountByLogin(ctx, st, *login)
+			if err != nil {
 				return err
 			}
 			uid = u.ID
@@ -134,6 +131,14 @@ func registerTokens() {
 		return nil
 	}
 	register(tr)
+}
+
+func accountByLogin(ctx context.Context, st *storage.Store, login string) (report.User, error) {
+	u, err := st.UserByLogin(ctx, login)
+	if errors.Is(err, report.ErrNotFound) {
+		return u, fmt.Errorf("no account with login %q", login)
+	}
+	return u, err
 }
 
 func orDash(s string) string {

@@ -107,19 +107,10 @@ func (r *reading) explain(e report.FieldError, incident int) *Refusal {
 // election's when the station has none): opening before 08:00, voting
 // 08:00-20:00, counting from 20:00 to 08:00 the next day, tabulation after.
 func PhaseAt(t time.Time, st report.Station, electionDate string, zone *time.Location) report.Phase {
-	loc := zone
-	if st.Timezone != "" {
-		loc = st.Location()
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	day, err := time.ParseInLocation("2006-01-02", electionDate, loc)
-	if err != nil {
+	at, ok := electionDay(st, electionDate, zone)
+	if !ok {
 		return report.PhaseVoting
 	}
-	y, mo, d := day.Date()
-	at := func(dd, h int) time.Time { return time.Date(y, mo, d+dd, h, 0, 0, 0, loc) }
 	switch {
 	case t.Before(at(0, 8)):
 		return report.PhaseOpening

@@ -1,13 +1,9 @@
 package report
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
 	"io"
 	"slices"
 	"strings"
-	"text/template"
 	"unicode"
 	"unicode/utf8"
 )
@@ -111,36 +107,15 @@ func (t *csvTable) has(column string) bool {
 	return ok
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // readCSV reads a whole CSV file: UTF-8 with or without a byte-order mark, comma or
 // semicolon separated, a header row naming only known columns and every required one.
 // On any error of the file's shape it returns the errors and no table.
 func readCSV(r io.Reader, known, required []string) (*csvTable, CSVErrors) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, CSVErrors{{Key: "stations.csv_unreadable", Args: []any{"Detail", err.Error()}}}
+	f, bad := OpenCSV(r, "stations.", MaxImportBytes, true)
+	if bad != nil {
+		return nil, CSVErrors{*bad}
 	}
-	if len(data) > MaxImportBytes {
-		return nil, CSVErrors{{Key: "stations.csv_too_large", Args: []any{"MB", MaxImportBytes >> 20}}}
-	}
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, CSVErrors{{Line: 1, Key: "stations.csv_utf16"}}
-	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	if !utf8.Valid(data) {
-		return nil, CSVErrors{encodingError(data)}
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, CSVErrors{{Line: 1, Key: "stations.csv_empty"}}
-	}
-	rd := csv.NewReader(bytes.NewReader(data))
-	rd.Comma = separator(data)
-	rd.FieldsPerRecord = -1
-	head, err := rd.Read()
-	if err != nil {
-		return nil, CSVErrors{syntaxError(err)}
-	}
+	head := f.Header
 	t := &csvTable{col: map[string]int{}}
 	var errs CSVErrors
 	for i, h := range head {
@@ -170,99 +145,17 @@ func readCSV(r io.Reader, known, required []string) (*csvTable, CSVErrors) {
 		// Rows are read against the header: with a wrong header every row would be wrong too.
 		return nil, errs
 	}
-	for {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			// After a quoting error the reader's idea of where rows start is lost.
-			return nil, append(errs, syntaxError(err))
-		}
-		line, _ := rd.FieldPos(0)
-		if blank(rec) {
+	for f.Next() {
+		if f.Bad != nil {
+			errs = append(errs, *f.Bad)
 			continue
 		}
-		if len(rec) != len(head) && !(len(rec) > len(head) && blank(rec[len(head):])) {
-			errs = append(errs, CSVError{Line: line, Key: "stations.csv_field_count", Args: []any{"Got", len(rec), "Want", len(head)}})
-			continue
-		}
-		t.rows = append(t.rows, csvRow{line: line, fields: rec})
+		t.rows = append(t.rows, csvRow{line: f.Line, fields: f.Record})
+	}
+	if e := f.Err(); e != nil {
+		return nil, append(errs, *e)
 	}
 	return t, errs
-}
-
-func blank(fields []string) bool {
-	for _, f := range fields {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// separator picks ';' or ',' by which of them the header line has more of, outside quotes.
-func separator(data []byte) rune {
-	commas, semis := 0, 0
-	quoted := false
-	for _, b := range data {
-		if b == '\n' && !quoted {
-			break
-		}
-		switch b {
-		case '"':
-			quoted = !quoted
-		case ',':
-			if !quoted {
-				commas++
-			}
-		case ';':
-			if !quoted {
-				semis++
-			}
-		}
-	}
-	if semis > commas {
-		return ';'
-	}
-	return ','
-}
-
-func syntaxError(err error) CSVError {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return CSVError{Line: pe.Line, Key: "stations.csv_syntax", Args: []any{"Detail", pe.Err.Error()}}
-	}
-	return CSVError{Key: "stations.csv_unreadable", Args: []any{"Detail", err.Error()}}
-}
-
-// encodingError points at the first line that is not UTF-8, and says whether the file
-// looks like Windows-1251 (what Excel writes for Cyrillic unless told "CSV UTF-8").
-func encodingError(data []byte) CSVError {
-	line := 1
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size <= 1 {
-			break
-		}
-		if r == '\n' {
-			line++
-		}
-		i += size
-	}
-	high, cyr := 0, 0
-	for _, b := range data {
-		if b >= 0x80 {
-			high++
-			if b >= 0xC0 || b == 0xA8 || b == 0xB8 || b == 0xAA || b == 0xBA || b == 0xAF || b == 0xBF {
-				cyr++
-			}
-		}
-	}
-	if high > 0 && cyr*10 >= high*8 {
-		return CSVError{Line: line, Key: "stations.csv_windows1251"}
-	}
-	return CSVError{Line: line, Key: "stations.csv_not_utf8"}
 }
 
 // cleanText trims a text value and folds runs of white space (line breaks typed into a
@@ -304,21 +197,11 @@ func (english) T(key string, data ...any) string {
 	if !ok {
 		return key
 	}
-	td := map[string]any{}
-	for i := 0; i+1 < len(data); i += 2 {
-		if k, ok := data[i].(string); ok {
-			td[k] = data[i+1]
-		}
-	}
-	tpl, err := template.New(key).Parse(text)
-	if err != nil {
+	s, ok := FillEnglish(key, text, data...)
+	if !ok {
 		return key
 	}
-	var b strings.Builder
-	if err := tpl.Execute(&b, td); err != nil {
-		return key
-	}
-	return b.String()
+	return s
 }
 
 // CSVMessages returns the English text of every CSV error key (for the catalogue test).

@@ -1,9 +1,6 @@
 package results
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -67,7 +64,8 @@ type Row struct {
 }
 
 // CSVError is one thing wrong with a results file: Key names the message in the
-// catalogue (web/i18n/results.*.json) and Args its placeholders.
+// catalogue (web/i18n/results.*.json) and Args its placeholders. Its fields are
+// report.CSVError's, so the shared CSV reader's errors convert to it.
 type CSVError struct {
 	Line   int
 	Column string
@@ -105,51 +103,23 @@ func (es CSVErrors) Error() string {
 // figures and at least one votes:<code> column. Every error is collected; with any,
 // no table is returned.
 func ParseCSV(r io.Reader, addStations bool) (*Table, CSVErrors) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxCSVBytes+1))
-	if err != nil {
-		return nil, CSVErrors{{Key: "results.csv_unreadable", Args: []any{"Detail", err.Error()}}}
+	f, bad := report.OpenCSV(r, "results.", MaxCSVBytes, false)
+	if bad != nil {
+		return nil, CSVErrors{CSVError(*bad)}
 	}
-	if len(data) > MaxCSVBytes {
-		return nil, CSVErrors{{Key: "results.csv_too_large", Args: []any{"MB", MaxCSVBytes >> 20}}}
-	}
-	data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
-	if !utf8.Valid(data) {
-		return nil, CSVErrors{{Line: firstBadLine(data), Key: "results.csv_not_utf8"}}
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, CSVErrors{{Line: 1, Key: "results.csv_empty"}}
-	}
-	rd := csv.NewReader(bytes.NewReader(data))
-	rd.Comma = separator(data)
-	rd.FieldsPerRecord = -1
-	rd.ReuseRecord = true
-	head, err := rd.Read()
-	if err != nil {
-		return nil, CSVErrors{syntaxError(err)}
-	}
-	h, errs := readHeader(head, addStations)
+	h, errs := readHeader(f.Header, addStations)
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	t := &Table{Candidates: h.candidates}
 	seen := map[string]int{}
-	for len(errs) < maxErrors {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, append(errs, syntaxError(err))
-		}
-		line, _ := rd.FieldPos(0)
-		if blank(rec) {
+	for len(errs) < maxErrors && f.Next() {
+		if f.Bad != nil {
+			errs = append(errs, CSVError(*f.Bad))
 			continue
 		}
-		if len(rec) != len(head) && !(len(rec) > len(head) && blank(rec[len(head):])) {
-			errs = append(errs, CSVError{Line: line, Key: "results.csv_field_count", Args: []any{"Got", len(rec), "Want", len(head)}})
-			continue
-		}
-		row := h.row(line, rec, &errs)
+		line := f.Line
+		row := h.row(line, f.Record, &errs)
 		key := strings.ToLower(row.Station)
 		if first, dup := seen[key]; dup && row.Station != "" {
 			errs = append(errs, CSVError{Line: line, Column: colStation, Key: "results.csv_duplicate_station",
@@ -157,6 +127,9 @@ func ParseCSV(r io.Reader, addStations bool) (*Table, CSVErrors) {
 		}
 		seen[key] = line
 		t.Rows = append(t.Rows, row)
+	}
+	if e := f.Err(); e != nil {
+		return nil, append(errs, CSVError(*e))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -320,59 +293,4 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-func blank(fields []string) bool {
-	for _, f := range fields {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// separator picks ';' or ',' by which the header line has more of, outside quotes.
-func separator(data []byte) rune {
-	commas, semis := 0, 0
-	quoted := false
-	for _, b := range data {
-		if b == '\n' && !quoted {
-			break
-		}
-		switch {
-		case b == '"':
-			quoted = !quoted
-		case b == ',' && !quoted:
-			commas++
-		case b == ';' && !quoted:
-			semis++
-		}
-	}
-	if semis > commas {
-		return ';'
-	}
-	return ','
-}
-
-func syntaxError(err error) CSVError {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return CSVError{Line: pe.Line, Key: "results.csv_syntax", Args: []any{"Detail", pe.Err.Error()}}
-	}
-	return CSVError{Key: "results.csv_unreadable", Args: []any{"Detail", err.Error()}}
-}
-
-func firstBadLine(data []byte) int {
-	line := 1
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size <= 1 {
-			break
-		}
-		if r == '\n' {
-			line++
-		}
-		i += size
-	}
-	return line
 }

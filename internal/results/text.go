@@ -1,10 +1,6 @@
 package results
 
-import (
-	"github.com/observerkz/observer/internal/report"
-	"strings"
-	"text/template"
-)
+import "github.com/observerkz/observer/internal/report"
 
 // csvEnglish is the English of the CSV messages, for the command line and Error().
 // web/i18n/results.en.json must say the same (a test in web compares them).
@@ -54,21 +50,11 @@ func (english) T(key string, data ...any) string {
 		// the station list's own messages (stations created by an import)
 		return report.CSVError{Key: key, Args: data}.Error()
 	}
-	td := map[string]any{}
-	for i := 0; i+1 < len(data); i += 2 {
-		if k, ok := data[i].(string); ok {
-			td[k] = data[i+1]
-		}
-	}
-	tpl, err := template.New(key).Parse(text)
-	if err != nil {
+	s, ok := report.FillEnglish(key, text, data...)
+	if !ok {
 		return text
 	}
-	var b strings.Builder
-	if err := tpl.Execute(&b, td); err != nil {
-		return text
-	}
-	return b.String()
+	return s
 }
 
 // EnglishTexts is the English of every message key, for the catalogue's test.

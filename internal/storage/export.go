@@ -52,23 +52,7 @@ func (p *Snapshot) EachIncident(ctx context.Context, f report.IncidentFilter, fn
 	f.BeforeID, f.Limit = 0, 0
 	where, args := incidentWhere(f)
 	rows, err := p.tx.QueryContext(ctx, "SELECT "+incidentColumns+" "+incidentJoins+where+" ORDER BY i.id", args...)
-	if err != nil {
-		return fmt.Errorf("store: unable to list incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return fmt.Errorf("store: unable to read an incident: %w", err)
-		}
-		if err := fn(in); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: unable to list incidents: %w", err)
-	}
-	return nil
+	return eachIncident(rows, err, fn)
 }
 
 // EvidenceOf lists an incident's files, oldest first, as of the snapshot.

@@ -157,6 +157,12 @@ func (s *Store) EachIncident(ctx context.Context, f report.IncidentFilter, fn fu
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	rows, err := s.ro.QueryContext(ctx, q, args...)
+	return eachIncident(rows, err, fn)
+}
+
+// eachIncident calls fn with each incident a query of incidentColumns returned (err
+// being the query's).
+func eachIncident(rows *sql.Rows, err error, fn func(report.Incident) error) error {
 	if err != nil {
 		return fmt.Errorf("store: unable to list incidents: %w", err)
 	}

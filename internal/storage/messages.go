@@ -161,11 +161,7 @@ type repeat struct {
 	observerID, electionID int64
 }
 
-// rowQueries is a write's Tx or the read pool.
-type rowQueries interface {
-	queryRow(query string, args ...any) *sql.Row
-}
-
+// roQueries is the read pool as a rowQuerier (unprepared: see readStmts).
 type roQueries struct {
 	ctx context.Context
 	db  *sql.DB
@@ -177,7 +173,7 @@ func (r roQueries) queryRow(q string, args ...any) *sql.Row {
 
 // findRepeat finds the message in as received before: the same gateway id, or
 // the same text from the same sender within RepeatWindow of it.
-func findRepeat(q rowQueries, in Inbound, senderKey, tkey string) (repeat, bool, error) {
+func findRepeat(q rowQuerier, in Inbound, senderKey, tkey string) (repeat, bool, error) {
 	var r repeat
 	var recs string
 	const cols = "id, reply, records, COALESCE(observer_id, 0), COALESCE(election_id, 0)"

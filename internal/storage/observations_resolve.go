@@ -28,7 +28,7 @@ type recordWriter struct {
 	channel string
 }
 
-// rowQuerier is a write's Tx or a read-only snapshot.
+// rowQuerier is a write's Tx, a read-only snapshot or the read pool.
 type rowQuerier interface {
 	queryRow(query string, args ...any) *sql.Row
 }
