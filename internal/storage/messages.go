@@ -26,6 +26,15 @@ const (
 	MsgDuplicate     = "duplicate"
 )
 
+// What a message's records are (messages.record_kind): the message language's
+// kinds (intake.Kind), and the inbox's single record a coordinator made.
+const (
+	recordObservation = string(intake.KindObservation) // the observation, then its incidents
+	recordIncidents   = string(intake.KindIncidents)
+	recordIncident    = "incident"
+	recordHandled     = "handled" // closed without a record
+)
+
 // RepeatWindow is how long the same text from the same sender is the same message,
 // whatever its id: some gateways re-send under a new id.
 const RepeatWindow = 12 * time.Hour
@@ -135,7 +144,7 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 		}
 		after, _ := json.Marshal(map[string]any{"channel": in.Channel, "gateway_id": in.GatewayID, "status": out.Status,
 			"text_sha256": hex.EncodeToString(rawSum[:]), "records": nonNil(out.Records), "observer_id": rd.ObserverID})
-		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: "message",
+		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: report.EntityMessage,
 			EntityID: strconv.FormatInt(out.MessageID, 10), ElectionID: rd.ElectionID, After: string(after)})
 	})
 	return out, err
