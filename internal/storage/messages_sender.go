@@ -48,7 +48,7 @@ func (s *Store) SenderByObserver(ctx context.Context, observerID int64, now time
 }
 
 func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time) (Sender, bool, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, o.language, COALESCE(e.id, 0), COALESCE(e.code, ''),
+	rows, err := preparedReads{s}.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, o.language, COALESCE(e.id, 0), COALESCE(e.code, ''),
 		COALESCE(e.name, ''), COALESCE(e.date, '') `+from+` GROUP BY o.id, e.id`, arg)
 	if err != nil {
 		return Sender{}, false, fmt.Errorf("store: unable to look up a sender: %w", err)
