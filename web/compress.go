@@ -41,8 +41,8 @@ func skipCompression(c echo.Context) bool {
 	if precompressed[strings.ToLower(path.Ext(p))] {
 		return true
 	}
-	if r.Method == http.MethodPost && isAPIPath(p) {
-		return true // an API submission's answer is a few bytes: {"id":…}
+	if r.Method == http.MethodPost && (isAPIPath(p) || strings.HasPrefix(p, "/intake/")) {
+		return true // an API submission's or a gateway's answer is a few bytes: {"id":…}
 	}
 	return strings.Contains(p, "/evidence/") || strings.HasPrefix(p, "/export") ||
 		(strings.HasPrefix(p, "/api/v1/") && strings.Contains(p, "/export"))

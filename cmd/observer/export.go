@@ -115,8 +115,8 @@ func init() {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "evidence pack: %s\nincidents: %d\nevidence files: %d (%d bytes)\nobservations: %d\naudit entries: %d\nbytes: %d\nsha256: %s\nsigning key: %s\n",
-			path, sum.Incidents, sum.EvidenceFiles, sum.EvidenceBytes, sum.Observations, sum.AuditEntries, res.bytes, res.sha256, sum.Fingerprint)
+		fmt.Fprintf(e.stdout, "evidence pack: %s\nincidents: %d\nevidence files: %d (%d bytes)\nobservations: %d\nmessages: %d\naudit entries: %d\nbytes: %d\nsha256: %s\nsigning key: %s\n",
+			path, sum.Incidents, sum.EvidenceFiles, sum.EvidenceBytes, sum.Observations, sum.Messages, sum.AuditEntries, res.bytes, res.sha256, sum.Fingerprint)
 		if *contacts {
 			fmt.Fprintln(e.stdout, "the pack holds observers' contact details: keep it safe")
 		}

@@ -86,6 +86,54 @@ func TestImportStationsCommand(t *testing.T) {
 	}
 }
 
+// The roster round trip on the command line: a language column imported, a wrong
+// one refused by line and column, and the export that imports again.
+func TestObserversLanguageCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "o.db")
+	if code, _, stderr := cli(t, "--db", db, "election", "add", "--code", "kz-2026", "--name", "Test", "--date", "2026-03-15"); code != 0 {
+		t.Fatalf("election add: %d %s", code, stderr)
+	}
+	stations := writeFile(t, dir, "st.csv", "code,region\n071-023,Almaty\n011-001,Astana\n")
+	if code, _, stderr := cli(t, "--db", db, "import", "stations", "--election", "kz-2026", stations); code != 0 {
+		t.Fatalf("stations: %s", stderr)
+	}
+	bad := writeFile(t, dir, "bad.csv", "code;phone;stations;language\nOBS-0001;+7 701 000 00 01;071-023;kk\nOBS-0002;;011-001;qq\n")
+	code, _, stderr := cli(t, "--db", db, "import", "observers", "--election", "kz-2026", bad)
+	if code != 1 || !strings.Contains(stderr, "line 3, column language: “qq” is not a language of answers: use en, ru or kk") ||
+		!strings.Contains(stderr, "nothing was imported") {
+		t.Fatalf("bad language: exit %d, stderr %q", code, stderr)
+	}
+	good := writeFile(t, dir, "good.csv", strings.Replace(string(mustRead(t, bad)), ";qq", ";", 1))
+	if code, stdout, stderr := cli(t, "--db", db, "import", "observers", "--election", "kz-2026", good); code != 0 || strings.TrimSpace(stdout) != "added 2, updated 0, unchanged 0" {
+		t.Fatalf("good: exit %d %q %q", code, stdout, stderr)
+	}
+	out := filepath.Join(dir, "roster.csv")
+	code, stdout, stderr := cli(t, "--db", db, "export", "observers", "--election", "kz-2026", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "observers: 2") {
+		t.Fatalf("export: exit %d %q %q", code, stdout, stderr)
+	}
+	want := "\ufeffcode,region_code,stations,language\nOBS-0001,almaty,071-023,kk\nOBS-0002,astana,011-001,ru\n"
+	if got := string(mustRead(t, out)); got != want {
+		t.Fatalf("roster.csv:\n%q\nwant\n%q", got, want)
+	}
+	if code, stdout, _ := cli(t, "--db", db, "import", "observers", "--election", "kz-2026", out); code != 0 || strings.TrimSpace(stdout) != "added 0, updated 0, unchanged 2" {
+		t.Fatalf("the export does not import as it is: exit %d %q", code, stdout)
+	}
+	if code, _, stderr := cli(t, "--db", db, "export", "observers", "--election", "kz-2026", "--region", "nowhere", "--out", out); code != 1 || !strings.Contains(stderr, "no such region") {
+		t.Fatalf("unknown region: exit %d %q", code, stderr)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestDemoCommandBuildsAndReuses(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
 	code, stdout, stderr := cli(t, "--db", db, "demo", "--stations", "300", "--build-only")

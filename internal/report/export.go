@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -78,21 +77,8 @@ func csvSafe(s string) string {
 	return s
 }
 
-var zones sync.Map // zone name → *time.Location
-
-// stationZone is Station.Location, remembered: loading a zone reads and parses the
-// tz database, too slow to do for each of thousands of rows.
-func stationZone(st Station) *time.Location {
-	if st.Timezone == "" {
-		return time.UTC
-	}
-	if l, ok := zones.Load(st.Timezone); ok {
-		return l.(*time.Location)
-	}
-	l := st.Location()
-	zones.Store(st.Timezone, l)
-	return l
-}
+// stationZone is the station's zone (Station.Location remembers each zone loaded).
+func stationZone(st Station) *time.Location { return st.Location() }
 
 // localTime is t in the station's zone, RFC 3339 with the offset.
 func localTime(t time.Time, st Station) string {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -70,11 +71,27 @@ type Station struct {
 // Location returns the station's time zone, or UTC when unknown or invalid.
 func (s Station) Location() *time.Location {
 	if s.Timezone != "" {
-		if loc, err := time.LoadLocation(s.Timezone); err == nil {
+		if loc, err := LoadZone(s.Timezone); err == nil {
 			return loc
 		}
 	}
 	return time.UTC
+}
+
+var zones sync.Map // zone name → *time.Location
+
+// LoadZone is time.LoadLocation, remembered: loading a zone reads and parses the
+// tz database, too slow to do again for each message, form or row.
+func LoadZone(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
 }
 
 // Observer is a pseudonymous observer. Contact details live apart (ObserverContact).

@@ -1,15 +1,24 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
 
 // ObserverColumns are the columns of an observers CSV (formats.md).
-var ObserverColumns = []string{"code", "name", "phone", "email", "region_code", "stations"}
+var ObserverColumns = []string{"code", "name", "phone", "email", "region_code", "stations", "language"}
+
+// ObserverLanguages are the languages an observer's messages can be answered in
+// (the observers CSV's language column); DefaultObserverLanguage is used when the
+// file does not say.
+var ObserverLanguages = []string{"en", "ru", "kk"}
+
+const DefaultObserverLanguage = "ru"
 
 // ObserverRecord is one observer of an import file. Contact is personal data: it is
 // stored sealed and must never reach a log or an error message.
@@ -23,6 +32,11 @@ type ObserverRecord struct {
 	// assignments in that election; an empty list removes them.
 	Stations    []string
 	SetStations bool
+	// Language answers the observer's messages until they have an account (en, ru
+	// or kk). When SetLanguage is true (the file has the column) it replaces the
+	// observer's; an empty cell means DefaultObserverLanguage.
+	Language    string
+	SetLanguage bool
 }
 
 // observerCodeRe is what a pseudonymous observer code may be (ValidateObserverCode).
@@ -68,10 +82,17 @@ func ParseObservers(r io.Reader) ([]ObserverRecord, error) {
 			Code:        t.get(row, "code"),
 			RegionCode:  t.get(row, "region_code"),
 			SetStations: t.has("stations"),
+			SetLanguage: t.has("language"),
 		}
-		rec.Contact.Name = t.text(row, "name", maxNameLen, &errs)
-		rec.Contact.Phone = t.text(row, "phone", 40, &errs)
-		rec.Contact.Email = strings.TrimSpace(t.get(row, "email"))
+		rec.Contact.Name = unguard(t.text(row, "name", maxNameLen, &errs))
+		rec.Contact.Phone = unguard(t.text(row, "phone", 40, &errs))
+		rec.Contact.Email = unguard(strings.TrimSpace(t.get(row, "email")))
+		if rec.SetLanguage {
+			rec.Language = strings.ToLower(t.text(row, "language", 8, &errs))
+			if rec.Language == "" {
+				rec.Language = DefaultObserverLanguage
+			}
+		}
 		for _, c := range strings.FieldsFunc(t.get(row, "stations"), func(r rune) bool { return r == ';' || unicode.IsSpace(r) }) {
 			rec.Stations = append(rec.Stations, c)
 		}
@@ -112,6 +133,9 @@ func ValidateObservers(recs []ObserverRecord) CSVErrors {
 		if r.Contact.Email != "" && !ValidEmail(r.Contact.Email) {
 			add(r.Line, "email", "stations.csv_email")
 		}
+		if r.SetLanguage && r.Language != "" && !slices.Contains(ObserverLanguages, r.Language) {
+			add(r.Line, "language", "stations.csv_language", "Value", r.Language)
+		}
 		if r.RegionCode != "" && !ValidAreaCode(r.RegionCode) {
 			add(r.Line, "region_code", "stations.csv_area_code", "Code", r.RegionCode)
 		}
@@ -128,3 +152,57 @@ func ValidateObservers(recs []ObserverRecord) CSVErrors {
 	}
 	return errs
 }
+
+// unguard takes off the apostrophe a CSV export puts before a value that starts
+// like a formula (csvSafe): a phone number exported as '+7 701 … imports as it was.
+func unguard(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@", rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
+// ObserverCSVWriter writes observers in the columns the import reads, so that a
+// roster exported from one installation imports into another: contact details
+// only when the coordinator asked for them.
+type ObserverCSVWriter struct {
+	out      csvOut
+	contacts bool
+}
+
+// NewObserverCSV writes the byte-order mark and the header row.
+func NewObserverCSV(w io.Writer, includeContacts bool) (*ObserverCSVWriter, error) {
+	head := []string{"code"}
+	if includeContacts {
+		head = append(head, "name", "phone", "email")
+	}
+	head = append(head, "region_code", "stations", "language")
+	// The contact columns are written here, in the import's order, rather than
+	// appended by csvOut.
+	t, err := newCSVOut(w, head, false)
+	if err != nil {
+		return nil, err
+	}
+	return &ObserverCSVWriter{out: t, contacts: includeContacts}, nil
+}
+
+// Write adds one observer; rec.Stations are the election's, rec.Contact is
+// written only with contact details.
+func (c *ObserverCSVWriter) Write(rec ObserverRecord) error {
+	lang := rec.Language
+	if lang == "" {
+		lang = DefaultObserverLanguage
+	}
+	row := append(c.out.row[:0], rec.Code)
+	if c.contacts {
+		row = append(row, rec.Contact.Name, rec.Contact.Phone, rec.Contact.Email)
+	}
+	c.out.row = append(row, rec.RegionCode, strings.Join(rec.Stations, ";"), lang)
+	if err := c.out.put(nil, "observer", 0); err != nil {
+		return fmt.Errorf("report: unable to write observer %s: %w", rec.Code, err)
+	}
+	return nil
+}
+
+// Close flushes what is buffered; it does not close the underlying writer.
+func (c *ObserverCSVWriter) Close() error { return c.out.Close() }

@@ -47,6 +47,10 @@ type PackSource interface {
 	// EachAuditEntry streams, in id order, the audit entries of the election (at least
 	// every entry that might concern its incidents, evidence and observations).
 	EachAuditEntry(ctx context.Context, electionID int64, fn func(AuditEntry) error) error
+	// EachMessage streams, in id order, the SMS and Telegram messages records of
+	// the election were made from (at least those; the pack keeps the ones whose
+	// records it holds).
+	EachMessage(ctx context.Context, electionID int64, fn func(IntakeMessage) error) error
 	// OpenBlob opens an evidence file by its SHA-256.
 	OpenBlob(sha string) (io.ReadCloser, error)
 	// ObserverContact returns an observer's contact details (personal data: called
@@ -105,6 +109,7 @@ type PackSummary struct {
 	EvidenceFiles     int
 	EvidenceBytes     int64
 	Observations      int
+	Messages          int
 	AuditEntries      int
 	Thumbnails        int
 	ThumbnailsOmitted int
@@ -257,6 +262,15 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 		return sum, err
 	}
 	if err := p.bytesEntry(PackStatistics, true, append(stats, '\n')); err != nil {
+		return sum, err
+	}
+	// After the tables: the messages kept are those of the incidents and
+	// observations written.
+	if _, err := p.entry(PackMessages, true, func(w io.Writer) error {
+		n, err := writeMessages(ctx, w, src, opt.Election.ID, sel)
+		sum.Messages = n
+		return err
+	}); err != nil {
 		return sum, err
 	}
 	if opt.Discrepancies != nil {

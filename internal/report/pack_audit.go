@@ -10,26 +10,30 @@ import (
 )
 
 // Audit entities a pack's audit extract follows. An entry belongs to a pack when it
-// is about one of the pack's incidents, evidence files or observations, or when it
-// is the entry recording the export itself.
+// is about one of the pack's incidents, evidence files, observations or messages,
+// or when it is the entry recording the export itself.
 const (
 	EntityIncident    = "incident"
 	EntityEvidence    = "evidence"
 	EntityObservation = "observation"
 	EntityPack        = "evidence_pack"
+	// EntityMessage is a received SMS or Telegram message: its "receive" entry
+	// holds the SHA-256 of the text, "handle" a coordinator's work on it.
+	EntityMessage = "message"
 )
 
 type auditSelection struct {
 	exports      map[int64]bool
 	incidents    map[int64]bool
 	observations map[int64]bool
+	messages     map[int64]bool
 	// evidence keys: the evidence row id, its SHA-256, and "<incident>/<sha256>",
 	// so that an entry naming the file any of these ways is found.
 	evidence map[string]bool
 }
 
 func newAuditSelection(exportIDs []int64) *auditSelection {
-	s := &auditSelection{exports: map[int64]bool{}, incidents: map[int64]bool{}, observations: map[int64]bool{}, evidence: map[string]bool{}}
+	s := &auditSelection{exports: map[int64]bool{}, incidents: map[int64]bool{}, observations: map[int64]bool{}, messages: map[int64]bool{}, evidence: map[string]bool{}}
 	for _, id := range exportIDs {
 		s.exports[id] = true
 	}
@@ -55,6 +59,9 @@ func (s *auditSelection) has(e AuditEntry) bool {
 		return err == nil && s.observations[id]
 	case EntityEvidence:
 		return s.evidence[e.EntityID]
+	case EntityMessage:
+		id, err := strconv.ParseInt(e.EntityID, 10, 64)
+		return err == nil && s.messages[id]
 	}
 	return false
 }

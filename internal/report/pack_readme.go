@@ -100,13 +100,19 @@ func packReadme(opt PackOptions, fingerprint string) []byte {
 	line(fmt.Sprintf("%s: %s", tr.T("pack.contacts_included"), yesNo(tr, opt.IncludeContacts)))
 	line("")
 	line(tr.T("pack.readme.contents"))
-	for _, f := range []struct{ name, key string }{
+	type file struct{ name, key string }
+	files := []file{
 		{PackReadme, "pack.readme.file.readme"}, {PackReport, "pack.readme.file.report"},
 		{PackIncidentsCSV, "pack.readme.file.incidents_csv"}, {PackIncidentsJSN, "pack.readme.file.incidents_json"},
 		{PackObservations, "pack.readme.file.observations"}, {PackStatistics, "pack.readme.file.statistics"},
-		{"evidence/<incident>/<sha256>.<ext>", "pack.readme.file.evidence"}, {PackAudit, "pack.readme.file.audit"},
-		{PackPublicKey, "pack.readme.file.key"}, {PackSums, "pack.readme.file.sums"}, {PackSignature, "pack.readme.file.sig"},
-	} {
+		{"evidence/<incident>/<sha256>.<ext>", "pack.readme.file.evidence"}, {PackMessages, "pack.readme.file.messages"},
+	}
+	if opt.Discrepancies != nil {
+		files = append(files, file{PackDiscrepancyFile, "pack.readme.file.discrepancies"})
+	}
+	files = append(files, file{PackAudit, "pack.readme.file.audit"}, file{PackPublicKey, "pack.readme.file.key"},
+		file{PackSums, "pack.readme.file.sums"}, file{PackSignature, "pack.readme.file.sig"})
+	for _, f := range files {
 		line(fmt.Sprintf("  %-36s %s", f.name, tr.T(f.key)))
 	}
 	line("")

@@ -59,6 +59,7 @@ func (s *memSource) EachObservation(context.Context, IncidentFilter, func(Observ
 	return nil
 }
 func (s *memSource) EachAuditEntry(context.Context, int64, func(AuditEntry) error) error { return nil }
+func (s *memSource) EachMessage(context.Context, int64, func(IntakeMessage) error) error { return nil }
 func (s *memSource) OpenBlob(string) (io.ReadCloser, error)                              { return nil, io.EOF }
 func (s *memSource) ObserverContact(context.Context, int64) (ObserverContact, error) {
 	return ObserverContact{}, ErrNotFound

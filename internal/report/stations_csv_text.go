@@ -35,4 +35,5 @@ var csvEnglish = map[string]string{
 	"stations.csv_email":             "not an e-mail address",
 	"stations.csv_station_twice":     "the station {{.Code}} is listed twice",
 	"stations.csv_unknown_station":   "no station with code {{.Code}} in this election",
+	"stations.csv_language":          "“{{.Value}}” is not a language of answers: use en, ru or kk",
 }

@@ -16,8 +16,11 @@ import (
 // alertCursor is the settings key holding the last incident id looked at for alerts.
 const alertCursor = "alerts.incident_cursor"
 
-// alertHorizon: an incident older than this when the sender first sees it is no
-// longer news (a sender started on an old database does not alert its history).
+// alertHorizon: on the sender's very first run (no cursor yet) the incidents
+// recorded more than this long before are no news: a sender started on an old
+// database does not alert its history. Once the cursor exists every incident past
+// it is alerted, however late: one recorded just before a crash still goes out
+// after a restart hours later.
 const alertHorizon = time.Hour
 
 // AlertSubscription returns a user's subscription; found is false when there is none.
@@ -78,10 +81,23 @@ func (s *Store) EnqueueAlerts(ctx context.Context, baseURL string) (int, error) 
 		added = 0
 		var cursor int64
 		var v string
-		if err := tx.queryRow("SELECT value FROM settings WHERE key = ?", alertCursor).Scan(&v); err == nil {
-			cursor, _ = strconv.ParseInt(v, 10, 64)
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		err := tx.queryRow("SELECT value FROM settings WHERE key = ?", alertCursor).Scan(&v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: unable to read the alert cursor: %w", err)
+		}
+		firstRun := err != nil
+		if !firstRun {
+			// A damaged cursor starts over as a first run does (the outbox keeps
+			// each alert once).
+			cursor, err = strconv.ParseInt(v, 10, 64)
+			firstRun = err != nil
+		}
+		if firstRun {
+			// The history is no news: the cursor starts past it.
+			if err := tx.queryRow("SELECT COALESCE(MAX(id), 0) FROM incidents WHERE created_at < ?",
+				fmtTime(tx.Now().Add(-alertHorizon))).Scan(&cursor); err != nil {
+				return fmt.Errorf("store: unable to read past incidents: %w", err)
+			}
 		}
 		rows, err := tx.query(`SELECT i.id, i.election_id, i.category, i.witnessed, i.created_at, s.code, r.code, COALESCE(o.code, '')
 			FROM incidents i JOIN stations s ON s.id = i.station_id JOIN regions r ON r.id = s.region_id
@@ -110,7 +126,17 @@ func (s *Store) EnqueueAlerts(ctx context.Context, baseURL string) (int, error) 
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("store: unable to read new incidents: %w", err)
 		}
+		moveCursor := func(to int64) error {
+			if _, err := tx.exec("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+				alertCursor, strconv.FormatInt(to, 10)); err != nil {
+				return fmt.Errorf("store: unable to move the alert cursor: %w", err)
+			}
+			return nil
+		}
 		if len(incs) == 0 {
+			if firstRun {
+				return moveCursor(cursor) // from now on every incident is news
+			}
 			return nil
 		}
 		subs, err := alertSubscribers(tx)
@@ -119,9 +145,6 @@ func (s *Store) EnqueueAlerts(ctx context.Context, baseURL string) (int, error) 
 		}
 		now := tx.Now()
 		for _, n := range incs {
-			if now.Sub(n.facts.At) > alertHorizon {
-				continue
-			}
 			body, _ := json.Marshal(n.facts)
 			link := strings.TrimRight(baseURL, "/") + "/incidents/" + strconv.FormatInt(n.facts.IncidentID, 10)
 			for _, sub := range subs {
@@ -135,11 +158,7 @@ func (s *Store) EnqueueAlerts(ctx context.Context, baseURL string) (int, error) 
 				added += c
 			}
 		}
-		last := strconv.FormatInt(incs[len(incs)-1].facts.IncidentID, 10)
-		if _, err := tx.exec("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", alertCursor, last); err != nil {
-			return fmt.Errorf("store: unable to move the alert cursor: %w", err)
-		}
-		return nil
+		return moveCursor(incs[len(incs)-1].facts.IncidentID)
 	})
 	return added, err
 }

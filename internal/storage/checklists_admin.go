@@ -212,7 +212,7 @@ func (s *Store) customQuestions(ctx context.Context, where string, args ...any) 
 // CustomCategories returns the categories an administrator added, retired ones
 // too, in the order they were added.
 func (s *Store) CustomCategories(ctx context.Context) ([]report.CustomCategory, error) {
-	rows, err := s.ro.QueryContext(ctx, "SELECT code, phase, names, created_at, retired_at FROM custom_categories ORDER BY created_at, rowid")
+	rows, err := preparedReads{s}.QueryContext(ctx, "SELECT code, phase, names, created_at, retired_at FROM custom_categories ORDER BY created_at, rowid")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list custom categories: %w", err)
 	}

@@ -185,12 +185,12 @@ func observationWhere(f report.IncidentFilter) (string, []any) {
 }
 
 // EachAuditEntry streams, in id order, the audit entries that can concern the
-// election's incidents, evidence and observations: those recorded for the
-// election and those about such entities.
+// election's incidents, evidence, observations and messages: those recorded for
+// the election and those about such entities.
 func (p *Snapshot) EachAuditEntry(ctx context.Context, electionID int64, fn func(report.AuditEntry) error) error {
 	rows, err := p.tx.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, entity, entity_id, election_id, before, after, prev_hash, hash
-		FROM audit_log WHERE election_id = ? OR entity IN (?, ?, ?) ORDER BY id`,
-		electionID, report.EntityIncident, report.EntityEvidence, report.EntityObservation)
+		FROM audit_log WHERE election_id = ? OR entity IN (?, ?, ?, ?) ORDER BY id`,
+		electionID, report.EntityIncident, report.EntityEvidence, report.EntityObservation, report.EntityMessage)
 	if err != nil {
 		return fmt.Errorf("store: unable to read the audit log: %w", err)
 	}
@@ -209,6 +209,47 @@ func (p *Snapshot) EachAuditEntry(ctx context.Context, electionID int64, fn func
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: unable to read the audit log: %w", err)
+	}
+	return nil
+}
+
+// EachMessage streams, in id order, the messages records were made from that can
+// belong to the election: its senders' messages and unknown senders' messages a
+// coordinator made a record of (those have no election). The sender's number is
+// not read: a pack never carries it.
+func (p *Snapshot) EachMessage(ctx context.Context, electionID int64, fn func(report.IntakeMessage) error) error {
+	rows, err := p.tx.QueryContext(ctx, `SELECT m.id, m.channel, COALESCE(g.name, ''), m.external_id, m.received_at,
+		COALESCE(o.code, ''), m.text, m.text_sha256, m.status, m.record_kind, m.records
+		FROM messages m LEFT JOIN sms_gateways g ON g.id = m.gateway_id AND m.channel = 'sms'
+		LEFT JOIN observers o ON o.id = m.observer_id
+		WHERE (m.election_id = ? OR m.election_id IS NULL) AND m.record_kind IN (?, ?, ?) ORDER BY m.id`,
+		electionID, recordObservation, recordIncidents, recordIncident)
+	if err != nil {
+		return fmt.Errorf("store: unable to read the messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m report.IntakeMessage
+		var received, kind, recs string
+		if err := rows.Scan(&m.ID, &m.Channel, &m.Gateway, &m.MessageID, &received, &m.Observer, &m.Text, &m.TextSHA256,
+			&m.Status, &kind, &recs); err != nil {
+			return fmt.Errorf("store: unable to read a message: %w", err)
+		}
+		m.ReceivedAt = parseTime(received)
+		var ids []int64
+		if err := json.Unmarshal([]byte(recs), &ids); err != nil {
+			return fmt.Errorf("store: message %d's records are damaged: %w", m.ID, err)
+		}
+		if kind == recordObservation && len(ids) > 0 {
+			m.ObservationID, ids = ids[0], ids[1:]
+		}
+		m.IncidentIDs = ids
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to read the messages: %w", err)
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ func (s *Store) HandleMessage(ctx context.Context, id int64, in *report.Incident
 			return ErrHandled
 		}
 		base := "inbox-" + strconv.FormatInt(id, 10)
-		kind := "handled"
+		kind := recordHandled
 		switch {
 		case in != nil:
 			w, err := newRecordWriter(tx, in.ElectionID, actor)
@@ -124,7 +124,7 @@ func (s *Store) HandleMessage(ctx context.Context, id int64, in *report.Incident
 			if recordID, _, err = w.saveIncident(c); err != nil {
 				return err
 			}
-			kind = "incident"
+			kind = recordIncident
 		case o != nil:
 			w, err := newRecordWriter(tx, o.ElectionID, actor)
 			if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) HandleMessage(ctx context.Context, id int64, in *report.Incident
 			if recordID, _, err = w.saveObservation(c); err != nil {
 				return err
 			}
-			kind = "observation"
+			kind = recordObservation
 		}
 		recs := "[]"
 		if recordID != 0 {
@@ -146,7 +146,7 @@ func (s *Store) HandleMessage(ctx context.Context, id int64, in *report.Incident
 			return fmt.Errorf("store: unable to close message %d: %w", id, err)
 		}
 		after, _ := json.Marshal(map[string]any{"handled": kind, "record_id": recordID})
-		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: "handle", Entity: "message",
+		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: "handle", Entity: report.EntityMessage,
 			EntityID: strconv.FormatInt(id, 10), ElectionID: electionID, After: string(after)})
 	})
 	return recordID, err

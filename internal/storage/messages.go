@@ -26,6 +26,15 @@ const (
 	MsgDuplicate     = "duplicate"
 )
 
+// What a message's records are (messages.record_kind): the message language's
+// kinds (intake.Kind), and the inbox's single record a coordinator made.
+const (
+	recordObservation = string(intake.KindObservation) // the observation, then its incidents
+	recordIncidents   = string(intake.KindIncidents)
+	recordIncident    = "incident"
+	recordHandled     = "handled" // closed without a record
+)
+
 // RepeatWindow is how long the same text from the same sender is the same message,
 // whatever its id: some gateways re-send under a new id.
 const RepeatWindow = 12 * time.Hour
@@ -98,9 +107,7 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(`INSERT INTO messages(channel, gateway_id, external_id, sender_key, sender, text_key, text,
-			text_sha256, received_at, arrived_at, observer_id, election_id, region_code, status, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		res, err := tx.exec(insertMessageSQL,
 			in.Channel, in.GatewayID, in.ExternalID, senderKey, sealedSender,
 			tkey, in.Text, hex.EncodeToString(rawSum[:]), fmtTime(in.ReceivedAt), fmtTime(now),
 			nullID(rd.ObserverID), nullID(rd.ElectionID), rd.RegionCode, rd.Status, rd.Reason)
@@ -129,13 +136,13 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 			out.Reply = rd.Reply(out.Records, refusal)
 		}
 		recs, _ := json.Marshal(nonNil(out.Records))
-		if _, err := tx.exec("UPDATE messages SET status = ?, reply = ?, records = ?, record_kind = ?, reason = COALESCE(?, reason) WHERE id = ?",
+		if _, err := tx.exec(messageOutcomeSQL,
 			out.Status, out.Reply, string(recs), kind, refusalReason(refusal), out.MessageID); err != nil {
 			return fmt.Errorf("store: unable to save a message's outcome: %w", err)
 		}
 		after, _ := json.Marshal(map[string]any{"channel": in.Channel, "gateway_id": in.GatewayID, "status": out.Status,
 			"text_sha256": hex.EncodeToString(rawSum[:]), "records": nonNil(out.Records), "observer_id": rd.ObserverID})
-		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: "message",
+		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: report.EntityMessage,
 			EntityID: strconv.FormatInt(out.MessageID, 10), ElectionID: rd.ElectionID, After: string(after)})
 	})
 	return out, err
@@ -161,32 +168,32 @@ type repeat struct {
 	observerID, electionID int64
 }
 
-// roQueries is the read pool as a rowQuerier (unprepared: see readStmts).
-type roQueries struct {
-	ctx context.Context
-	db  *sql.DB
-}
-
-func (r roQueries) queryRow(q string, args ...any) *sql.Row {
-	return r.db.QueryRowContext(r.ctx, q, args...)
-}
+// The statements a message runs in the writer (prepared: writerStatements).
+const (
+	messageColumns     = "id, reply, records, COALESCE(observer_id, 0), COALESCE(election_id, 0)"
+	messageByIDSQL     = "SELECT " + messageColumns + " FROM messages WHERE gateway_id = ? AND channel = ? AND external_id = ?"
+	messageRepeatedSQL = "SELECT " + messageColumns + ` FROM messages WHERE sender_key = ? AND text_key = ?
+	AND received_at BETWEEN ? AND ? ORDER BY received_at, id LIMIT 1`
+	insertMessageSQL = `INSERT INTO messages(channel, gateway_id, external_id, sender_key, sender, text_key, text,
+	text_sha256, received_at, arrived_at, observer_id, election_id, region_code, status, reason)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	messageOutcomeSQL       = "UPDATE messages SET status = ?, reply = ?, records = ?, record_kind = ?, reason = COALESCE(?, reason) WHERE id = ?"
+	observationIncidentsSQL = "SELECT id FROM incidents WHERE observation_id = ? ORDER BY id"
+)
 
 // findRepeat finds the message in as received before: the same gateway id, or
 // the same text from the same sender within RepeatWindow of it.
 func findRepeat(q rowQuerier, in Inbound, senderKey, tkey string) (repeat, bool, error) {
 	var r repeat
 	var recs string
-	const cols = "id, reply, records, COALESCE(observer_id, 0), COALESCE(election_id, 0)"
-	err := q.queryRow("SELECT "+cols+" FROM messages WHERE gateway_id = ? AND channel = ? AND external_id = ?",
-		in.GatewayID, in.Channel, in.ExternalID).Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
+	err := q.queryRow(messageByIDSQL, in.GatewayID, in.Channel, in.ExternalID).
+		Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		at := in.ReceivedAt
 		if at.IsZero() {
 			at = time.Now()
 		}
-		err = q.queryRow(`SELECT `+cols+` FROM messages WHERE sender_key = ? AND text_key = ?
-			AND received_at BETWEEN ? AND ? ORDER BY received_at, id LIMIT 1`,
-			senderKey, tkey, fmtTime(at.Add(-RepeatWindow)), fmtTime(at.Add(RepeatWindow))).
+		err = q.queryRow(messageRepeatedSQL, senderKey, tkey, fmtTime(at.Add(-RepeatWindow)), fmtTime(at.Add(RepeatWindow))).
 			Scan(&r.MessageID, &r.Reply, &recs, &r.observerID, &r.electionID)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
@@ -206,7 +213,7 @@ func findRepeat(q rowQuerier, in Inbound, senderKey, tkey string) (repeat, bool,
 // it), reading without the writer: a caller can then skip reading the message
 // again. ReceiveMessage still decides, in its commit.
 func (s *Store) Repeated(ctx context.Context, in Inbound) (bool, error) {
-	_, found, err := findRepeat(roQueries{ctx, s.ro}, in, s.sealer.keyed(in.Sender), textKey(in.Text))
+	_, found, err := findRepeat(readRows{ctx, s}, in, s.sealer.keyed(in.Sender), textKey(in.Text))
 	return found, err
 }
 
@@ -253,7 +260,7 @@ func (s *Store) recordMessage(tx *Tx, msgID int64, rd Reading, channel string) (
 			return nil, nil, err
 		}
 		ids := []int64{id}
-		rows, err := tx.query("SELECT id FROM incidents WHERE observation_id = ? ORDER BY id", id)
+		rows, err := tx.query(observationIncidentsSQL, id)
 		if err != nil {
 			return nil, nil, fmt.Errorf("store: unable to read a message's incidents: %w", err)
 		}

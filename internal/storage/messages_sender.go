@@ -48,19 +48,20 @@ func (s *Store) SenderByObserver(ctx context.Context, observerID int64, now time
 }
 
 func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time) (Sender, bool, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, COALESCE(e.id, 0), COALESCE(e.code, ''),
+	rows, err := preparedReads{s}.QueryContext(ctx, `SELECT o.id, o.code, o.region_code, o.language, COALESCE(e.id, 0), COALESCE(e.code, ''),
 		COALESCE(e.name, ''), COALESCE(e.date, '') `+from+` GROUP BY o.id, e.id`, arg)
 	if err != nil {
 		return Sender{}, false, fmt.Errorf("store: unable to look up a sender: %w", err)
 	}
 	type cand struct {
-		o report.Observer
-		e report.Election
+		o    report.Observer
+		lang string
+		e    report.Election
 	}
 	var cands []cand
 	for rows.Next() {
 		var c cand
-		if err := rows.Scan(&c.o.ID, &c.o.Code, &c.o.RegionCode, &c.e.ID, &c.e.Code, &c.e.Name, &c.e.Date); err != nil {
+		if err := rows.Scan(&c.o.ID, &c.o.Code, &c.o.RegionCode, &c.lang, &c.e.ID, &c.e.Code, &c.e.Name, &c.e.Date); err != nil {
 			rows.Close()
 			return Sender{}, false, fmt.Errorf("store: unable to look up a sender: %w", err)
 		}
@@ -99,7 +100,8 @@ func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time)
 		}
 	}
 	c := cands[best]
-	snd := Sender{Observer: c.o, Election: c.e, Lang: "ru", Zone: time.UTC}
+	// Answers are in the account's language, else the roster's (intake.md).
+	snd := Sender{Observer: c.o, Election: c.e, Lang: c.lang, Zone: time.UTC}
 	if c.e.ID == 0 {
 		// Assigned nowhere: the latest election is the sender's.
 		err := s.readRow(ctx, "SELECT id, code, name, date FROM elections ORDER BY date DESC, id DESC LIMIT 1").

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,5 +185,28 @@ func TestPersonalDataSealed(t *testing.T) {
 		if strings.Contains(string(raw)+string(wal), secret) {
 			t.Fatalf("%q found in the database file", secret)
 		}
+	}
+}
+
+// A write after Close fails with ErrClosed and never waits for a writer that has
+// stopped: the queue has room, so sending to it can win over seeing the store
+// closed (the alert sender hung this way when the server closed the store under it).
+func TestWriteAfterCloseFails(t *testing.T) {
+	s := openTest(t)
+	s.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			if err := s.Write(context.Background(), func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+				t.Errorf("write %d after Close: %v", i, err)
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write after Close is still waiting")
 	}
 }

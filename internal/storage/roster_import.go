@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/observerkz/observer/internal/report"
 )
@@ -108,15 +110,16 @@ func upsertObserver(tx *Tx, el report.Election, r report.ObserverRecord, station
 		}
 	}
 	var o report.Observer
+	var lang string
 	result := unchanged
-	err := tx.queryRow("SELECT id, code, region_code FROM observers WHERE code = ?", r.Code).Scan(&o.ID, &o.Code, &o.RegionCode)
+	err := tx.queryRow("SELECT id, code, region_code, language FROM observers WHERE code = ?", r.Code).Scan(&o.ID, &o.Code, &o.RegionCode, &lang)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		id, err := EnsureObserver(tx, r.Code, region, actor)
 		if err != nil {
 			return result, err
 		}
-		o, result = report.Observer{ID: id, Code: r.Code, RegionCode: region}, created
+		o, lang, result = report.Observer{ID: id, Code: r.Code, RegionCode: region}, report.DefaultObserverLanguage, created
 	case err != nil:
 		return result, fmt.Errorf("store: unable to find observer %s: %w", r.Code, err)
 	case region != "" && region != o.RegionCode:
@@ -124,6 +127,12 @@ func upsertObserver(tx *Tx, el report.Election, r report.ObserverRecord, station
 			return result, err
 		}
 		result = updated
+	}
+	if want := cmp.Or(r.Language, report.DefaultObserverLanguage); r.SetLanguage && want != lang {
+		if err := setObserverLanguage(tx, o, lang, want, actor); err != nil {
+			return result, err
+		}
+		result = max(result, updated)
 	}
 	if r.Contact != (report.ObserverContact{}) {
 		same, err := sameContact(tx, o.ID, r.Contact)
@@ -169,4 +178,12 @@ func sameContact(tx *Tx, observerID int64, c report.ObserverContact) (bool, erro
 		return false, fmt.Errorf("store: unable to read contact details: %w", err)
 	}
 	return have == c, nil
+}
+
+func setObserverLanguage(tx *Tx, o report.Observer, from, to string, actor report.User) error {
+	if _, err := tx.exec("UPDATE observers SET language = ? WHERE id = ?", to, o.ID); err != nil {
+		return fmt.Errorf("store: unable to set the language of observer %s: %w", o.Code, err)
+	}
+	return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditUpdate, Entity: "observer",
+		EntityID: strconv.FormatInt(o.ID, 10), Before: fmt.Sprintf(`{"language":%q}`, from), After: fmt.Sprintf(`{"language":%q}`, to)})
 }

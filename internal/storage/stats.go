@@ -62,7 +62,7 @@ func (s *Store) stationsMeta(ctx context.Context, electionID int64, sel stationS
 // StatsSchema returns the election's checklists (standard and custom questions)
 // and categories (standard and custom, retired ones marked).
 func (s *Store) StatsSchema(ctx context.Context, electionID int64) (report.StatsSchema, error) {
-	return statsSchema(ctx, s.ro, electionID)
+	return statsSchema(ctx, preparedReads{s}, electionID)
 }
 
 type querier interface {

@@ -163,7 +163,7 @@ func (r *hourReader) flush() error {
 // none says): the dashboard's "today" and its hours of the day are in it.
 func (s *Store) ElectionLocation(ctx context.Context, electionID int64) (*time.Location, error) {
 	var tz string
-	err := s.ro.QueryRowContext(ctx, `SELECT timezone FROM stations WHERE election_id = ? AND timezone <> ''
+	err := s.readRow(ctx, `SELECT timezone FROM stations WHERE election_id = ? AND timezone <> ''
 		GROUP BY timezone ORDER BY COUNT(*) DESC, timezone LIMIT 1`, electionID).Scan(&tz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.UTC, nil
@@ -171,7 +171,7 @@ func (s *Store) ElectionLocation(ctx context.Context, electionID int64) (*time.L
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the election's time zone: %w", err)
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := report.LoadZone(tz)
 	if err != nil {
 		// A station list with an unknown zone name must not stop the dashboard.
 		return time.UTC, nil

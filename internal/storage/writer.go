@@ -163,8 +163,20 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	// Once queued, wait for the outcome even if the caller gives up: the caller must
-	// not be told "failed" about a write that then commits.
-	return <-req.errc
+	// not be told "failed" about a write that then commits. A request that slipped
+	// into the queue as the store closed (the queue has room, so the send can win
+	// over quit) is answered before the writer stops, or never ran.
+	select {
+	case err := <-req.errc:
+		return err
+	case <-s.w.done:
+		select {
+		case err := <-req.errc:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 func (w *writer) loop() {

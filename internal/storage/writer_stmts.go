@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// writerStatements are the statements every new form and incident runs in the
-// writer. They are prepared once, on the writer's one connection, when the store
+// writerStatements are the statements every new form, incident and SMS or
+// Telegram message runs in the writer. They are prepared once, on the writer's one connection, when the store
 // opens, so that SQLite parses and plans each once rather than once per
 // submission: parsing was the larger part of the one writer's work. The set is
 // fixed here and never changes while the store is open; any other statement runs
@@ -20,6 +20,7 @@ var writerStatements = []string{
 	customQuestionsSQL, retiredCategoriesSQL, customCategoriesSQL,
 	heardSQL, observationSentSQL, incidentSentSQL,
 	insertEvidenceSQL, evidenceByHashSQL, incidentEvidenceBytesSQL, uploaderEvidenceBytesSQL,
+	messageByIDSQL, messageRepeatedSQL, insertMessageSQL, messageOutcomeSQL, observationIncidentsSQL,
 }
 
 const (
