@@ -34,7 +34,7 @@ func openServed(ctx context.Context, e *env, data, replicateURL string) (*storag
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store.SealingKeyMissing(); err != nil {
+	if err := errors.Join(store.SealingKeyMissing(), store.SigningKeyMissing()); err != nil {
 		store.Close()
 		return nil, nil, err
 	}
@@ -157,6 +157,9 @@ func init() {
 		}
 		if err := st.RecordCheck(ctx, "restore from "+*from); err != nil {
 			return err
+		}
+		if err := st.SigningKeyMissing(); err != nil {
+			return fmt.Errorf("%s is restored, but serve will refuse it until its signing key is there: %w", e.dbPath, err)
 		}
 		fmt.Fprintf(e.stdout, "done: serve it with: observer --db %s serve --replicate NEW-URL (a new epoch starts; replicate to a new path)\n", e.dbPath)
 		return nil
