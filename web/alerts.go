@@ -19,7 +19,9 @@ type alertsView struct {
 	Linked     bool
 	BotReady   bool
 	MailReady  bool
-	Errors     report.FieldErrors
+	// Admin: also alerted when the replica falls behind (internal/alert).
+	Admin  bool
+	Errors report.FieldErrors
 }
 
 func (v alertsView) watches(code string) bool { return v.Sub.Watches(code) }
@@ -40,7 +42,7 @@ func (s *Server) alertCategories(c echo.Context) (report.StatsSchema, error) {
 func (s *Server) alertsView(c echo.Context, sub report.AlertSubscription) (alertsView, error) {
 	ctx := c.Request().Context()
 	u := state(c).user
-	v := alertsView{Sub: sub, Region: u.RegionCode}
+	v := alertsView{Sub: sub, Region: u.RegionCode, Admin: u.Role == report.RoleAdmin}
 	schema, err := s.alertCategories(c)
 	if err != nil {
 		return v, err

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/observerkz/observer/internal/replica"
 )
 
@@ -13,6 +15,15 @@ import (
 // id that changes the first time serve opens a database made by restore or
 // standby. Clients that see it change send again what they kept.
 const epochHeader = "Observer-Epoch"
+
+// resendHeader marks a form the phone's outbox sends again after the epoch
+// changed. Its answer then names the record (a redirect to its page), also when the
+// server holds that client_id with other content (edited since): the phone sends
+// the record's files to the id that answer gives, and corrects ids it kept from
+// the old server, which may name nothing here.
+const resendHeader = "Observer-Resend"
+
+func resent(c echo.Context) bool { return c.Request().Header.Get(resendHeader) != "" }
 
 // Replication is the running replica, when serve --replicate started one.
 type Replication interface {

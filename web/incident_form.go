@@ -263,6 +263,8 @@ func (s *Server) saveIncidentForm(c echo.Context, p *incidentPage, old report.In
 	case errors.Is(err, report.ErrLocked):
 		s.flash(c, "recording.flash.incident_locked")
 		return seeOther(c, incidentEditURL(id))
+	case errors.Is(err, report.ErrConflict) && resent(c) && s.ownsIncident(c, id):
+		return seeOther(c, incidentURL(id))
 	case errors.Is(err, report.ErrConflict):
 		return s.conflict(c, incidentEditURL(id), s.ownsIncident(c, id))
 	case err != nil:
@@ -285,6 +287,9 @@ func (s *Server) saveIncidentForm(c echo.Context, p *incidentPage, old report.In
 			return s.render(c, http.StatusOK, incidentSavedPage(saved, refused, p.ObservationID))
 		}
 		changed = true
+	}
+	if resent(c) && saved.UserID == u.ID {
+		return seeOther(c, incidentURL(id))
 	}
 	switch {
 	case old.ID != 0 && !changed:

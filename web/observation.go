@@ -157,6 +157,8 @@ func (s *Server) saveObservationForm(c echo.Context, p *observationPage, old rep
 	case errors.Is(err, report.ErrLocked):
 		s.flash(c, "recording.flash.locked")
 		return seeOther(c, observationURL(id))
+	case errors.Is(err, report.ErrConflict) && resent(c) && s.ownsObservation(c, id):
+		return seeOther(c, observationURL(id))
 	case errors.Is(err, report.ErrConflict):
 		return s.conflict(c, observationURL(id), s.ownsObservation(c, id))
 	case err != nil:

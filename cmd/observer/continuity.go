@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/observerkz/observer/internal/replica"
+	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 )
 
 // openServed opens the database for serve: the first time on a database made by
 // restore or standby it starts a new epoch; with a replica URL it starts
-// replicating (refusing a replica another primary writes to).
-func openServed(ctx context.Context, e *env, data, replicateURL string) (*storage.Store, *replica.Replicator, error) {
+// replicating (refusing a replica another primary writes to), and a lag over
+// replica.LagAlert is handed to lagAlerts for the alert sender (never waiting on it).
+func openServed(ctx context.Context, e *env, data, replicateURL string, lagAlerts chan<- report.AlertFacts) (*storage.Store, *replica.Replicator, error) {
 	origin, err := replica.ReadOrigin(e.dbPath)
 	if err != nil {
 		return nil, nil, err
@@ -34,7 +36,7 @@ func openServed(ctx context.Context, e *env, data, replicateURL string) (*storag
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store.SealingKeyMissing(); err != nil {
+	if err := errors.Join(store.SealingKeyMissing(), store.SigningKeyMissing()); err != nil {
 		store.Close()
 		return nil, nil, err
 	}
@@ -58,7 +60,13 @@ func openServed(ctx context.Context, e *env, data, replicateURL string) (*storag
 		return nil, nil, err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rep, err := replica.Start(ctx, t, store.Path(), store.DataDir(), store.Epoch(), log, nil)
+	onLag := func(st replica.Status) {
+		select {
+		case lagAlerts <- report.AlertFacts{Kind: report.AlertReplicaLag, Replica: st.URL, LagSeconds: int(st.Lag / time.Second), At: st.Since}:
+		default: // the sender has not taken the last ones yet; the log has this one
+		}
+	}
+	rep, err := replica.Start(ctx, t, store.Path(), store.DataDir(), store.Epoch(), log, onLag)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -157,6 +165,9 @@ func init() {
 		}
 		if err := st.RecordCheck(ctx, "restore from "+*from); err != nil {
 			return err
+		}
+		if err := st.SigningKeyMissing(); err != nil {
+			return fmt.Errorf("%s is restored, but serve will refuse it until its signing key is there: %w", e.dbPath, err)
 		}
 		fmt.Fprintf(e.stdout, "done: serve it with: observer --db %s serve --replicate NEW-URL (a new epoch starts; replicate to a new path)\n", e.dbPath)
 		return nil

@@ -28,10 +28,12 @@ func init() {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		store, rep, err := openServed(ctx, e, *data, *replicate)
+		lagAlerts := make(chan report.AlertFacts, 8)
+		store, rep, err := openServed(ctx, e, *data, *replicate, lagAlerts)
 		if err != nil {
 			return err
 		}
+		sf.systemAlerts = lagAlerts
 		// Litestream is closed after the store's own connections (its README).
 		defer closeServed(store, rep)
 		if rep != nil {
@@ -51,6 +53,9 @@ type serveOpts struct {
 	silentMin              *int64
 	maxUploads             *byteSize
 	replication            web.Replication
+	// systemAlerts are alerts about the installation (a replica falling behind)
+	// for the alert sender to queue for administrators.
+	systemAlerts <-chan report.AlertFacts
 }
 
 func serveFlags(fs interface {
@@ -131,7 +136,7 @@ func serve(ctx context.Context, e *env, store *storage.Store, o serveOpts, banne
 	// Alerts to coordinators leave from the outbox, never from a submission.
 	alertCtx, stopAlerts := context.WithCancel(ctx)
 	alertsDone := make(chan struct{})
-	sender := &alert.Sender{Store: store, BaseURL: base, Log: log, Silence: cfg.SilentAfter,
+	sender := &alert.Sender{Store: store, BaseURL: base, Log: log, Silence: cfg.SilentAfter, System: o.systemAlerts,
 		Tr: func(lang string) report.Translator { return i18n.New(lang, "ru") }}
 	go func() { sender.Run(alertCtx); close(alertsDone) }()
 	defer func() { stopAlerts(); <-alertsDone }()

@@ -6,6 +6,7 @@ package alert
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -39,6 +40,12 @@ type Sender struct {
 	// storage.DefaultSilence); observers are checked for it once a minute.
 	Silence     time.Duration
 	silentCheck time.Time
+	// System brings alerts about the installation itself (a replica falling
+	// behind) from other goroutines, which never wait on it: each goes into the
+	// outbox for the administrators, or straight out when the database cannot
+	// take it (what made the replica fall behind may be this machine's disk).
+	System <-chan report.AlertFacts
+	system []report.AlertFacts
 }
 
 // Run sends alerts until ctx ends.
@@ -105,6 +112,7 @@ func (s *Sender) channels(ctx context.Context) (channels, error) {
 
 // Round queues the alerts of new incidents and sends what is due.
 func (s *Sender) Round(ctx context.Context) error {
+	s.systemAlerts(ctx)
 	if _, err := s.Store.EnqueueAlerts(ctx, s.BaseURL); err != nil {
 		return err
 	}
@@ -202,32 +210,7 @@ func byChannel(list []storage.OutboxAlert) [][]storage.OutboxAlert {
 // records the outcome; a failure is kept for the next try and the admin page.
 func (s *Sender) send(ctx context.Context, ch channels, group []storage.OutboxAlert, now time.Time) {
 	a := group[0]
-	tr := s.Tr(a.Lang)
-	facts := make([]report.AlertFacts, len(group))
-	for i, g := range group {
-		facts[i] = g.Facts
-	}
-	link := a.Link
-	if len(group) > 1 {
-		link = strings.TrimRight(s.BaseURL, "/") + "/incidents"
-	}
-	text := report.AlertText(facts, link, tr)
-	var err error
-	switch {
-	case a.Channel == report.ChannelTelegram && ch.tg == nil:
-		err = errNotConfigured("telegram")
-	case a.Channel == report.ChannelTelegram:
-		err = ch.tg.Send(ctx, a.ChatID, text)
-	case ch.mail == nil:
-		err = errNotConfigured("mail")
-	default:
-		subject := tr.T("alert.title")
-		if len(group) > 1 {
-			subject = tr.N("alert.bundle_title", len(group))
-		}
-		err = SendMail(ctx, *ch.mail, a.Email, subject, text)
-	}
-	if err != nil {
+	if err := s.deliver(ctx, ch, group); err != nil {
 		next := now.Add(backoff(a.Attempts))
 		s.Log.Warn("alerts: sending failed", "channel", a.Channel, "alerts", len(group), "attempt", a.Attempts+1, "err", err)
 		if err := s.Store.AlertsFailed(ctx, group, err.Error(), next); err != nil {
@@ -238,6 +221,85 @@ func (s *Sender) send(ctx context.Context, ch channels, group []storage.OutboxAl
 	if err := s.Store.AlertsSent(ctx, group); err != nil {
 		s.Log.Error("alerts: sent but unable to record it (it may go again)", "err", err)
 	}
+}
+
+// deliver sends one message in its subscriber's language.
+func (s *Sender) deliver(ctx context.Context, ch channels, group []storage.OutboxAlert) error {
+	a := group[0]
+	tr := s.Tr(a.Lang)
+	facts := make([]report.AlertFacts, len(group))
+	for i, g := range group {
+		facts[i] = g.Facts
+	}
+	link := a.Link
+	if len(group) > 1 {
+		link = strings.TrimRight(s.BaseURL, "/") + "/incidents"
+	}
+	text := report.AlertText(facts, link, tr)
+	switch {
+	case a.Channel == report.ChannelTelegram && ch.tg == nil:
+		return errNotConfigured("telegram")
+	case a.Channel == report.ChannelTelegram:
+		return ch.tg.Send(ctx, a.ChatID, text)
+	case ch.mail == nil:
+		return errNotConfigured("mail")
+	}
+	subject := tr.T("alert.title")
+	if len(group) > 1 {
+		subject = tr.N("alert.bundle_title", len(group))
+	}
+	return SendMail(ctx, *ch.mail, a.Email, subject, text)
+}
+
+// systemAlerts queues the alerts raised since the last round. One the outbox
+// cannot take is sent straight away to the administrators it can still read, and
+// kept for the next round only when it reached none of them.
+func (s *Sender) systemAlerts(ctx context.Context) {
+	for more := true; more; {
+		select {
+		case f := <-s.System:
+			s.system = append(s.system, f)
+		default:
+			more = false
+		}
+	}
+	kept := s.system[:0]
+	for _, f := range s.system {
+		ref := fmt.Sprintf("%s:%s:%d", f.Kind, f.Replica, f.At.Unix())
+		link := strings.TrimRight(s.BaseURL, "/") + "/admin"
+		_, err := s.Store.EnqueueAdminAlert(ctx, f, ref, link)
+		if err == nil {
+			continue
+		}
+		s.Log.Error("alerts: unable to queue an alert for the administrators; sending it straight away", "kind", f.Kind, "err", err)
+		if !s.sendNow(ctx, f, ref, link) {
+			kept = append(kept, f)
+		}
+	}
+	s.system = kept
+}
+
+// sendNow sends an alert without the outbox; it reports whether anyone got it.
+func (s *Sender) sendNow(ctx context.Context, f report.AlertFacts, ref, link string) bool {
+	to, err := s.Store.AdminAlertRecipients(ctx, f, ref, link)
+	if err != nil {
+		s.Log.Error("alerts: unable to read who gets it", "err", err)
+		return false
+	}
+	ch, err := s.channels(ctx)
+	if err != nil {
+		s.Log.Error("alerts: unable to read the channels", "err", err)
+		return false
+	}
+	reached := false
+	for _, a := range to {
+		if err := s.deliver(ctx, ch, []storage.OutboxAlert{a}); err != nil {
+			s.Log.Error("alerts: sending failed", "channel", a.Channel, "err", err)
+			continue
+		}
+		reached = true
+	}
+	return reached
 }
 
 type errNotConfigured string

@@ -11,7 +11,9 @@ import (
 	"github.com/benbjohnson/litestream"
 )
 
-// LagAlert is how far behind a replica may fall before admins are told.
+// LagAlert is how far behind a replica may fall before admins are told; they are
+// told once per episode, which ends when the replica is back within a sixth of it
+// (10 s), so that a lag hovering about the mark is not alerted again and again.
 const LagAlert = 60 * time.Second
 
 // Status is what /healthz and the admin page show of a running replication.
@@ -21,6 +23,9 @@ type Status struct {
 	// Litestream saw it (within a second of its commit), in whole seconds; zero
 	// when the replica holds everything.
 	Lag time.Duration
+	// Since is when the oldest transaction the replica lacks was first seen (zero
+	// when it holds everything).
+	Since time.Time
 	// Position is the last transaction the replica holds; Local the database's.
 	Position, Local uint64
 	// EvidencePending are evidence files kept here but not yet copied there.
@@ -42,17 +47,22 @@ type Replicator struct {
 	mu sync.Mutex
 	// seen are the database's positions as first observed, oldest first, down to
 	// the first the replica does not hold yet: the lag is the age of that one.
-	seen    []seenPos
-	status  Status
-	alerted bool
-	stop    context.CancelFunc
-	done    chan struct{}
-	onAlert func(Status)
+	seen   []seenPos
+	status Status
+	// alerted: this episode of lag was alerted; lagAlert is LagAlert (in-package
+	// tests lower it).
+	alerted  bool
+	lagAlert time.Duration
+	stop     context.CancelFunc
+	done     chan struct{}
+	onAlert  func(Status)
 }
 
 // Start begins replicating the database at dbPath (owned by epoch) and the evidence
 // files under dataDir. It refuses a replica another primary writes to, and one
-// ahead of this database. onAlert, if given, is called when the lag passes LagAlert.
+// ahead of this database. onAlert, if given, is called when the lag passes
+// LagAlert, once until the replica catches up again; it must not block (it runs in
+// the goroutine that watches the lag).
 func Start(ctx context.Context, t *Target, dbPath, dataDir, epoch string, log *slog.Logger, onAlert func(Status)) (*Replicator, error) {
 	owner, err := t.owner(ctx)
 	if err != nil {
@@ -94,7 +104,7 @@ func Start(ctx context.Context, t *Target, dbPath, dataDir, epoch string, log *s
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	rep := &Replicator{t: t, ldb: ldb, ls: ls, log: log, stop: stop, done: make(chan struct{}), onAlert: onAlert,
-		files: newEvidenceCopier(t, dataDir, log)}
+		files: newEvidenceCopier(t, dataDir, log), lagAlert: LagAlert}
 	rep.status.URL = t.URL
 	go rep.run(runCtx)
 	return rep, nil
@@ -130,17 +140,20 @@ func (rep *Replicator) observe() {
 		rep.seen = rep.seen[1:]
 	}
 	rep.status.Local, rep.status.Position = uint64(local.TXID), uint64(remote.TXID)
-	rep.status.Lag = 0
+	rep.status.Lag, rep.status.Since = 0, time.Time{}
 	if len(rep.seen) > 0 {
-		rep.status.Lag = now.Sub(rep.seen[0].at).Truncate(time.Second)
+		rep.status.Lag, rep.status.Since = now.Sub(rep.seen[0].at).Truncate(time.Second), rep.seen[0].at
 	}
 	rep.status.EvidencePending, rep.status.LastError = rep.files.pending()
 	if sync := rep.ldb.LastSuccessfulSyncAt(); rep.status.LastError == "" && !sync.IsZero() && now.Sub(sync) > 10*time.Second && rep.status.Lag > 0 {
 		rep.status.LastError = "no successful sync since " + sync.UTC().Format(time.RFC3339)
 	}
-	over := rep.status.Lag > LagAlert
-	fire := over && !rep.alerted
-	rep.alerted = over
+	fire := rep.status.Lag > rep.lagAlert && !rep.alerted
+	if fire {
+		rep.alerted = true
+	} else if rep.status.Lag <= rep.lagAlert/6 {
+		rep.alerted = false
+	}
 	st := rep.status
 	rep.mu.Unlock()
 	if fire {

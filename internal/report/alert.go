@@ -57,20 +57,27 @@ func ValidateAlertSubscription(s AlertSubscription, known func(string) bool) Fie
 
 // AlertFacts is what an alert says: codes and numbers only, never a name or a phone.
 type AlertFacts struct {
-	Kind         string    `json:"kind"` // "incident" or "silent"
-	IncidentID   int64     `json:"incident_id,omitempty"`
-	Category     string    `json:"category,omitempty"`
-	Witnessed    bool      `json:"witnessed,omitempty"`
-	StationCode  string    `json:"station"`
-	RegionCode   string    `json:"region"`
-	ObserverCode string    `json:"observer"`
-	At           time.Time `json:"at"`
+	Kind         string `json:"kind"` // "incident", "silent" or "replica_lag"
+	IncidentID   int64  `json:"incident_id,omitempty"`
+	Category     string `json:"category,omitempty"`
+	Witnessed    bool   `json:"witnessed,omitempty"`
+	StationCode  string `json:"station"`
+	RegionCode   string `json:"region"`
+	ObserverCode string `json:"observer"`
+	// Replica and LagSeconds: the replica that fell behind, and by how much when
+	// the alert was raised (At is when it stopped keeping up).
+	Replica    string    `json:"replica,omitempty"`
+	LagSeconds int       `json:"lag_s,omitempty"`
+	At         time.Time `json:"at"`
 }
 
 // Alert kinds.
 const (
 	AlertIncident = "incident"
 	AlertSilent   = "silent"
+	// AlertReplicaLag goes to administrators: the replica is more than a minute
+	// behind the database, so a loss of this machine now would lose that minute.
+	AlertReplicaLag = "replica_lag"
 )
 
 // AlertLine is the one-line form of an alert, in the reader's language for the few
@@ -80,6 +87,8 @@ func AlertLine(f AlertFacts, tr Translator) string {
 	switch f.Kind {
 	case AlertSilent:
 		return fmt.Sprintf("%s: %s, %s %s, %s %s", tr.T("alert.silent"), f.ObserverCode, tr.T("alert.station"), f.StationCode, tr.T("alert.since"), at)
+	case AlertReplicaLag:
+		return fmt.Sprintf("%s: %s. %s", tr.T("alert.replica_lag", "Seconds", f.LagSeconds, "Since", at), f.Replica, tr.T("alert.replica_lag_why"))
 	}
 	seen := tr.T("alert.seen")
 	if !f.Witnessed {

@@ -70,6 +70,8 @@ type alertSubscriber struct {
 	region   string
 	linked   bool
 	disabled bool
+	chatID   int64
+	lang     string
 }
 
 // EnqueueAlerts puts the alerts for incidents recorded since the last call into the
@@ -167,45 +169,61 @@ func (a alertSubscriber) covers(region string) bool {
 	return !a.disabled && (a.role == report.RoleAdmin || (a.role == report.RoleCoordinator && (a.region == "" || a.region == region)))
 }
 
+const alertSubscribersSQL = `SELECT a.user_id, a.categories, a.by_telegram, a.by_email, a.email, a.silent, u.role, u.region_code,
+	u.disabled_at IS NOT NULL, COALESCE(tl.chat_id, 0), u.lang
+	FROM alert_subscriptions a JOIN users u ON u.id = a.user_id LEFT JOIN telegram_links tl ON tl.user_id = a.user_id
+	WHERE a.by_telegram = 1 OR a.by_email = 1`
+
 func alertSubscribers(tx *Tx) ([]alertSubscriber, error) {
-	rows, err := tx.query(`SELECT a.user_id, a.categories, a.by_telegram, a.by_email, a.email, a.silent, u.role, u.region_code,
-		u.disabled_at IS NOT NULL, tl.chat_id IS NOT NULL
-		FROM alert_subscriptions a JOIN users u ON u.id = a.user_id LEFT JOIN telegram_links tl ON tl.user_id = a.user_id
-		WHERE a.by_telegram = 1 OR a.by_email = 1`)
+	rows, err := tx.query(alertSubscribersSQL)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read alert subscriptions: %w", err)
 	}
+	return scanAlertSubscribers(rows)
+}
+
+func scanAlertSubscribers(rows *sql.Rows) ([]alertSubscriber, error) {
 	defer rows.Close()
 	var out []alertSubscriber
 	for rows.Next() {
 		var a alertSubscriber
 		var cats string
-		if err := rows.Scan(&a.UserID, &cats, &a.ByTelegram, &a.ByEmail, &a.Email, &a.Silent, &a.role, &a.region, &a.disabled, &a.linked); err != nil {
+		if err := rows.Scan(&a.UserID, &cats, &a.ByTelegram, &a.ByEmail, &a.Email, &a.Silent, &a.role, &a.region, &a.disabled,
+			&a.chatID, &a.lang); err != nil {
 			return nil, fmt.Errorf("store: unable to read an alert subscription: %w", err)
 		}
 		if err := json.Unmarshal([]byte(cats), &a.Categories); err != nil {
 			return nil, fmt.Errorf("store: an alert subscription is damaged: %w", err)
 		}
+		a.linked = a.chatID != 0
 		out = append(out, a)
 	}
 	return out, rows.Err()
 }
 
+// channels are the ways this subscriber can be reached.
+func (a alertSubscriber) channels() []string {
+	var out []string
+	if a.ByTelegram && a.linked {
+		out = append(out, report.ChannelTelegram)
+	}
+	if a.ByEmail && a.Email != "" {
+		out = append(out, report.ChannelEmail)
+	}
+	return out
+}
+
+// admin reports whether the subscriber gets alerts about the installation itself.
+func (a alertSubscriber) admin() bool { return !a.disabled && a.role == report.RoleAdmin }
+
 // enqueue adds the rows of one alert for one subscriber, once per channel whatever
 // how often it is asked (UNIQUE user, channel, ref).
 func enqueue(tx *Tx, a alertSubscriber, ref string, electionID int64, body, link string, now time.Time) (int, error) {
-	var channels []string
-	if a.ByTelegram && a.linked {
-		channels = append(channels, report.ChannelTelegram)
-	}
-	if a.ByEmail && a.Email != "" {
-		channels = append(channels, report.ChannelEmail)
-	}
 	n := 0
-	for _, ch := range channels {
+	for _, ch := range a.channels() {
 		res, err := tx.exec(`INSERT INTO alert_outbox(user_id, channel, ref, election_id, body, link, created_at, next_try)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, channel, ref) DO NOTHING`,
-			a.UserID, ch, ref, electionID, body, link, fmtTime(now), fmtTime(now))
+			a.UserID, ch, ref, nullID(electionID), body, link, fmtTime(now), fmtTime(now))
 		if err != nil {
 			return n, fmt.Errorf("store: unable to queue an alert: %w", err)
 		}
@@ -249,4 +267,54 @@ func (s *Store) EnqueueSilentAlerts(ctx context.Context, silent []SilentObserver
 		return nil
 	})
 	return added, err
+}
+
+// EnqueueAdminAlert queues an alert about the installation itself (report.AlertReplicaLag)
+// for every administrator who chose a channel, once per ref.
+func (s *Store) EnqueueAdminAlert(ctx context.Context, facts report.AlertFacts, ref, link string) (int, error) {
+	body, _ := json.Marshal(facts)
+	added := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		added = 0
+		subs, err := alertSubscribers(tx)
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if !sub.admin() {
+				continue
+			}
+			n, err := enqueue(tx, sub, ref, 0, string(body), link, tx.Now())
+			if err != nil {
+				return err
+			}
+			added += n
+		}
+		return nil
+	})
+	return added, err
+}
+
+// AdminAlertRecipients are the rows EnqueueAdminAlert would queue, read without
+// writing: for sending straight away when the database cannot be written.
+func (s *Store) AdminAlertRecipients(ctx context.Context, facts report.AlertFacts, ref, link string) ([]OutboxAlert, error) {
+	rows, err := s.ro.QueryContext(ctx, alertSubscribersSQL)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read alert subscriptions: %w", err)
+	}
+	subs, err := scanAlertSubscribers(rows)
+	if err != nil {
+		return nil, err
+	}
+	var out []OutboxAlert
+	for _, sub := range subs {
+		if !sub.admin() {
+			continue
+		}
+		for _, ch := range sub.channels() {
+			out = append(out, OutboxAlert{UserID: sub.UserID, Channel: ch, Ref: ref, Facts: facts, Link: link,
+				ChatID: sub.chatID, Email: sub.Email, Lang: sub.lang})
+		}
+	}
+	return out, nil
 }

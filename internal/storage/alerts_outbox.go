@@ -129,8 +129,11 @@ func (s *Store) AlertsSent(ctx context.Context, alerts []OutboxAlert) error {
 			}
 			after, _ := json.Marshal(map[string]any{"to_user": a.UserID, "channel": a.Channel, "ref": a.Ref, "bundled": len(alerts) > 1})
 			entity, id := "incident", strconv.FormatInt(a.Facts.IncidentID, 10)
-			if a.Facts.Kind == report.AlertSilent {
+			switch a.Facts.Kind {
+			case report.AlertSilent:
 				entity, id = "observer", a.Facts.ObserverCode
+			case report.AlertReplicaLag:
+				entity, id = "replica", a.Facts.Replica
 			}
 			if err := tx.Audit(report.AuditEntry{Actor: "system", Action: report.AuditAlert, Entity: entity, EntityID: id,
 				After: string(after)}); err != nil {

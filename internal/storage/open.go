@@ -63,6 +63,10 @@ type Store struct {
 	// epoch and idFloor are the continuity row's (continuity.go).
 	epoch   atomic.Value
 	idFloor atomic.Int64
+	// signingFP is the fingerprint of the signing key the database recorded;
+	// signingMissing why packs cannot be signed here (signing.go).
+	signingFP      string
+	signingMissing error
 }
 
 func dsn(path string, readOnly bool, sync string) string {
@@ -178,6 +182,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.w = startWriter(s, opt.MaxBatch, stmts)
+	if err := s.openSigning(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.fillPhoneKeys(ctx); err != nil {
 		s.Close()
 		return nil, err

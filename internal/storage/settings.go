@@ -81,3 +81,16 @@ func (s *Store) Setting(ctx context.Context, key string) (value string, ok bool,
 	}
 	return value, true, nil
 }
+
+// settingOf reads a plain setting on db while the store opens ("" when unset).
+func settingOf(ctx context.Context, db *sql.DB, key string) (string, bool, error) {
+	var v string
+	err := db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: unable to read the setting %s: %w", key, err)
+	}
+	return v, true, nil
+}

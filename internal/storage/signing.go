@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,32 +18,170 @@ import (
 
 // The installation's evidence-pack signing key: Ed25519, PEM PKCS #8, in the data
 // directory beside the personal-data key (outside the database: a copy of the
-// database cannot sign), readable by the owner only, made on first use.
+// database cannot sign), readable by the owner only, made when a database is first
+// opened. The database records the fingerprint of the key it signs with: once it
+// has one, or has signed a pack, a missing or different key file is refused rather
+// than replaced, because packs signed under a new key would no longer match the
+// fingerprint people were given.
 
 const signingKeyFile = "signing.key"
 
+// signingFingerprintSetting is the settings key of the recorded fingerprint.
+const signingFingerprintSetting = "signing_key_fingerprint"
+
 var signingKeyMu sync.Mutex
 
-// SigningKey returns the installation's signing key, creating it on first use.
+// SigningKey returns the installation's signing key: the one the database
+// recorded (made when the store first opened without one).
 func (s *Store) SigningKey() (ed25519.PrivateKey, error) {
 	signingKeyMu.Lock()
 	defer signingKeyMu.Unlock()
-	path := filepath.Join(s.dataDir, signingKeyFile)
-	key, err := readSigningKey(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return createSigningKey(path)
+	if s.signingMissing != nil {
+		return nil, s.signingMissing
 	}
-	return key, err
+	key, err := readSigningKey(s.signingKeyPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, s.signingKeyLost(s.signingFP, 0)
+	} else if err != nil {
+		return nil, err
+	}
+	if fp := report.KeyFingerprint(key.Public().(ed25519.PublicKey)); fp != s.signingFP {
+		return nil, s.signingKeyOther(fp, s.signingFP)
+	}
+	return key, nil
 }
 
 // SigningPublicKey returns the public half (for the admin page's fingerprint:
-// report.KeyFingerprint), creating the key on first use.
+// report.KeyFingerprint).
 func (s *Store) SigningPublicKey() (ed25519.PublicKey, error) {
 	k, err := s.SigningKey()
 	if err != nil {
 		return nil, err
 	}
 	return k.Public().(ed25519.PublicKey), nil
+}
+
+// SigningKeyMissing is why evidence packs cannot be signed here (nil when they
+// can): serve refuses to start rather than sign under a key nobody was told of.
+func (s *Store) SigningKeyMissing() error { return s.signingMissing }
+
+func (s *Store) signingKeyPath() string { return filepath.Join(s.dataDir, signingKeyFile) }
+
+// openSigning checks the key file against what the database recorded, when the
+// store opens. A database that never had a key (none recorded, no pack signed)
+// gets a new one now, beside the sealing key, so that the key folder copied to a
+// standby holds both from the start; a key there and nothing recorded is recorded
+// (databases from before the record).
+func (s *Store) openSigning(ctx context.Context) error {
+	fp, _, err := settingOf(ctx, s.rw, signingFingerprintSetting)
+	if err != nil {
+		return err
+	}
+	s.signingFP = fp
+	key, err := readSigningKey(s.signingKeyPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && fp != "":
+		s.signingMissing = s.signingKeyLost(fp, 0)
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		packs, err := signedPacks(ctx, s.rw)
+		if err != nil {
+			return err
+		}
+		if packs > 0 {
+			s.signingMissing = s.signingKeyLost("", packs)
+			return nil
+		}
+		key, err := createSigningKey(s.signingKeyPath())
+		if err != nil {
+			return err
+		}
+		return s.recordSigningKey(ctx, report.KeyFingerprint(key.Public().(ed25519.PublicKey)), "", "")
+	case err != nil:
+		s.signingMissing = err
+		return nil
+	}
+	have := report.KeyFingerprint(key.Public().(ed25519.PublicKey))
+	switch {
+	case fp == "":
+		return s.recordSigningKey(ctx, have, "", "")
+	case have != fp:
+		s.signingMissing = s.signingKeyOther(have, fp)
+	}
+	return nil
+}
+
+func (s *Store) signingKeyLost(fp string, packs int) error {
+	what := "signs with the key whose fingerprint is " + fp
+	if fp == "" {
+		what = fmt.Sprintf("has signed %d evidence pack(s)", packs)
+	}
+	return fmt.Errorf("store: the database %s but %s is missing: copy signing.key from the key folder "+
+		"(restore and standby take it with --keys) or a backup of the data folder into %s; refusing to make a new key, "+
+		"which would sign packs under a fingerprint nobody was given (if the key is lost for good: observer signing-key new --reason TEXT)",
+		what, s.signingKeyPath(), s.dataDir)
+}
+
+func (s *Store) signingKeyOther(have, want string) error {
+	return fmt.Errorf("store: %s is not the key this database signs with (its fingerprint %s; the database's %s): "+
+		"copy the right signing.key from the key folder or a backup into %s (if the right one is lost for good, move this one away and run observer signing-key new --reason TEXT)",
+		s.signingKeyPath(), have, want, s.dataDir)
+}
+
+// signedPacks counts the evidence packs the audit log says were made here.
+func signedPacks(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM audit_log WHERE entity = ? AND action = ?",
+		report.EntityPack, report.AuditExport).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to count the evidence packs signed: %w", err)
+	}
+	return n, nil
+}
+
+// recordSigningKey records fp as the database's signing key; a replacement (old
+// set) also goes into the audit log with its reason.
+func (s *Store) recordSigningKey(ctx context.Context, fp, old, why string) error {
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`INSERT INTO settings(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, signingFingerprintSetting, fp); err != nil {
+			return fmt.Errorf("store: unable to record the signing key: %w", err)
+		}
+		if why == "" {
+			return nil
+		}
+		return tx.Audit(report.AuditEntry{Actor: "system", Action: report.AuditUpdate, Entity: "signing_key",
+			EntityID: fp, Before: old, After: why})
+	})
+	if err != nil {
+		return err
+	}
+	s.signingFP, s.signingMissing = fp, nil
+	return nil
+}
+
+// NewSigningKey makes a new signing key for a database whose key is lost for good,
+// and records it with the reason: packs signed before still verify against their
+// own fingerprint; whoever checks packs must be given the new one. It refuses when
+// a key file is there (move it away first: nothing is replaced silently).
+func (s *Store) NewSigningKey(ctx context.Context, reason string) (string, error) {
+	if reason == "" {
+		return "", errors.New("store: give the reason the old signing key is replaced (it goes into the audit log)")
+	}
+	signingKeyMu.Lock()
+	defer signingKeyMu.Unlock()
+	path := s.signingKeyPath()
+	if _, err := os.Stat(path); err == nil {
+		return "", fmt.Errorf("store: %s is there: nothing to replace (to replace it on purpose, move it away first)", path)
+	}
+	key, err := createSigningKey(path)
+	if err != nil {
+		return "", err
+	}
+	fp := report.KeyFingerprint(key.Public().(ed25519.PublicKey))
+	if err := s.recordSigningKey(ctx, fp, s.signingFP, "new key, the old one lost: "+reason); err != nil {
+		return "", err
+	}
+	return fp, nil
 }
 
 func readSigningKey(path string) (ed25519.PrivateKey, error) {

@@ -134,20 +134,25 @@
   // errors, a conflict, a refused file). res.resp and res.body are the answer.
   function send(rec, csrf) {
     var fd = new FormData();
-    rec.fields.forEach(function (f) { fd.append(f[0], f[1]); });
-    fd.set("csrf", csrf || rec.csrf || "");
     var recheck = rec.status === "recheck";
+    // A re-check's files go to the record the server named when the record went
+    // again (its id there), not with the record to the id the old server gave.
+    var url = recheck && rec.phase === "files" && rec.filesTo ? rec.filesTo : rec.url;
+    if (url === rec.url) rec.fields.forEach(function (f) { fd.append(f[0], f[1]); });
+    fd.set("csrf", csrf || rec.csrf || "");
     if (!(recheck && rec.phase === "record")) {
       rec.files.forEach(function (f) {
         var small = rec.shrink && f.small;
         if (f.blob) fd.append(f.field, small ? f.small : f.blob, small ? f.smallName : f.name);
       });
     }
+    var headers = { "X-CSRF-Token": csrf || rec.csrf || "" };
+    if (recheck) headers["Observer-Resend"] = "1"; // the answer then names the record
     rec.status = "sending";
     rec.attempts = (rec.attempts || 0) + 1;
     var res = { outcome: "wait" };
     return put(rec).then(function () {
-      return fetch(rec.url, { method: "POST", body: fd, credentials: "same-origin", headers: { "X-CSRF-Token": csrf || rec.csrf || "" } });
+      return fetch(url, { method: "POST", body: fd, credentials: "same-origin", headers: headers });
     }).then(function (resp) {
       noteEpoch(resp);
       return resp.text().then(function (body) {
@@ -168,7 +173,10 @@
           // The server has the files now; they stay on the phone within the budget
           // (trimKept) for 48 hours, in case the server is restored from a replica.
           if (recheck && rec.phase === "record" && kept(rec)) {
-            // The record is back; its files follow once every record is.
+            // The record is back; its files follow once every record is, to the
+            // incident this answer named.
+            var m = /^\/incidents\/(\d+)(\/edit)?$/.exec(to.pathname);
+            rec.filesTo = m ? "/incidents/" + m[1] + "/evidence" : "";
             res.outcome = rec.status = "recheck";
             rec.phase = "files";
             rec.next = Date.now() + SPREAD_MS / 6 + Math.random() * SPREAD_MS / 3;
@@ -205,12 +213,10 @@
   // ---- acknowledged submissions are kept 48 hours (their files within a budget),
   // and sent again when the server's epoch changes: it was restored from a replica
   // that may not have caught the last seconds before the loss. Each record is sent
-  // again by its client_id (the server knows it, or takes it anew), files after all
-  // records, to the record that client_id names; spread over a few minutes so that
-  // thousands of phones do not arrive at once.
-  // The spread can be shortened per phone (a browser test does; 3 minutes otherwise).
-  var KEEP_MS = 48 * 3600 * 1000, FILE_BUDGET = 25 * 1024 * 1024;
-  var SPREAD_MS = parseInt(LS.getItem("observer.resend_spread_ms") || "", 10) || 3 * 60 * 1000;
+  // again by its client_id (the server knows it, or takes it anew, maybe under a
+  // new id), files after all records, to the id that record's answer named; spread
+  // over three minutes so that thousands of phones do not arrive at once.
+  var KEEP_MS = 48 * 3600 * 1000, FILE_BUDGET = 25 * 1024 * 1024, SPREAD_MS = 3 * 60 * 1000;
   function kept(r) { return r.files.some(function (f) { return !!f.blob; }); }
   function keptBytes(r) {
     return r.files.reduce(function (n, f) { return n + (f.blob ? f.blob.size + (f.small ? f.small.size : 0) : 0); }, 0);
@@ -254,9 +260,36 @@
         r.phase = "record";
         r.attempts = 0;
         r.next = now + Math.random() * SPREAD_MS;
+        r.was = r.done; // where the old server put it: its id there, if it said
+        r.filesTo = "";
         return put(r);
       }));
     }).then(function () { return schedule(); });
+  }
+
+  // Ids the old server gave (an incident's observation_id, an edit's address) may
+  // name nothing on the new one: a record it lacked was taken anew under a new id.
+  // A record that names such an id waits until every record of this phone has gone
+  // again, then names the new id where the phone knows it.
+  function idIn(path) {
+    var m = /^\/(incidents|observations)\/(\d+)(\/|$)/.exec(path || "");
+    return m ? { kind: m[1], id: m[2] } : null;
+  }
+  function namesID(r) {
+    return !!idIn(r.url) || r.fields.some(function (f) { return f[0] === "observation_id" && !!f[1]; });
+  }
+  function idNow(recs, kind, id) {
+    for (var i = 0; i < recs.length; i++) {
+      var o = recs[i], was = idIn(o.was), now = idIn(o.done);
+      var resent = !(o.status === "recheck" && o.phase === "record");
+      if (resent && was && now && was.kind === kind && was.id === id) return now.id;
+    }
+    return id;
+  }
+  function renamed(r, recs) {
+    var at = idIn(r.url);
+    if (at) r.url = r.url.replace("/" + at.kind + "/" + at.id, "/" + at.kind + "/" + idNow(recs, at.kind, at.id));
+    r.fields.forEach(function (f) { if (f[0] === "observation_id" && f[1]) f[1] = idNow(recs, "observations", f[1]); });
   }
 
   // keepFresh has the worker fetch My work again, so that the copy shown without a
@@ -277,7 +310,11 @@
         var due = recs.filter(function (r) {
           if (r.status === "sending") return now - r.updated > STALE_SENDING_MS;
           if (r.status === "waiting") return force || !r.next || r.next <= now;
-          if (r.status === "recheck") return r.next <= now && (r.phase === "record" || !recs.some(function (o) { return o.status === "recheck" && o.phase === "record"; }));
+          if (r.status === "recheck") {
+            return r.next <= now && !recs.some(function (o) {
+              return o !== r && o.status === "recheck" && o.phase === "record" && (r.phase === "files" || (namesID(r) && !namesID(o)));
+            });
+          }
           return r.status === "signin" || r.status === "other_user";
         }).sort(function (a, b) { return (a.phase === "files") - (b.phase === "files"); });
         if (!due.length) return;
@@ -298,6 +335,7 @@
                 r.error = st.user ? "" : T("offline.error.signin");
                 return put(r);
               }
+              if (r.status === "recheck" && r.phase === "record") renamed(r, recs);
               return send(r, st.csrf).then(function (res) {
                 if (res.rechecked) rechecked++;
                 else if (res.outcome === "sent") sent++;

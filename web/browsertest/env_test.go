@@ -49,6 +49,8 @@ type env struct {
 	// clock moves the server's time on a TOTP step at each code typed: a step is
 	// accepted once, and a test signs the coordinator in more than once a minute.
 	clock atomic.Int64
+	// srv answers at url (a takeover puts another server there).
+	srv atomic.Pointer[http.Handler]
 }
 
 // coordTOTP is the coordinator's two-factor secret (coordinators must have one).
@@ -68,7 +70,6 @@ func (e *env) totpCode(secret string) string {
 // network failure, not an HTTP answer.
 type switchable struct {
 	e *env
-	h http.Handler
 }
 
 func (s switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +84,7 @@ func (s switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPost && r.URL.Path != "/login" && s.e.loseAnswers.Load() > 0 {
 		s.e.loseAnswers.Add(-1)
-		s.h.ServeHTTP(httptest.NewRecorder(), r)
+		s.e.handler().ServeHTTP(httptest.NewRecorder(), r)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
@@ -92,8 +93,10 @@ func (s switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	}
-	s.h.ServeHTTP(w, r)
+	s.e.handler().ServeHTTP(w, r)
 }
+
+func (e *env) handler() http.Handler { return *e.srv.Load() }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -119,7 +122,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: switchable{e, srv.Handler()}, ReadHeaderTimeout: 10 * time.Second}
+	h := srv.Handler()
+	e.srv.Store(&h)
+	hs := &http.Server{Handler: switchable{e}, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	e.url = "http://" + ln.Addr().String()
 	t.Cleanup(func() {
