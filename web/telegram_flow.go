@@ -223,7 +223,11 @@ func (s *Server) flowInput(ctx context.Context, ch *tgChat, f storage.TelegramFl
 		if text == "" {
 			break
 		}
-		return s.flowRecord(ctx, ch, f, text)
+		var at time.Time // none: the store takes the time of the commit
+		if m.Date > 0 {
+			at = time.Unix(int64(m.Date), 0)
+		}
+		return s.flowRecord(ctx, ch, f, text, at)
 	case flowFiles:
 		if file, ok := tgFile(m); ok {
 			return s.flowFile(ctx, ch, f, file)
@@ -235,9 +239,11 @@ func (s *Server) flowInput(ctx context.Context, ch *tgChat, f storage.TelegramFl
 	return s.flowAsk(ctx, ch, f)
 }
 
-// flowRecord records the incident with the description just typed. Its client id
-// is the update's, so a re-delivered update finds it rather than filing it again.
-func (s *Server) flowRecord(ctx context.Context, ch *tgChat, f storage.TelegramFlow, description string) error {
+// flowRecord records the incident with the description just typed, and that
+// message with it (the evidence pack's messages.jsonl, the audit chain). Its
+// client id is the update's, so a re-delivered update finds it rather than filing
+// it again.
+func (s *Server) flowRecord(ctx context.Context, ch *tgChat, f storage.TelegramFlow, description string, at time.Time) error {
 	st, err := s.store.Station(ctx, f.StationID)
 	if err != nil {
 		return err
@@ -253,7 +259,10 @@ func (s *Server) flowRecord(ctx context.Context, ch *tgChat, f storage.TelegramF
 	now := time.Now()
 	in := report.Incident{ElectionID: f.ElectionID, ClientID: "tg-" + strconv.FormatInt(ch.update, 10), StationID: st.ID, Station: st,
 		Phase: intake.PhaseAt(now, st, el.Date, zone), Category: f.Category, OccurredAt: now, Witnessed: f.Witnessed, Description: description}
-	id, _, err := s.store.SaveIncident(ctx, in, *ch.user)
+	msg := storage.Inbound{Channel: storage.ChannelTelegram, ExternalID: strconv.FormatInt(ch.update, 10),
+		Sender: "tg:" + strconv.FormatInt(ch.from.ID, 10), Text: description, ReceivedAt: at}
+	id, _, err := s.store.SaveIncidentFromMessage(ctx, in, *ch.user, msg,
+		storage.Reading{ObserverID: ch.user.ObserverID, ElectionID: f.ElectionID, RegionCode: st.RegionCode})
 	var fe report.FieldErrors
 	if errors.As(err, &fe) {
 		lctx := i18n.WithLocalizer(ctx, ch.tr)

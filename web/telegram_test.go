@@ -235,6 +235,22 @@ func TestTelegramGuidedReportEndToEnd(t *testing.T) {
 	if n := len(f.incidents()); n != 1 {
 		t.Fatalf("%d incidents after a re-delivery, want 1", n)
 	}
+	// The description is kept as the message the incident was made from, once,
+	// with the observer's code and never the Telegram user's id.
+	snap, err := f.h.store.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []report.IntakeMessage
+	err = snap.EachMessage(ctx, f.el.ID, func(m report.IntakeMessage) error { msgs = append(msgs, m); return nil })
+	snap.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Channel != "telegram" || msgs[0].MessageID != "110" || msgs[0].Text != in.Description ||
+		len(msgs[0].IncidentIDs) != 1 || msgs[0].IncidentIDs[0] != in.ID || msgs[0].Observer == "" || msgs[0].Status != "accepted" {
+		t.Fatalf("the guided report's messages: %+v", msgs)
+	}
 
 	// A photo: fetched by getFile and kept by its SHA-256, noted as recompressed.
 	photo := smallJPEG(t, 90)

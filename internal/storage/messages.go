@@ -87,7 +87,6 @@ func textKey(text string) string {
 func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Received, error) {
 	senderKey := s.sealer.keyed(in.Sender)
 	tkey := textKey(in.Text)
-	rawSum := sha256.Sum256([]byte(in.Text))
 	var out Received
 	err := s.Write(ctx, func(tx *Tx) error {
 		out = Received{}
@@ -103,18 +102,9 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 			}
 			return err
 		}
-		sealedSender, err := s.sealer.seal([]byte(in.Sender), []byte("message-sender"))
-		if err != nil {
+		if out.MessageID, err = s.insertMessage(tx, in, senderKey, tkey, rd); err != nil {
 			return err
 		}
-		res, err := tx.exec(insertMessageSQL,
-			in.Channel, in.GatewayID, in.ExternalID, senderKey, sealedSender,
-			tkey, in.Text, hex.EncodeToString(rawSum[:]), fmtTime(in.ReceivedAt), fmtTime(now),
-			nullID(rd.ObserverID), nullID(rd.ElectionID), rd.RegionCode, rd.Status, rd.Reason)
-		if err != nil {
-			return fmt.Errorf("store: unable to save a message: %w", err)
-		}
-		out.MessageID, _ = res.LastInsertId()
 		out.Status = rd.Status
 		var refusal *intake.Refusal
 		kind := ""
@@ -135,17 +125,73 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 		if rd.Reply != nil {
 			out.Reply = rd.Reply(out.Records, refusal)
 		}
-		recs, _ := json.Marshal(nonNil(out.Records))
-		if _, err := tx.exec(messageOutcomeSQL,
-			out.Status, out.Reply, string(recs), kind, refusalReason(refusal), out.MessageID); err != nil {
-			return fmt.Errorf("store: unable to save a message's outcome: %w", err)
-		}
-		after, _ := json.Marshal(map[string]any{"channel": in.Channel, "gateway_id": in.GatewayID, "status": out.Status,
-			"text_sha256": hex.EncodeToString(rawSum[:]), "records": nonNil(out.Records), "observer_id": rd.ObserverID})
-		return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: report.EntityMessage,
-			EntityID: strconv.FormatInt(out.MessageID, 10), ElectionID: rd.ElectionID, After: string(after)})
+		return closeMessage(tx, in, rd, out, kind, refusal)
 	})
 	return out, err
+}
+
+// insertMessage stores a message as received, before its records are made.
+func (s *Store) insertMessage(tx *Tx, in Inbound, senderKey, tkey string, rd Reading) (int64, error) {
+	sealedSender, err := s.sealer.seal([]byte(in.Sender), []byte("message-sender"))
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.exec(insertMessageSQL,
+		in.Channel, in.GatewayID, in.ExternalID, senderKey, sealedSender,
+		tkey, in.Text, textSHA256(in.Text), fmtTime(in.ReceivedAt), fmtTime(tx.Now()),
+		nullID(rd.ObserverID), nullID(rd.ElectionID), rd.RegionCode, rd.Status, rd.Reason)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to save a message: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// closeMessage stores a message's outcome (out: its status, reply and records of
+// the given kind) and the audit entry that puts the hash of its text in the chain.
+func closeMessage(tx *Tx, in Inbound, rd Reading, out Received, kind string, refusal *intake.Refusal) error {
+	recs, _ := json.Marshal(nonNil(out.Records))
+	if _, err := tx.exec(messageOutcomeSQL,
+		out.Status, out.Reply, string(recs), kind, refusalReason(refusal), out.MessageID); err != nil {
+		return fmt.Errorf("store: unable to save a message's outcome: %w", err)
+	}
+	after, _ := json.Marshal(map[string]any{"channel": in.Channel, "gateway_id": in.GatewayID, "status": out.Status,
+		"text_sha256": textSHA256(in.Text), "records": nonNil(out.Records), "observer_id": rd.ObserverID})
+	return tx.Audit(report.AuditEntry{ActorID: rd.Actor.ID, Actor: actorName(rd.Actor), Action: "receive", Entity: report.EntityMessage,
+		EntityID: strconv.FormatInt(out.MessageID, 10), ElectionID: rd.ElectionID, After: string(after)})
+}
+
+func textSHA256(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// SaveIncidentFromMessage files an incident made from a message that is not one
+// of the message language's (the description typed in the Telegram bot's guided
+// report), and stores that message with it in the same commit, linked to the
+// incident as the SMS messages are: its text's hash enters the audit chain and the
+// evidence pack carries it. Sent again (the same client id), the incident is
+// found and no second message is stored.
+func (s *Store) SaveIncidentFromMessage(ctx context.Context, in report.Incident, actor report.User, msg Inbound, rd Reading) (id int64, created bool, err error) {
+	rd.Actor, rd.Status = actor, MsgAccepted
+	err = s.Write(ctx, func(tx *Tx) error {
+		w, err := newRecordWriter(tx, in.ElectionID, actor)
+		if err != nil {
+			return err
+		}
+		w.channel = msg.Channel
+		if id, created, err = w.saveIncident(in); err != nil || !created {
+			return err
+		}
+		if msg.ReceivedAt.IsZero() || msg.ReceivedAt.After(tx.Now().Add(report.ClockSkew)) {
+			msg.ReceivedAt = tx.Now()
+		}
+		out := Received{Status: MsgAccepted, Records: []int64{id}}
+		if out.MessageID, err = s.insertMessage(tx, msg, s.sealer.keyed(msg.Sender), textKey(msg.Text), rd); err != nil {
+			return err
+		}
+		return closeMessage(tx, msg, rd, out, recordIncident, nil)
+	})
+	return id, created, err
 }
 
 func nonNil(ids []int64) []int64 {
