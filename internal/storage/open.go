@@ -78,10 +78,13 @@ func dsn(path string, readOnly bool, sync string) string {
 	}
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous("+sync+")")
-	// Savepoints' undo records (the statement journal) and sorts stay in memory: they
-	// matter only while the transaction is open, and a file for them costs a write
-	// per page changed. Durability is the WAL's, which this does not touch.
-	q.Add("_pragma", "temp_store(MEMORY)")
+	if !readOnly {
+		// The writer's savepoint undo records (the statement journal) stay in memory:
+		// they matter only while the transaction is open, and a file for them costs
+		// a write per page changed. Durability is the WAL's, which this does not
+		// touch. Readers keep temporary files for their large sorts.
+		q.Add("_pragma", "temp_store(MEMORY)")
+	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	}
