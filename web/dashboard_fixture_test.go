@@ -202,7 +202,7 @@ func newKnownElection(t *testing.T, st *storage.Store) *knownElection {
 			k.form(tx, formRow{station: k.almStations[i], phase: report.PhaseVoting, assessment: report.AssessGood,
 				answers: map[string]report.Answer{"vote_group_voting": report.AnswerYes}})
 		}
-		now := time.Now()
+		now := st.Now() // the store's clock, which the dashboard's "today" reads
 		for i := 0; i < 3; i++ {
 			k.incident(tx, incidentRow{station: stations[0], phase: report.PhaseCounting, category: "ballot_stuffing",
 				witnessed: true, observation: k.countingForms[0], occurred: now})

@@ -222,7 +222,7 @@ func TestDashboardJSONCSVAndXLSXAgree(t *testing.T) {
 	// A new submission shows at once: the caches follow the store's commits.
 	k.write(func(tx *rawTx) {
 		k.form(tx, formRow{station: k.almStations[69], phase: report.PhaseOpening, assessment: report.AssessVeryBad})
-		k.incident(tx, incidentRow{station: k.almStations[69], phase: report.PhaseOpening, category: "box_not_sealed", occurred: time.Now()})
+		k.incident(tx, incidentRow{station: k.almStations[69], phase: report.PhaseOpening, category: "box_not_sealed", occurred: h.store.Now()})
 	})
 	_, page = admin.get("/dashboard")
 	if got := testidText(t, page, "negative-opening"); got != "1 of 1" {

@@ -47,6 +47,9 @@ func scanElection(sc scanner) (report.Election, error) {
 
 // ElectionByCode finds an election.
 func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Election, error) {
+	if e, ok := s.elections.Load(code); ok {
+		return e.(report.Election), nil
+	}
 	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
@@ -54,16 +57,32 @@ func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Electio
 	if err != nil {
 		return e, fmt.Errorf("store: unable to read election %s: %w", code, err)
 	}
+	s.rememberElection(e)
 	return e, nil
 }
 
 // Election finds an election by id.
 func (s *Store) Election(ctx context.Context, id int64) (report.Election, error) {
+	if e, ok := s.elections.Load(id); ok {
+		return e.(report.Election), nil
+	}
 	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}
+	if err == nil {
+		s.rememberElection(e)
+	}
 	return e, err
+}
+
+// rememberElection keeps an election found, by code and by id, for every
+// request that names it: an election row never changes once created (migration
+// 0022 refuses an UPDATE or DELETE), so what was read once stays true. One not
+// found is not kept: it may be created next.
+func (s *Store) rememberElection(e report.Election) {
+	s.elections.Store(e.Code, e)
+	s.elections.Store(e.ID, e)
 }
 
 // Elections lists elections, the latest date first.

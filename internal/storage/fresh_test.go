@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/observerkz/observer/internal/report"
@@ -143,8 +144,8 @@ func TestUndoneChangeIsNotSeenByLaterForms(t *testing.T) {
 	if !errors.Is(err, undo) {
 		t.Fatalf("write: %v", err)
 	}
-	// Another change by another connection, the station still in Almaty.
-	f.exec("UPDATE stations SET name = 'Школа 12' WHERE code = '071-024'")
+	// No other connection has written since: only the undo tells the writer that
+	// what it read inside the undone change is gone.
 	o, err := f.file("071-024")
 	if err != nil {
 		t.Fatal(err)
@@ -208,8 +209,8 @@ func TestFormsInAGroupSeeChangesBeforeThem(t *testing.T) {
 }
 
 // A second Store on the same file (the command line) revokes a token, disables an
-// account, renames an election and changes an observer's assignments: the first
-// store sees each change from its next read.
+// account and changes an observer's assignments: the first store sees each change
+// from its next read. Elections do not change (TestElectionsDoNotChange).
 func TestAccessChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
 	f := newRefFixture(t)
 	ctx := context.Background()
@@ -248,9 +249,6 @@ func TestAccessChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
 		if _, err := tx.exec("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ?", fmtTime(tx.Now()), f.obsA.ID); err != nil {
 			return err
 		}
-		if _, err := tx.exec("UPDATE elections SET name = 'Renamed' WHERE id = ?", f.el.ID); err != nil {
-			return err
-		}
 		_, err := SetAssignments(tx, f.obsA.ObserverID, f.el.ID, []int64{f.station("071-023").ID, f.station("071-024").ID}, f.coord)
 		return err
 	}); err != nil {
@@ -266,10 +264,23 @@ func TestAccessChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
 	if _, err := f.s.UserByAPIToken(ctx, tokB); !errors.Is(err, report.ErrNotFound) {
 		t.Errorf("the token of an account disabled by another store still works: %v", err)
 	}
-	if el, err := f.s.ElectionByCode(ctx, f.el.Code); err != nil || el.Name != "Renamed" {
-		t.Errorf("an election renamed by another store: %q, %v", el.Name, err)
-	}
 	if n := assigned(); n != 2 {
 		t.Errorf("assignments changed by another store: %d stations (was %d), want 2", n, before)
+	}
+}
+
+// The server keeps the elections it has read: the database refuses to change one.
+func TestElectionsDoNotChange(t *testing.T) {
+	f := newRefFixture(t)
+	if _, err := f.s.ElectionByCode(context.Background(), f.el.Code); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE elections SET name = 'Renamed'", "DELETE FROM elections"} {
+		if _, err := f.other.Exec(q); err == nil || !strings.Contains(err.Error(), "election") {
+			t.Errorf("%s: %v, want it refused", q, err)
+		}
+	}
+	if el, err := f.s.ElectionByCode(context.Background(), f.el.Code); err != nil || el.Name != f.el.Name {
+		t.Errorf("election after the refused changes: %+v, %v", el, err)
 	}
 }

@@ -10,20 +10,17 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// recordWriter saves observations and incidents inside one write: it reads the
-// election's checklists and categories once and remembers the stations and
-// observers it has resolved, so a batch of a thousand forms costs a few reads, not
-// thousands.
+// recordWriter saves observations and incidents inside one write. The stations
+// and observers it resolves are remembered (refMemo): inside the writer from one
+// transaction to the next, elsewhere for one batch, so a thousand forms cost a
+// few reads, not thousands.
 type recordWriter struct {
-	tx        *Tx // nil when only checking (see checkObservations)
-	q         rowQuerier
-	actor     report.User
-	election  int64
-	rules     report.Rules
-	byCode    map[string]report.Station
-	byID      map[int64]report.Station
-	observers map[string]int64
-	codes     map[int64]string
+	tx       *Tx // nil when only checking (see checkObservations)
+	q        rowQuerier
+	actor    report.User
+	election int64
+	rules    report.Rules
+	memo     *refMemo
 	// channel is how the records came (presence.last_channel): web unless set.
 	channel string
 }
@@ -52,7 +49,7 @@ func newRecordWriter(tx *Tx, electionID int64, actor report.User) (*recordWriter
 		return nil, err
 	}
 	w := newRecordWriterWith(tx, electionID, actor, schema, tx.Now())
-	w.tx = tx
+	w.tx, w.memo = tx, tx.batch.memo
 	return w, nil
 }
 
@@ -75,16 +72,14 @@ func newResolver(ctx context.Context, s *Store, q rowQuerier, schemaDB querier, 
 }
 
 func newRecordWriterWith(q rowQuerier, electionID int64, actor report.User, schema report.StatsSchema, now time.Time) *recordWriter {
-	return &recordWriter{q: q, actor: actor, election: electionID, rules: report.NewRules(schema, now),
-		byCode: map[string]report.Station{}, byID: map[int64]report.Station{},
-		observers: map[string]int64{}, codes: map[int64]string{}}
+	return &recordWriter{q: q, actor: actor, election: electionID, rules: report.NewRules(schema, now), memo: newRefMemo()}
 }
 
 // station resolves a station of the writer's election by id, else by code.
 func (w *recordWriter) station(id int64, code string) (report.Station, bool, error) {
 	if id != 0 {
-		if st, ok := w.byID[id]; ok {
-			return st, true, nil
+		if st, ok := w.memo.byID[id]; ok {
+			return st, st.ElectionID == w.election, nil
 		}
 		st, err := oneStation(w.q.queryRow(stationByIDSQL, id), fmt.Sprint(id))
 		if errors.Is(err, report.ErrNotFound) {
@@ -93,16 +88,13 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 		if err != nil {
 			return st, false, err
 		}
-		if st.ElectionID != w.election {
-			return st, false, nil
-		}
-		w.byID[id], w.byCode[st.Code] = st, st
-		return st, true, nil
+		w.memo.remember(st)
+		return st, st.ElectionID == w.election, nil
 	}
 	if code == "" {
 		return report.Station{}, false, nil
 	}
-	if st, ok := w.byCode[code]; ok {
+	if st, ok := w.memo.byCode[stationKey{w.election, code}]; ok {
 		return st, true, nil
 	}
 	st, err := oneStation(w.q.queryRow(stationByCodeSQL, w.election, code), code)
@@ -112,13 +104,13 @@ func (w *recordWriter) station(id int64, code string) (report.Station, bool, err
 	if err != nil {
 		return st, false, err
 	}
-	w.byID[st.ID], w.byCode[code] = st, st
+	w.memo.remember(st)
 	return st, true, nil
 }
 
 // observer resolves a pseudonymous observer code to its id (0 when unknown).
 func (w *recordWriter) observer(code string) (int64, error) {
-	if id, ok := w.observers[code]; ok {
+	if id, ok := w.memo.observers[code]; ok {
 		return id, nil
 	}
 	var id int64
@@ -126,19 +118,22 @@ func (w *recordWriter) observer(code string) (int64, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: unable to find observer %s: %w", code, err)
 	}
-	w.observers[code], w.codes[id] = id, code
+	w.memo.observers[code] = id
+	if id != 0 {
+		w.memo.codes[id] = code
+	}
 	return id, nil
 }
 
 func (w *recordWriter) observerCode(id int64) (string, error) {
-	if c, ok := w.codes[id]; ok {
+	if c, ok := w.memo.codes[id]; ok {
 		return c, nil
 	}
 	var code string
 	if err := w.q.queryRow(observerCodeSQL, id).Scan(&code); err != nil {
 		return "", fmt.Errorf("store: unable to read observer %d: %w", id, err)
 	}
-	w.observers[code], w.codes[id] = id, code
+	w.memo.observers[code], w.memo.codes[id] = id, code
 	return code, nil
 }
 

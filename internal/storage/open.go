@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,7 +60,9 @@ type Store struct {
 	now     func() time.Time
 	sealer  *sealer
 	reads   readStmts
-	ckpt    *checkpointer
+	// elections holds the elections read so far, by code and by id (elections.go).
+	elections sync.Map
+	ckpt      *checkpointer
 	// epoch and idFloor are the continuity row's (continuity.go).
 	epoch   atomic.Value
 	idFloor atomic.Int64

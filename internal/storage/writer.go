@@ -30,8 +30,45 @@ type batchState struct {
 	prevHash string
 	lastID   int64
 	touched  []int64 // stations whose statistics changed (may repeat)
-	// schemas are the elections' checklists as read in this transaction (Tx.schema).
-	schemas map[int64]report.StatsSchema
+	memo     *refMemo
+}
+
+// refMemo is what the writer has read of the records submissions refer to: the
+// elections' checklists, stations and observer codes. The writer keeps it from
+// one transaction to the next and drops all of it whenever it may be stale: when
+// another connection has committed (PRAGMA data_version, read as each
+// transaction begins), when a submission runs a statement other than the
+// writer's fixed ones (none of those changes what is kept here), and when a
+// submission is undone or a commit fails.
+type refMemo struct {
+	schemas   map[int64]report.StatsSchema
+	byCode    map[stationKey]report.Station
+	byID      map[int64]report.Station
+	observers map[string]int64 // code → id, 0 for a code not found
+	codes     map[int64]string
+}
+
+type stationKey struct {
+	election int64
+	code     string
+}
+
+func newRefMemo() *refMemo {
+	return &refMemo{schemas: map[int64]report.StatsSchema{}, byCode: map[stationKey]report.Station{},
+		byID: map[int64]report.Station{}, observers: map[string]int64{}, codes: map[int64]string{}}
+}
+
+func (m *refMemo) remember(st report.Station) {
+	m.byID[st.ID], m.byCode[stationKey{st.ElectionID, st.Code}] = st, st
+}
+
+// reset empties the memo in place (the record writers of a submission hold it).
+func (m *refMemo) reset() {
+	clear(m.schemas)
+	clear(m.byCode)
+	clear(m.byID)
+	clear(m.observers)
+	clear(m.codes)
 }
 
 // exec runs a statement in the transaction. Raw SQL stays inside storage: callers
@@ -40,27 +77,21 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.store.w.stmts[query]; st != nil {
 		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
 	}
-	t.batch.schemas = nil // a statement other than the writer's own may change the checklists
+	t.batch.memo.reset() // a statement other than the writer's own may change what it remembers
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 // schema returns the election's checklists and categories as this transaction
-// sees them, read once for the forms and incidents of a group rather than once
-// for each: nothing but this transaction writes while it is open, and whatever
-// in it could change them (any statement but the writer's fixed ones, a
-// submission undone) makes the next call read them again.
+// sees them, remembered in the writer's refMemo.
 func (t *Tx) schema(electionID int64) (report.StatsSchema, error) {
-	if s, ok := t.batch.schemas[electionID]; ok {
+	if s, ok := t.batch.memo.schemas[electionID]; ok {
 		return s, nil
 	}
 	s, err := statsSchema(t.ctx, txQuerier{t}, electionID)
 	if err != nil {
 		return s, err
 	}
-	if t.batch.schemas == nil {
-		t.batch.schemas = map[int64]report.StatsSchema{}
-	}
-	t.batch.schemas[electionID] = s
+	t.batch.memo.schemas[electionID] = s
 	return s, nil
 }
 
@@ -125,6 +156,10 @@ type writer struct {
 	maxBatch int
 	once     sync.Once
 	stmts    map[string]*sql.Stmt // writerStatements, read-only once started
+	memo     *refMemo
+	// dataVersion is PRAGMA data_version as the last transaction began: it moves
+	// when another connection commits.
+	dataVersion int64
 
 	mu       sync.Mutex
 	onCommit []func(stations []int64)
@@ -132,7 +167,7 @@ type writer struct {
 
 func startWriter(s *Store, maxBatch int, stmts map[string]*sql.Stmt) *writer {
 	w := &writer{s: s, reqs: make(chan writeReq, 4*maxBatch), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: maxBatch, stmts: stmts}
+		maxBatch: maxBatch, stmts: stmts, memo: newRefMemo()}
 	go w.loop()
 	return w
 }
@@ -203,11 +238,16 @@ func (w *writer) loop() {
 // own savepoint of one transaction, commits, and only then answers them all.
 func (w *writer) group(first writeReq) {
 	ctx := context.Background()
-	st := &batchState{now: w.s.now()}
+	st := &batchState{now: w.s.now(), memo: w.memo}
 	tx, err := w.s.rw.BeginTx(ctx, nil)
 	if err != nil {
 		first.errc <- fmt.Errorf("store: unable to begin a transaction: %w", err)
 		return
+	}
+	var version int64
+	if err := tx.StmtContext(ctx, w.stmts[dataVersionSQL]).QueryRowContext(ctx).Scan(&version); err != nil || version != w.dataVersion {
+		w.memo.reset()
+		w.dataVersion = version
 	}
 	batch := []writeReq{first}
 	errs := []error{w.runOne(tx, st, first)}
@@ -222,6 +262,7 @@ fill:
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		w.memo.reset()
 		for _, r := range batch {
 			r.errc <- fmt.Errorf("store: unable to commit: %w", err)
 		}
@@ -273,7 +314,7 @@ func (w *writer) runOne(tx *sql.Tx, st *batchState, r writeReq) (err error) {
 		if err != nil {
 			t.exec(rollbackToSQL)
 			st.prevHash, st.lastID, st.touched = prevHash, lastID, st.touched[:touched]
-			st.schemas = nil
+			st.memo.reset()
 		}
 		t.exec(releaseSQL)
 	}()

@@ -13,7 +13,7 @@ import (
 // fixed here and never changes while the store is open; any other statement runs
 // unprepared.
 var writerStatements = []string{
-	savepointSQL, releaseSQL, rollbackToSQL,
+	savepointSQL, releaseSQL, rollbackToSQL, dataVersionSQL,
 	insertObservationSQL, insertIncidentSQL, incidentClientIDCountSQL,
 	auditHeadSQL, insertAuditSQL,
 	stationByIDSQL, stationByCodeSQL, observerIDSQL, observerCodeSQL,
@@ -24,6 +24,7 @@ var writerStatements = []string{
 }
 
 const (
+	dataVersionSQL = "PRAGMA data_version"
 	savepointSQL   = "SAVEPOINT sub"
 	releaseSQL     = "RELEASE sub"
 	rollbackToSQL  = "ROLLBACK TO sub"
