@@ -59,26 +59,27 @@ func object(raw []byte, known []string, prefix string) (map[string]json.RawMessa
 // decodeObject decodes a JSON object into its fields' raw values, or says why it
 // is not one.
 func decodeObject(raw []byte) (m map[string]json.RawMessage, problem string) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&m); err != nil || m == nil {
-		if err != nil {
-			return nil, jsonErrText(err)
+	if err := json.Unmarshal(raw, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.HasSuffix(se.Error(), "after top-level value") {
+			return nil, "more than one JSON value"
 		}
-		return nil, "expected a JSON object"
+		return nil, jsonErrText(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, "more than one JSON value"
+	if m == nil {
+		return nil, "expected a JSON object"
 	}
 	return m, ""
 }
 
 func jsonErrText(err error) string {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		(errors.As(err, &se) && se.Error() == "unexpected end of JSON input") {
 		return "the line ends too early"
+	}
+	if se != nil {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
 }

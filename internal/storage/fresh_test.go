@@ -284,3 +284,25 @@ func TestElectionsDoNotChange(t *testing.T) {
 		t.Errorf("election after the refused changes: %+v, %v", el, err)
 	}
 }
+
+// A session revoked, or its account's role changed, by another Store (the command
+// line) is seen by the next request, after the first store has looked it up.
+func TestSessionChangedByAnotherStoreIsSeenAtOnce(t *testing.T) {
+	f := newRefFixture(t)
+	ctx := context.Background()
+	cookie, err := f.s.CreateSession(ctx, f.coord, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess, err := f.s.SessionByCookie(ctx, cookie); err != nil || sess.User.Role != report.RoleCoordinator {
+		t.Fatalf("session: %+v, %v", sess, err)
+	}
+	f.exec("UPDATE users SET role = ? WHERE id = ?", string(report.RoleObserver), f.coord.ID)
+	if sess, err := f.s.SessionByCookie(ctx, cookie); err != nil || sess.User.Role != report.RoleObserver {
+		t.Errorf("after another connection changed the role: %+v, %v", sess.User.Role, err)
+	}
+	f.exec("UPDATE sessions SET revoked_at = '2022-11-20T00:00:00Z'")
+	if _, err := f.s.SessionByCookie(ctx, cookie); !errors.Is(err, report.ErrNotFound) {
+		t.Errorf("a session revoked by another connection still works: %v", err)
+	}
+}

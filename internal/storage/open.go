@@ -62,6 +62,7 @@ type Store struct {
 	reads   readStmts
 	// elections holds the elections read so far, by code and by id (elections.go).
 	elections sync.Map
+	access    accessMemo // accounts behind tokens and sessions (access.go)
 	ckpt      *checkpointer
 	// epoch and idFloor are the continuity row's (continuity.go).
 	epoch   atomic.Value

@@ -65,42 +65,72 @@ func (s *Store) CreateNamedAPIToken(ctx context.Context, userID int64, name stri
 	return token, id, err
 }
 
-// UserByAPIToken finds the account of a live Bearer token. It is read from the
-// database on every call, so a token revoked, expired or of an account disabled by
-// any process is refused from its next request. When the token was last used is
-// noted, at most once an hour (a write per call would make every read a write).
+// UserByAPIToken finds the account of a live Bearer token. A token revoked,
+// expired or of an account disabled by any process is refused from its next
+// request (accessMemo says how the look-up is kept). When the token was last used
+// is noted, at most once an hour (a write per call would make every read a write).
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (report.User, error) {
-	var id int64
-	var expires, used sql.NullString
-	var u report.User
-	var created string
-	var disabled sql.NullString
-	// One statement for the token, its last use and its account.
-	err := s.readRow(ctx, `SELECT t.id, t.expires_at, tu.last_used_at, us.id, us.login, us.role, us.region_code,
-		COALESCE(us.observer_id, 0), us.totp_secret, us.created_at, us.disabled_at FROM api_tokens t JOIN users us ON us.id = t.user_id LEFT JOIN api_token_use tu ON tu.token_id = t.id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL`, HashToken(token)).Scan(&id, &expires, &used,
-		&u.ID, &u.Login, &u.Role, &u.RegionCode, &u.ObserverID, &u.TOTPSecret, &created, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled.Valid) {
-		return report.User{}, report.ErrNotFound
-	}
+	hash := HashToken(token)
+	v, err := s.accessVersion(ctx)
 	if err != nil {
-		return report.User{}, fmt.Errorf("store: unable to check a token: %w", err)
+		return report.User{}, err
 	}
-	u.CreatedAt = parseTime(created)
+	t, ok := s.access.token(hash)
+	if !ok {
+		if t, err = s.readTokenAccess(ctx, hash); err != nil {
+			return report.User{}, err
+		}
+		s.access.keepToken(v, hash, t)
+	}
 	now := s.now()
-	if expires.Valid && !now.Before(parseTime(expires.String)) {
+	if !t.expires.IsZero() && !now.Before(t.expires) {
 		return report.User{}, report.ErrNotFound
 	}
-	if !used.Valid || now.Sub(parseTime(used.String)) >= tokenUseEvery {
+	if t.used.IsZero() || now.Sub(t.used) >= tokenUseEvery {
 		if err := s.Write(ctx, func(tx *Tx) error {
 			_, err := tx.exec(`INSERT INTO api_token_use(token_id, last_used_at) VALUES (?, ?)
-				ON CONFLICT(token_id) DO UPDATE SET last_used_at = excluded.last_used_at`, id, fmtTime(now))
+				ON CONFLICT(token_id) DO UPDATE SET last_used_at = excluded.last_used_at`, t.id, fmtTime(now))
 			return err
 		}); err != nil {
 			return report.User{}, fmt.Errorf("store: unable to note a token's use: %w", err)
 		}
+		t.used = now
+		s.access.keepToken(v, hash, t)
 	}
-	return u, nil
+	return t.user, nil
+}
+
+// tokenAccess is what a live token gives: its account, expiry and last use (zero: none).
+type tokenAccess struct {
+	id            int64
+	user          report.User
+	expires, used time.Time
+}
+
+// readTokenAccess reads a live token of an enabled account, in one statement.
+func (s *Store) readTokenAccess(ctx context.Context, hash string) (tokenAccess, error) {
+	var t tokenAccess
+	var expires, used, disabled sql.NullString
+	var created string
+	u := &t.user
+	err := s.readRow(ctx, `SELECT t.id, t.expires_at, tu.last_used_at, us.id, us.login, us.role, us.region_code,
+		COALESCE(us.observer_id, 0), us.totp_secret, us.created_at, us.disabled_at FROM api_tokens t JOIN users us ON us.id = t.user_id LEFT JOIN api_token_use tu ON tu.token_id = t.id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL`, hash).Scan(&t.id, &expires, &used,
+		&u.ID, &u.Login, &u.Role, &u.RegionCode, &u.ObserverID, &u.TOTPSecret, &created, &disabled)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled.Valid) {
+		return t, report.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: unable to check a token: %w", err)
+	}
+	u.CreatedAt = parseTime(created)
+	if expires.Valid {
+		t.expires = parseTime(expires.String)
+	}
+	if used.Valid {
+		t.used = parseTime(used.String)
+	}
+	return t, nil
 }
 
 // APITokens lists tokens, newest first: one account's (userID), or everyone's (0).

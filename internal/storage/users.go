@@ -186,12 +186,32 @@ func (s *Store) CreateSession(ctx context.Context, u report.User, mfaOK bool) (c
 
 // SessionByCookie finds a live session; report.ErrNotFound when expired, revoked or unknown.
 func (s *Store) SessionByCookie(ctx context.Context, cookie string) (Session, error) {
+	id := HashToken(cookie)
+	v, err := s.accessVersion(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	sess, ok := s.access.session(id)
+	if !ok {
+		if sess, err = s.readSession(ctx, id); err != nil {
+			return sess, err
+		}
+		s.access.keepSession(v, sess)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return sess, report.ErrNotFound
+	}
+	return sess, nil
+}
+
+// readSession reads a live session of an enabled account.
+func (s *Store) readSession(ctx context.Context, id string) (Session, error) {
 	var sess Session
 	var expires string
 	var uid int64
 	var mfa int
 	err := s.readRow(ctx, `SELECT id, user_id, csrf, expires_at, mfa_ok FROM sessions
-		WHERE id = ? AND revoked_at IS NULL`, HashToken(cookie)).Scan(&sess.ID, &uid, &sess.CSRF, &expires, &mfa)
+		WHERE id = ? AND revoked_at IS NULL`, id).Scan(&sess.ID, &uid, &sess.CSRF, &expires, &mfa)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, report.ErrNotFound
 	}
@@ -199,9 +219,6 @@ func (s *Store) SessionByCookie(ctx context.Context, cookie string) (Session, er
 		return sess, fmt.Errorf("store: unable to read a session: %w", err)
 	}
 	sess.ExpiresAt = parseTime(expires)
-	if !s.now().Before(sess.ExpiresAt) {
-		return sess, report.ErrNotFound
-	}
 	sess.User, err = s.User(ctx, uid)
 	if err != nil {
 		return sess, err
