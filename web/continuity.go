@@ -2,13 +2,16 @@ package web
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/observerkz/observer/internal/replica"
+	"github.com/observerkz/observer/internal/report"
 )
 
 // epochHeader is the name of the header on every answer, pages and API alike: an
@@ -24,6 +27,29 @@ const epochHeader = "Observer-Epoch"
 const resendHeader = "Observer-Resend"
 
 func resent(c echo.Context) bool { return c.Request().Header.Get(resendHeader) != "" }
+
+// resentEditOfUnknown says whether a failed look-up is of a record this server
+// does not hold under that id, in an edit the phone sends again after a takeover.
+// The replica had neither the record nor the edit (both made in the seconds the
+// takeover lost), and the phone did not learn the record's new id (an incident's
+// answer leads to My work, not to the incident). The edit form names its record
+// by its own client_id (record_client_id): the edit goes to that record here
+// (the phone sends records before edits), or, if the server has no such record,
+// is taken as the record itself, anew under that client_id; an edit form carries
+// every field. Another account's record is not unknown: its id answers 404.
+func resentEditOfUnknown(c echo.Context, err error) bool {
+	return resent(c) && errors.Is(err, report.ErrNotFound)
+}
+
+// recordClientID is the edited record's client_id from the form; saving the form
+// as a new record then takes it under that client_id.
+func recordClientID(c echo.Context) string {
+	rc := strings.TrimSpace(c.FormValue("record_client_id"))
+	if form, err := c.FormParams(); err == nil && rc != "" {
+		form.Set("client_id", rc)
+	}
+	return rc
+}
 
 // Replication is the running replica, when serve --replicate started one.
 type Replication interface {

@@ -145,3 +145,113 @@ func cloneValues(v url.Values) url.Values {
 	}
 	return out
 }
+
+// Records made and then edited in the seconds the takeover lost: the phone sends
+// each again, records first, then the edits, to the ids the old server gave, which
+// name nothing here (an incident's answer led to My work, so the phone never
+// learned its id). An edit finds its record by the record's client_id, which the
+// edit form carries; with no such record here it is taken as the record, anew.
+// Another account's record stays a 404, resend or not.
+func TestResentEditOfALostRecord(t *testing.T) {
+	f := newRecFixture(t)
+	ctx := context.Background()
+	c := f.h.client()
+	c.login("anna")
+	resend := func(cl *client, path string, form url.Values) *http.Response {
+		t.Helper()
+		form = cloneValues(form)
+		form.Set("csrf", cl.csrf)
+		req, _ := http.NewRequest(http.MethodPost, f.h.ts.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(resendHeader, "1")
+		resp, _ := cl.do(req)
+		return resp
+	}
+	mine := func() []report.Incident {
+		t.Helper()
+		incs, err := f.h.store.Incidents(ctx, report.IncidentFilter{ElectionID: f.el.ID, UserID: f.anna.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return incs
+	}
+	_, body := c.get("/incidents/new")
+	created := url.Values{"client_id": {formClientID(t, body)}, "station": {"071-023"}, "category": {"ballot_stuffing"},
+		"phase": {"voting"}, "occurred_at": {"2022-11-20T11:30"}, "witnessed": {"true"}, "description": {"Three ballots at once"}}
+	// The edit as the edit form posts it: a client_id of its own, the record's.
+	edit := cloneValues(created)
+	edit.Set("client_id", "edit-"+created.Get("client_id"))
+	edit.Set("record_client_id", created.Get("client_id"))
+	edit.Set("description", "Three ballots at once, seen twice")
+
+	// Not a resend: an unknown id is a 404 as always.
+	if resp, _ := c.post("/incidents/987654/edit", cloneValues(edit)); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("an edit of an unknown incident, not a resend: %d, want 404", resp.StatusCode)
+	}
+	// The record first (taken anew), then its edit, to the old id.
+	if resp := resend(c, "/incidents", created); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the record resent: %d", resp.StatusCode)
+	}
+	incs := mine()
+	if len(incs) != 1 {
+		t.Fatalf("after the record's resend: %+v", incs)
+	}
+	want := fmt.Sprintf("/incidents/%d", incs[0].ID)
+	if resp := resend(c, "/incidents/987654/edit", edit); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("the edit resent: %d %s, want a redirect to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if incs := mine(); len(incs) != 1 || incs[0].Description != "Three ballots at once, seen twice" || incs[0].ClientID != created.Get("client_id") {
+		t.Fatalf("after the edit's resend: %+v", incs)
+	}
+
+	// An edit whose record the phone no longer holds: taken as the record, anew.
+	_, body = c.get("/incidents/new")
+	lone := cloneValues(edit)
+	lone.Set("record_client_id", formClientID(t, body))
+	lone.Set("description", "Observers kept behind tape")
+	lone.Set("category", "observer_restricted")
+	if resp := resend(c, "/incidents/987655/edit", lone); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a lone edit resent: %d", resp.StatusCode)
+	}
+	if resp := resend(c, "/incidents/987655/edit", lone); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the lone edit resent twice: %d", resp.StatusCode)
+	}
+	var taken report.Incident
+	for _, in := range mine() {
+		if in.ClientID == lone.Get("record_client_id") {
+			taken = in
+		}
+	}
+	if len(mine()) != 2 || taken.Description != "Observers kept behind tape" {
+		t.Fatalf("after the lone edit (twice): %+v", mine())
+	}
+
+	// A form, the same way: no such form here, taken anew from its edit.
+	_, page := c.get("/observations/new?phase=opening")
+	form := url.Values{"client_id": {"edit-form"}, "record_client_id": {formClientID(t, page)}, "phase": {"opening"},
+		"station": {"071-023"}, "assessment": {"good"}, "notes": {"Opened on time, corrected"}, "action": {"submit"}}
+	resp := resend(c, "/observations/876543/edit", form)
+	list, err := f.h.store.MyObservations(ctx, f.anna.ID, f.el.ID)
+	if err != nil || len(list) != 1 || list[0].Notes != "Opened on time, corrected" || list[0].ClientID != form.Get("record_client_id") {
+		t.Fatalf("after the resent form edit: %+v, %v (answer %d)", list, err, resp.StatusCode)
+	}
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/observations/%d", list[0].ID) {
+		t.Fatalf("resent form edit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// Boris's resent "edits" of Anna's incident, by its id or by its client_id from
+	// an unknown id: 404, nothing changed.
+	b := f.h.client()
+	b.login("boris")
+	b.get("/incidents/new")
+	hijack := cloneValues(edit)
+	hijack.Set("description", "overwritten")
+	for _, path := range []string{want + "/edit", "/incidents/987656/edit"} {
+		if resp := resend(b, path, hijack); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("another observer's resent edit at %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	if in, _ := f.h.store.Incident(ctx, incs[0].ID); in.Description != "Three ballots at once, seen twice" {
+		t.Fatalf("after another observer's resent edits: %q", in.Description)
+	}
+}

@@ -17,19 +17,21 @@ import (
 
 // incidentPage is the incident form, new or being edited by its filer.
 type incidentPage struct {
-	Election      report.Election
-	ID            int64
-	ClientID      string
-	Station       string
-	Assigned      []report.Station
-	Zone          string
-	Phase         report.Phase
-	Category      string
-	Groups        []categoryGroup
-	Occurred      string
-	Witnessed     bool
-	Description   string
-	ObservationID int64
+	Election report.Election
+	ID       int64
+	ClientID string
+	// RecordClientID is an edit's record's own client_id (resentEditOfUnknown).
+	RecordClientID string
+	Station        string
+	Assigned       []report.Station
+	Zone           string
+	Phase          report.Phase
+	Category       string
+	Groups         []categoryGroup
+	Occurred       string
+	Witnessed      bool
+	Description    string
+	ObservationID  int64
 	// ObservationStation is the station of the observation the incident is filed
 	// with: the form then names it instead of offering the picker.
 	ObservationStation *report.Station
@@ -349,6 +351,7 @@ func (s *Server) editIncidentPage(c echo.Context, in report.Incident) (*incident
 		return nil, err
 	}
 	p.ID, p.ClientID, p.Status, p.Locked = in.ID, newClientID(), in.Status, !report.IncidentEditable(in)
+	p.RecordClientID = in.ClientID
 	p.Station, p.Zone, p.Phase, p.Category = st.Code, zoneName(st), in.Phase, in.Category
 	p.Occurred = in.OccurredAt.In(st.Location()).Format(localLayout)
 	p.Witnessed, p.Description = in.Witnessed, in.Description
@@ -377,6 +380,19 @@ func (s *Server) editIncident(c echo.Context) error {
 
 func (s *Server) updateIncident(c echo.Context) error {
 	in, err := s.myIncident(c)
+	if resentEditOfUnknown(c, err) {
+		var el report.Election
+		if el, err = s.currentElection(c); err != nil {
+			return err
+		}
+		in, err = s.store.IncidentByClientID(c.Request().Context(), el.ID, recordClientID(c))
+		if errors.Is(err, report.ErrNotFound) {
+			return s.createIncident(c)
+		}
+		if err == nil && in.UserID != state(c).user.ID {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+	}
 	if err != nil {
 		return err
 	}

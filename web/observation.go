@@ -288,6 +288,7 @@ func (s *Server) editObservation(c echo.Context) error {
 	p.ID = o.ID
 	p.fillFrom(o, o.Station.Location())
 	p.ClientID = newClientID() // the edit is found by the id in the URL, not by this
+	p.RecordClientID = o.ClientID
 	p.Station, p.Zone = o.Station.Code, zoneName(o.Station)
 	return s.render(c, http.StatusOK, observationFormPage(p))
 }
@@ -302,6 +303,19 @@ func (s *Server) observationLocked(c echo.Context, id int64) (bool, error) {
 
 func (s *Server) updateObservation(c echo.Context) error {
 	o, err := s.myObservation(c)
+	if resentEditOfUnknown(c, err) {
+		var el report.Election
+		if el, err = s.currentElection(c); err != nil {
+			return err
+		}
+		o, err = s.store.ObservationByClientID(c.Request().Context(), el.ID, recordClientID(c))
+		if errors.Is(err, report.ErrNotFound) {
+			return s.createObservation(c)
+		}
+		if err == nil && o.UserID != state(c).user.ID {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -313,7 +327,7 @@ func (s *Server) updateObservation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.ID = o.ID
+	p.ID, p.RecordClientID = o.ID, o.ClientID
 	return s.saveObservationForm(c, p, o)
 }
 

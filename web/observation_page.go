@@ -15,23 +15,25 @@ import (
 // observationPage is the observation form, new or being edited, with what the
 // observer typed, the errors and the protocol warnings.
 type observationPage struct {
-	Election   report.Election
-	ID         int64 // 0 for a new form
-	ClientID   string
-	Phase      report.Phase
-	Station    string // the picker's value
-	Assigned   []report.Station
-	Zone       string // the station's time zone, when known
-	Arrived    string
-	Left       string
-	Assessment report.Assessment
-	Answers    map[string]report.Answer
-	Questions  []report.Question
-	Figures    map[string]string
-	Votes      [][2]string
-	Notes      string
-	State      report.ObservationState
-	Errors     report.FieldErrors
+	Election report.Election
+	ID       int64 // 0 for a new form
+	ClientID string
+	// RecordClientID is an edit's record's own client_id (resentEditOfUnknown).
+	RecordClientID string
+	Phase          report.Phase
+	Station        string // the picker's value
+	Assigned       []report.Station
+	Zone           string // the station's time zone, when known
+	Arrived        string
+	Left           string
+	Assessment     report.Assessment
+	Answers        map[string]report.Answer
+	Questions      []report.Question
+	Figures        map[string]string
+	Votes          [][2]string
+	Notes          string
+	State          report.ObservationState
+	Errors         report.FieldErrors
 	// Warnings are the protocol checks the figures fail; Ack carries their codes
 	// to "save anyway". Checked says the figures were checked and passed.
 	Warnings []report.CheckResult

@@ -125,6 +125,16 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// IncidentByClientID finds an incident of the election by the client_id it was
+// filed with (report.ErrNotFound when there is none).
+func (s *Store) IncidentByClientID(ctx context.Context, electionID int64, clientID string) (report.Incident, error) {
+	id, err := s.idByClientID(ctx, "incidents", electionID, clientID)
+	if err != nil {
+		return report.Incident{}, err
+	}
+	return s.Incident(ctx, id)
+}
+
 // Incident returns one incident, with report.ErrNotFound when it does not exist.
 func (s *Store) Incident(ctx context.Context, id int64) (report.Incident, error) {
 	row := s.readRow(ctx, "SELECT "+incidentColumns+" "+incidentJoins+" WHERE i.id = ?", id)

@@ -224,6 +224,30 @@ func observationLocked(tx *Tx, id int64) (bool, error) {
 	return n > 0, nil
 }
 
+// ObservationByClientID finds a form of the election by the client_id it was
+// filed with (report.ErrNotFound when there is none).
+func (s *Store) ObservationByClientID(ctx context.Context, electionID int64, clientID string) (report.Observation, error) {
+	id, err := s.idByClientID(ctx, "observations", electionID, clientID)
+	if err != nil {
+		return report.Observation{}, err
+	}
+	return s.Observation(ctx, id)
+}
+
+// idByClientID reads the id of a record of table (observations or incidents, a
+// constant of the caller's) by its election and client_id.
+func (s *Store) idByClientID(ctx context.Context, table string, electionID int64, clientID string) (int64, error) {
+	var id int64
+	err := s.readRow(ctx, "SELECT id FROM "+table+" WHERE election_id = ? AND client_id = ?", electionID, clientID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, report.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to look up %s %q: %w", table, clientID, err)
+	}
+	return id, nil
+}
+
 // Observation returns one observation with its station.
 func (s *Store) Observation(ctx context.Context, id int64) (report.Observation, error) {
 	ob, err := scanObservation(s.readRow(ctx, "SELECT "+observationColumns+" "+observationJoins+" WHERE ob.id = ?", id))

@@ -33,6 +33,7 @@ func TestOutboxResendsOnNewEpoch(t *testing.T) {
 	b := browser(t)
 	photo := testPhoto(t, 800, 600)
 	photo2 := testPhoto(t, 640, 480)
+	photo3 := testPhoto(t, 720, 540)
 
 	obs := e.phone(b, "epoch")
 	errs := obs.consoleErrors()
@@ -79,17 +80,36 @@ func TestOutboxResendsOnNewEpoch(t *testing.T) {
 	}
 	shaD := e.evidence(oldD[0].ID)[0].SHA256
 
+	// E, also lost: an incident with a photo, then corrected. Its answer led to My
+	// work, so the phone never learned its id; the correction names that id.
+	obs.open("/incidents/new")
+	obs.waitFor("the incident form", `!!document.querySelector("select#category")`, 10*time.Second)
+	clientE := eval[string](obs, `document.querySelector("input[name=client_id]").value`)
+	obs.fillIncident("observer_restricted", "voting", "Kept behind the tape.", photo3, false)
+	obs.do(chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button[type=submit]`)))
+	obs.waitFor("the report sent", `location.pathname === "/my"`, 30*time.Second)
+	oldE := e.incidentsByClientID(clientE)
+	if len(oldE) != 1 || len(e.evidence(oldE[0].ID)) != 1 {
+		t.Fatalf("incident E before the loss: %+v", oldE)
+	}
+	shaE := e.evidence(oldE[0].ID)[0].SHA256
+	obs.open(fmt.Sprintf("/incidents/%d/edit", oldE[0].ID))
+	obs.waitFor("the edit form", `!!document.getElementById("description")`, 10*time.Second)
+	eval[bool](obs, `(() => { document.getElementById("description").value = "Kept behind the tape, three metres from the table."; return true; })()`)
+	obs.do(chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button[type=submit]`)))
+	obs.waitFor("the correction sent", `location.pathname === "/my"`, 30*time.Second)
+
 	// The primary is lost; the standby serves the replica's copy in a new epoch.
 	e.takeOver(replica)
 	obs.open("/my")
 	// Nothing goes at once: each re-check waits its turn within three minutes.
-	obs.waitFor("the three kept reports to re-check", `observerOutbox.all().then(rs => {
+	obs.waitFor("the five kept reports to re-check", `observerOutbox.all().then(rs => {
 		const r = rs.filter(r => r.status === "recheck");
-		return r.length === 3 && r.every(r => r.phase === "record" && r.next - Date.now() <= 3 * 60 * 1000);
+		return r.length === 5 && r.every(r => r.phase === "record" && r.next - Date.now() <= 3 * 60 * 1000);
 	})`, 30*time.Second)
 	// The test does not wait the minutes: it makes the re-checks due, as time would.
 	obs.waitFor("the re-checks done", dueNow+`.then(() => observerOutbox.all()).then(rs =>
-		rs.length === 3 && rs.every(r => r.status === "sent" && !!r.rechecked))`, 90*time.Second)
+		rs.length === 5 && rs.every(r => r.status === "sent" && !!r.rechecked))`, 90*time.Second)
 	obs.waitFor("the re-checked notice", `[...document.querySelectorAll(".flash")].some(f => f.textContent.includes("Re-checked with the server"))`, 30*time.Second)
 	obs.shot("epoch-rechecked")
 	if got := eval[bool](obs, `!document.querySelector(".offline-badge") || document.querySelector(".offline-badge").hidden`); !got {
@@ -115,6 +135,12 @@ func TestOutboxResendsOnNewEpoch(t *testing.T) {
 	if to := eval[string](obs, fmt.Sprintf(`observerOutbox.get(%q).then(r => r.filesTo)`, clientD)); to != fmt.Sprintf("/incidents/%d/evidence", newD[0].ID) {
 		t.Errorf("D's photo went to %q, want incident %d's", to, newD[0].ID)
 	}
+	// E: taken anew, its photo on the new id, then corrected there.
+	newE := e.incidentsByClientID(clientE)
+	if len(newE) != 1 || newE[0].ID == oldE[0].ID || newE[0].ID < 2_000_000 || newE[0].Description != "Kept behind the tape, three metres from the table." {
+		t.Fatalf("incident E after the takeover: %+v, want a new id with the corrected text", newE)
+	}
+	e.hasFile(newE[0].ID, shaE)
 	obs.noConsoleErrors(errs)
 }
 
