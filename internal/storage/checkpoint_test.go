@@ -48,9 +48,10 @@ func TestWALStaysSmallUnderSteadyWrites(t *testing.T) {
 	}
 	// 3,200 forms with incidents and audit entries: a WAL that never starts again
 	// reaches ~128 MB (measured with the writer's automatic checkpoint off); one
-	// that does stays at 8–28 MB however busy the machine (16 MB, the bound this
-	// test had, failed when other test packages ran alongside).
-	if fi.Size() > 48<<20 {
+	// that does stays at 8–30 MB on a busy machine, and once reached 58 MB with
+	// every test package running alongside (16 and 48 MB, the bounds this test
+	// had, failed so): half of the WAL that never starts again.
+	if fi.Size() > 64<<20 {
 		t.Errorf("the WAL grew to %d MB", fi.Size()>>20)
 	}
 }
