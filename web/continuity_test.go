@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/observerkz/observer/internal/replica"
 	"github.com/observerkz/observer/internal/report"
@@ -253,5 +254,41 @@ func TestResentEditOfALostRecord(t *testing.T) {
 	}
 	if in, _ := f.h.store.Incident(ctx, incs[0].ID); in.Description != "Three ballots at once, seen twice" {
 		t.Fatalf("after another observer's resent edits: %q", in.Description)
+	}
+}
+
+// laggingReplica is a replication whose status says it is this far behind.
+type laggingReplica time.Duration
+
+func (l laggingReplica) Status() replica.Status {
+	return replica.Status{URL: "file:///replica", Lag: time.Duration(l)}
+}
+
+// When the replica falls more than a minute behind, every page an administrator
+// opens says so, whether or not they chose an alert channel; coordinators and
+// observers see nothing of it, nor does anyone while the replica keeps up.
+func TestAdministratorsSeeAReplicaFallingBehind(t *testing.T) {
+	h := newHarness(t)
+	admin, _ := adminClient(h, "chief")
+	coord := h.client()
+	h.user(report.RoleCoordinator, "coord", "")
+	coord.login("coord")
+	h.srv.cfg.Replication = laggingReplica(95 * time.Second)
+	for _, path := range []string{"/dashboard", "/incidents", "/admin"} {
+		_, body := admin.get(path)
+		if got := testidText(t, body, "replica-behind"); !strings.Contains(got, "95 s behind") {
+			t.Errorf("%s for an administrator: %q, want the replica 95 s behind", path, got)
+		}
+	}
+	if _, body := coord.get("/dashboard"); strings.Contains(body, "replica-behind") {
+		t.Error("a coordinator is shown the replica's lag")
+	}
+	admin.get("/lang?to=kk&back=/dashboard")
+	if _, body := admin.get("/dashboard"); !strings.Contains(testidText(t, body, "replica-behind"), "95 с артта қалды") {
+		t.Errorf("in Kazakh: %q", testidText(t, body, "replica-behind"))
+	}
+	h.srv.cfg.Replication = laggingReplica(20 * time.Second)
+	if _, body := admin.get("/dashboard"); strings.Contains(body, "replica-behind") {
+		t.Error("a replica 20 s behind is shown as falling behind")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/observerkz/observer/internal/replica"
 	"github.com/observerkz/observer/internal/report"
 	"github.com/observerkz/observer/internal/storage"
 	"github.com/observerkz/observer/web/i18n"
@@ -43,6 +44,10 @@ type reqState struct {
 	path    string
 	flash   string
 	api     bool
+	// replicaBehind is, for an administrator, how many seconds the replica is
+	// behind when that is more than replica.LagAlert: every page says so, also to
+	// an administrator who chose no alert channel.
+	replicaBehind int
 	// texts are the administrator-added questions' and categories' texts, read
 	// only if the request shows one (checklist_texts.go).
 	texts customTexts
@@ -114,6 +119,11 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "user_id", uid)
 		}()
 		s.identify(c, st)
+		if st.user != nil && st.user.Role == report.RoleAdmin && s.cfg.Replication != nil {
+			if lag := s.cfg.Replication.Status().Lag; lag > replica.LagAlert {
+				st.replicaBehind = int(lag / time.Second)
+			}
+		}
 		st.lang = s.chooseLang(c, st)
 		st.loc = i18n.New(st.lang)
 		// One copy of the request carries both (identify and chooseLang need neither).
