@@ -89,16 +89,7 @@ func TestResendAnswerNamesTheRecord(t *testing.T) {
 	_, body := c.get("/incidents/new")
 	form := url.Values{"client_id": {formClientID(t, body)}, "station": {"071-023"}, "category": {"ballot_stuffing"},
 		"phase": {"voting"}, "occurred_at": {"2022-11-20T11:30"}, "witnessed": {"true"}, "description": {"Three ballots at once"}}
-	resend := func(path string, form url.Values) *http.Response {
-		t.Helper()
-		form = cloneValues(form)
-		form.Set("csrf", c.csrf)
-		req, _ := http.NewRequest(http.MethodPost, f.h.ts.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(resendHeader, "1")
-		resp, _ := c.do(req)
-		return resp
-	}
+	resend := func(path string, form url.Values) *http.Response { return resendForm(f.h, c, path, form) }
 	resp, _ := c.post("/incidents", cloneValues(form))
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/my" {
 		t.Fatalf("first send: %d %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -139,6 +130,17 @@ func TestResendAnswerNamesTheRecord(t *testing.T) {
 	}
 }
 
+// resendForm posts form as the phone's outbox does after a takeover (Observer-Resend).
+func resendForm(h *harness, c *client, path string, form url.Values) *http.Response {
+	form = cloneValues(form)
+	form.Set("csrf", c.csrf)
+	req, _ := http.NewRequest(http.MethodPost, h.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(resendHeader, "1")
+	resp, _ := c.do(req)
+	return resp
+}
+
 func cloneValues(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vs := range v {
@@ -158,16 +160,7 @@ func TestResentEditOfALostRecord(t *testing.T) {
 	ctx := context.Background()
 	c := f.h.client()
 	c.login("anna")
-	resend := func(cl *client, path string, form url.Values) *http.Response {
-		t.Helper()
-		form = cloneValues(form)
-		form.Set("csrf", cl.csrf)
-		req, _ := http.NewRequest(http.MethodPost, f.h.ts.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(resendHeader, "1")
-		resp, _ := cl.do(req)
-		return resp
-	}
+	resend := func(cl *client, path string, form url.Values) *http.Response { return resendForm(f.h, cl, path, form) }
 	mine := func() []report.Incident {
 		t.Helper()
 		incs, err := f.h.store.Incidents(ctx, report.IncidentFilter{ElectionID: f.el.ID, UserID: f.anna.ID})
