@@ -36,16 +36,17 @@ func resent(c echo.Context) bool { return c.Request().Header.Get(resendHeader) !
 // by its own client_id (record_client_id): the edit goes to that record here
 // (the phone sends records before edits), or, if the server has no such record,
 // is taken as the record itself, anew under that client_id; an edit form carries
-// every field. Another account's record is not unknown: its id answers 404.
+// every field. Another account's record is not unknown: its id answers 404, and so
+// does an edit form without record_client_id (a page from an older version).
 func resentEditOfUnknown(c echo.Context, err error) bool {
-	return resent(c) && errors.Is(err, report.ErrNotFound)
+	return resent(c) && errors.Is(err, report.ErrNotFound) && strings.TrimSpace(c.FormValue("record_client_id")) != ""
 }
 
 // recordClientID is the edited record's client_id from the form; saving the form
 // as a new record then takes it under that client_id.
 func recordClientID(c echo.Context) string {
 	rc := strings.TrimSpace(c.FormValue("record_client_id"))
-	if form, err := c.FormParams(); err == nil && rc != "" {
+	if form, err := c.FormParams(); err == nil {
 		form.Set("client_id", rc)
 	}
 	return rc

@@ -178,9 +178,15 @@ func TestResentEditOfALostRecord(t *testing.T) {
 	edit.Set("record_client_id", created.Get("client_id"))
 	edit.Set("description", "Three ballots at once, seen twice")
 
-	// Not a resend: an unknown id is a 404 as always.
+	// Not a resend, or a resend from an edit form without the record's client_id
+	// (a page from an older version): an unknown id is a 404 as always.
 	if resp, _ := c.post("/incidents/987654/edit", cloneValues(edit)); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("an edit of an unknown incident, not a resend: %d, want 404", resp.StatusCode)
+	}
+	old := cloneValues(edit)
+	old.Del("record_client_id")
+	if resp := resend(c, "/incidents/987654/edit", old); resp.StatusCode != http.StatusNotFound || len(mine()) != 0 {
+		t.Fatalf("a resent edit without record_client_id: %d, %d incidents; want 404 and none", resp.StatusCode, len(mine()))
 	}
 	// The record first (taken anew), then its edit, to the old id.
 	if resp := resend(c, "/incidents", created); resp.StatusCode != http.StatusSeeOther {
