@@ -51,8 +51,8 @@ type Localizer struct {
 
 // New returns a localizer for the first supported language of prefs
 // (language codes or Accept-Language values), English when none is supported.
-// Localizers hold nothing of a request: one per language serves them all (every
-// request asked for one: parsing its language tags was 2 % of an API call).
+// Localizers hold nothing of a request: one per language serves them all, and
+// no request pays for parsing the language tags again.
 func New(prefs ...string) *Localizer {
 	return localizers[Match(prefs...)]
 }
