@@ -134,6 +134,11 @@ func (s *Store) AddEvidence(ctx context.Context, incidentID int64, r io.Reader, 
 			return fmt.Errorf("store: unable to record evidence for incident %d: %w", incidentID, err)
 		}
 		ev.ID, _ = res.LastInsertId()
+		if uploader.ID != 0 {
+			if _, err := tx.exec(addUploadSQL, uploader.ID, in.ElectionID, ev.Size); err != nil {
+				return fmt.Errorf("store: unable to add up the files of user %d: %w", uploader.ID, err)
+			}
+		}
 		after, _ := json.Marshal(map[string]any{"incident_id": incidentID, "sha256": ev.SHA256, "size": ev.Size,
 			"mime": ev.MIME, "original_name": ev.OriginalName})
 		if err := tx.Audit(report.AuditEntry{ActorID: uploader.ID, Actor: actorName(uploader), Action: report.AuditEvidence,
@@ -158,8 +163,9 @@ const (
 	VALUES (?, ?, ?, ?, ?, ?, ?)`
 	evidenceByHashSQL        = "SELECT " + evidenceColumns + " FROM evidence WHERE incident_id = ? AND sha256 = ?"
 	incidentEvidenceBytesSQL = "SELECT COALESCE(SUM(size), 0) FROM evidence WHERE incident_id = ?"
-	uploaderEvidenceBytesSQL = `SELECT COALESCE(SUM(e.size), 0) FROM evidence e JOIN incidents i ON i.id = e.incident_id
-	WHERE e.uploaded_by = ? AND i.election_id = ?`
+	uploaderEvidenceBytesSQL = `SELECT COALESCE((SELECT bytes FROM upload_totals WHERE user_id = ? AND election_id = ?), 0)`
+	addUploadSQL             = `INSERT INTO upload_totals(user_id, election_id, bytes) VALUES (?, ?, ?)
+	ON CONFLICT(user_id, election_id) DO UPDATE SET bytes = bytes + excluded.bytes`
 )
 
 // decideEvidence finds the same file already on the incident (found), or refuses a

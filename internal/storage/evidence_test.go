@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -253,4 +254,130 @@ func TestEvidenceWithoutPreviewIsRemembered(t *testing.T) {
 	if _, _, err := f.s.EvidencePreview(short, ev); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("under an older mark: %v, want a new attempt (waiting for a slot)", err)
 	}
+}
+
+// The per-account limit reads each account's running total in an election; the
+// total is what the account's files there add up to, files sent twice counted
+// once, and migration 24 computes the same from the files recorded before it.
+func TestUploadTotalsAddUpTheFiles(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	aigerim, boris := f.coordinator("aigerim"), f.coordinator("boris")
+	pdf := func(n int, fill byte) []byte {
+		return append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{fill}, n-9)...)
+	}
+	var other int64 // an incident of a second election
+	err := f.s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`INSERT INTO elections(code, name, date, created_at) VALUES ('kz-other', 'Other', '2026-09-01', ?)`, fmtTime(tx.Now()))
+		if err != nil {
+			return err
+		}
+		election, _ := res.LastInsertId()
+		res, err = tx.exec(`INSERT INTO regions(election_id, code, name) VALUES (?, 'A', 'Region A')`, election)
+		if err != nil {
+			return err
+		}
+		region, _ := res.LastInsertId()
+		res, err = tx.exec(`INSERT INTO stations(election_id, code, name, region_id, timezone) VALUES (?, 'S1', 'Station', ?, 'Asia/Almaty')`, election, region)
+		if err != nil {
+			return err
+		}
+		station, _ := res.LastInsertId()
+		other, err = insertTestIncident(tx, election, station, region, "other-1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.incident("A"), f.incident("B")
+	upload := func(inc int64, body []byte, who report.User, limits EvidenceLimits) error {
+		_, _, err := f.s.AddEvidence(ctx, inc, bytes.NewReader(body), "f.pdf", who, limits)
+		return err
+	}
+	for _, u := range []struct {
+		inc  int64
+		body []byte
+		who  report.User
+	}{
+		{a, pdf(1000, 'a'), aigerim}, {a, pdf(1000, 'a'), aigerim}, {b, pdf(2000, 'b'), aigerim},
+		{b, pdf(700, 'c'), boris}, {other, pdf(300, 'd'), aigerim}, {a, pdf(50, 'e'), report.User{}},
+	} {
+		if err := upload(u.inc, u.body, u.who, noLimits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sums := func() string {
+		t.Helper()
+		read := func(query string) string {
+			rows, err := f.s.ro.Query(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var user, election, bytes int64
+				if err := rows.Scan(&user, &election, &bytes); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprintf("%d/%d=%d", user, election, bytes))
+			}
+			return strings.Join(out, " ")
+		}
+		totals := read("SELECT user_id, election_id, bytes FROM upload_totals ORDER BY 1, 2")
+		files := read(`SELECT e.uploaded_by, i.election_id, SUM(e.size) FROM evidence e JOIN incidents i ON i.id = e.incident_id
+			WHERE e.uploaded_by IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`)
+		if totals != files {
+			t.Fatalf("running totals %q, the files add up to %q", totals, files)
+		}
+		return totals
+	}
+	want := fmt.Sprintf("%d/%d=3000 %d/%d=300 %d/%d=700", aigerim.ID, f.election, aigerim.ID, electionOf(t, f.s, other), boris.ID, f.election)
+	if got := sums(); got != want {
+		t.Fatalf("totals %q, want %q", got, want)
+	}
+	// The limit holds on the total of the election the incident is in.
+	limits := noLimits
+	limits.MaxUploaderBytes = 3100
+	if err := upload(a, pdf(100, 'f'), aigerim, limits); err != nil {
+		t.Fatalf("a file that just fits: %v", err)
+	}
+	var se *EvidenceSizeError
+	if err := upload(a, pdf(10, 'g'), aigerim, limits); !errors.As(err, &se) || !se.PerUploader {
+		t.Fatalf("over the account's limit: %v", err)
+	}
+	if err := upload(other, pdf(2000, 'h'), aigerim, limits); err != nil {
+		t.Fatalf("another election's room: %v", err)
+	}
+	sums()
+
+	// Migration 24 on the files recorded before it gives the same totals.
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sums()
+	for _, m := range ms {
+		if m.version != 24 {
+			continue
+		}
+		if _, err := f.s.rw.Exec("DROP TABLE upload_totals"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.rw.Exec(m.sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := sums(); after != before {
+		t.Fatalf("after migration 24: %q, before %q", after, before)
+	}
+}
+
+func electionOf(t *testing.T, s *Store, incident int64) int64 {
+	t.Helper()
+	var id int64
+	if err := s.ro.QueryRow("SELECT election_id FROM incidents WHERE id = ?", incident).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

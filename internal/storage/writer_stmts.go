@@ -19,7 +19,7 @@ var writerStatements = []string{
 	stationByIDSQL, stationByCodeSQL, observerIDSQL, observerCodeSQL,
 	customQuestionsSQL, retiredCategoriesSQL, customCategoriesSQL,
 	heardSQL, observationSentSQL, incidentSentSQL,
-	insertEvidenceSQL, evidenceByHashSQL, incidentEvidenceBytesSQL, uploaderEvidenceBytesSQL,
+	insertEvidenceSQL, evidenceByHashSQL, incidentEvidenceBytesSQL, uploaderEvidenceBytesSQL, addUploadSQL,
 	messageByIDSQL, messageRepeatedSQL, insertMessageSQL, messageOutcomeSQL, observationIncidentsSQL,
 }
 
