@@ -256,34 +256,41 @@ func (c *StatsCache) fresh(e *electionCache, s *statsSnapshot, want, settled uin
 	return s.covers >= want || (c.maxAge > 0 && s.covers >= settled && (e.busy || time.Since(s.taken) < c.maxAge))
 }
 
-// run is an election's refresher: it refreshes when a request wakes it, and once
-// a second while the election is watched and anything is marked. A refresh of
-// its own accord waits twice as long as the last one took (at most half of
-// MaxAge), so that under a heavy stream of forms the refresher takes about a
-// third of a core from the writes, and the snapshot is renewed before requests
-// would have to wait for it.
+// run is an election's refresher: it refreshes when a request wakes it, and at
+// most about once a second while the election is watched and anything is marked.
+// A refresh of its own accord waits twice as long as the last one took (at most
+// half of MaxAge), so that under a heavy stream of forms the refresher takes about a third
+// of a core from the writes; but the next one always starts before the snapshot
+// is MaxAge old, so a dashboard finds it young or being renewed and does not wait
+// (however long refreshes take under load, then one follows the other).
 func (c *StatsCache) run(e *electionCache) {
-	tick := time.NewTicker(c.every)
-	defer tick.Stop()
-	var next time.Time
+	timer := time.NewTimer(c.every)
+	defer timer.Stop()
 	for {
 		select {
 		case <-e.wake:
-		case <-tick.C:
+		case <-timer.C:
 			c.mu.Lock()
 			s := e.snap.Load()
 			due := time.Since(e.asked) < watchWindow && (s == nil || s.covers < e.marked)
 			c.mu.Unlock()
-			if !due || time.Now().Before(next) {
+			if !due {
+				timer.Reset(c.every)
 				continue
 			}
 		}
 		start := time.Now()
 		c.refresh(e)
+		took := time.Since(start)
+		wait := max(refreshPause*took, c.every-took)
 		c.mu.Lock()
-		pause := min(refreshPause*time.Since(start), c.maxAge/2)
+		if c.maxAge > 0 {
+			// The snapshot just published was taken when this refresh began: the
+			// next one must be under way by then plus MaxAge, and takes about as long.
+			wait = min(wait, c.maxAge/2, c.maxAge-2*took)
+		}
 		c.mu.Unlock()
-		next = time.Now().Add(pause)
+		timer.Reset(max(wait, 0))
 	}
 }
 

@@ -379,3 +379,71 @@ func TestStatsCacheAnswersFromAYoungSnapshot(t *testing.T) {
 	}
 	f.sameAsFresh(c, "after settling")
 }
+
+// slowSource is the store with every refresh taking a while, as on a busy
+// election night.
+type slowSource struct {
+	*Store
+	delay time.Duration
+}
+
+func (s *slowSource) StationTallies(ctx context.Context, electionID int64, ids []int64, w *report.TimeWindow) (map[int64]*report.StationTally, error) {
+	if ids != nil {
+		time.Sleep(s.delay)
+	}
+	return s.Store.StationTallies(ctx, electionID, ids, w)
+}
+
+// When refreshes take long, the refresher starts each one before the snapshot
+// is MaxAge old: under a steady stream of forms a dashboard is answered at once
+// from a snapshot that is young or being renewed, never kept waiting for a
+// whole refresh.
+func TestStatsCacheRenewsBeforeMaxAge(t *testing.T) {
+	f := newStatsFixture(t)
+	st := hierarchyRows(f)
+	const refresh = 1200 * time.Millisecond
+	c := report.NewStatsCache(&slowSource{Store: f.s, delay: refresh})
+	c.SetMaxAge(2 * time.Second)
+	f.s.OnCommit(c.Invalidate)
+	ctx := context.Background()
+	q := report.StatsQuery{ElectionID: f.election, Election: "kz-2022-presidential"}
+	if _, err := c.Document(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var writes sync.WaitGroup
+	writes.Add(1)
+	go func() {
+		defer writes.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			f.write(func(tx *Tx) {
+				f.incident(tx, incRow{station: st[i%len(st)], phase: report.PhaseVoting, category: "ballot_stuffing"})
+				tx.Touch(st[i%len(st)])
+			})
+		}
+	}()
+	var slowest time.Duration
+	last := 0
+	for end := time.Now().Add(6 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		start := time.Now()
+		doc, err := c.Document(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slowest = max(slowest, time.Since(start))
+		last = doc.Phases.Voting.Categories["ballot_stuffing"].Incidents
+	}
+	close(stop)
+	writes.Wait()
+	if slowest > refresh/2 {
+		t.Errorf("a request waited %v for a refresh (a refresh takes %v)", slowest, refresh)
+	}
+	if last == 0 {
+		t.Error("the snapshots never showed the incidents written")
+	}
+}
