@@ -259,10 +259,10 @@ func (c *StatsCache) fresh(e *electionCache, s *statsSnapshot, want, settled uin
 // run is an election's refresher: it refreshes when a request wakes it, and at
 // most about once a second while the election is watched and anything is marked.
 // A refresh of its own accord waits twice as long as the last one took (at most
-// half of MaxAge), so that under a heavy stream of forms the refresher takes about a third
-// of a core from the writes; but the next one always starts before the snapshot
-// is MaxAge old, so a dashboard finds it young or being renewed and does not wait
-// (however long refreshes take under load, then one follows the other).
+// half of MaxAge), so that under a heavy stream of forms the refresher takes about
+// a third of a core from the writes; but the next one always starts before the
+// snapshot is MaxAge old, so that a dashboard finds it young or being renewed and
+// does not wait (the longer refreshes take under load, the shorter the rest).
 func (c *StatsCache) run(e *electionCache) {
 	timer := time.NewTimer(c.every)
 	defer timer.Stop()
@@ -286,8 +286,9 @@ func (c *StatsCache) run(e *electionCache) {
 		c.mu.Lock()
 		if c.maxAge > 0 {
 			// The snapshot just published was taken when this refresh began: the
-			// next one must be under way by then plus MaxAge, and takes about as long.
-			wait = min(wait, c.maxAge/2, c.maxAge-2*took)
+			// next one must be under way before it is MaxAge old (half a second
+			// earlier, for the timer's and the scheduler's delays).
+			wait = min(wait, c.maxAge/2, c.maxAge-took-c.every/2)
 		}
 		c.mu.Unlock()
 		timer.Reset(max(wait, 0))
