@@ -128,7 +128,7 @@ func boolInt(b bool) int {
 // IncidentByClientID finds an incident of the election by the client_id it was
 // filed with (report.ErrNotFound when there is none).
 func (s *Store) IncidentByClientID(ctx context.Context, electionID int64, clientID string) (report.Incident, error) {
-	id, err := s.idByClientID(ctx, "incidents", electionID, clientID)
+	id, err := s.idByClientID(ctx, incidentSentSQL, electionID, clientID)
 	if err != nil {
 		return report.Incident{}, err
 	}

@@ -227,23 +227,24 @@ func observationLocked(tx *Tx, id int64) (bool, error) {
 // ObservationByClientID finds a form of the election by the client_id it was
 // filed with (report.ErrNotFound when there is none).
 func (s *Store) ObservationByClientID(ctx context.Context, electionID int64, clientID string) (report.Observation, error) {
-	id, err := s.idByClientID(ctx, "observations", electionID, clientID)
+	id, err := s.idByClientID(ctx, observationSentSQL, electionID, clientID)
 	if err != nil {
 		return report.Observation{}, err
 	}
 	return s.Observation(ctx, id)
 }
 
-// idByClientID reads the id of a record of table (observations or incidents, a
-// constant of the caller's) by its election and client_id.
-func (s *Store) idByClientID(ctx context.Context, table string, electionID int64, clientID string) (int64, error) {
+// idByClientID reads the id of a record by its election and client_id, with
+// observationSentSQL or incidentSentSQL.
+func (s *Store) idByClientID(ctx context.Context, query string, electionID int64, clientID string) (int64, error) {
 	var id int64
-	err := s.readRow(ctx, "SELECT id FROM "+table+" WHERE election_id = ? AND client_id = ?", electionID, clientID).Scan(&id)
+	var hash string
+	err := s.readRow(ctx, query, electionID, clientID).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, report.ErrNotFound
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: unable to look up %s %q: %w", table, clientID, err)
+		return 0, fmt.Errorf("store: unable to look up the record of client_id %q: %w", clientID, err)
 	}
 	return id, nil
 }
