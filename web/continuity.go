@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,14 +43,30 @@ func resentEditOfUnknown(c echo.Context, err error) bool {
 	return resent(c) && errors.Is(err, report.ErrNotFound) && strings.TrimSpace(c.FormValue("record_client_id")) != ""
 }
 
-// recordClientID is the edited record's client_id from the form; saving the form
-// as a new record then takes it under that client_id.
-func recordClientID(c echo.Context) string {
+// recordOfResentEdit finds, in the current election, the record a re-sent edit
+// names by its record_client_id (find reads it, owner says whose it is). found
+// false means this server has none: the form is then saved as that record, anew,
+// under that client_id (the form's client_id is set to it). Another account's
+// record is a 404, as its id would be.
+func recordOfResentEdit[R any](s *Server, c echo.Context, find func(context.Context, int64, string) (R, error), owner func(R) int64) (r R, found bool, err error) {
+	el, err := s.currentElection(c)
+	if err != nil {
+		return r, false, err
+	}
 	rc := strings.TrimSpace(c.FormValue("record_client_id"))
 	if form, err := c.FormParams(); err == nil {
 		form.Set("client_id", rc)
 	}
-	return rc
+	r, err = find(c.Request().Context(), el.ID, rc)
+	switch {
+	case errors.Is(err, report.ErrNotFound):
+		return r, false, nil
+	case err != nil:
+		return r, false, err
+	case owner(r) != state(c).user.ID:
+		return r, false, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return r, true, nil
 }
 
 // Replication is the running replica, when serve --replicate started one.

@@ -381,16 +381,10 @@ func (s *Server) editIncident(c echo.Context) error {
 func (s *Server) updateIncident(c echo.Context) error {
 	in, err := s.myIncident(c)
 	if resentEditOfUnknown(c, err) {
-		var el report.Election
-		if el, err = s.currentElection(c); err != nil {
-			return err
-		}
-		in, err = s.store.IncidentByClientID(c.Request().Context(), el.ID, recordClientID(c))
-		if errors.Is(err, report.ErrNotFound) {
+		var found bool
+		in, found, err = recordOfResentEdit(s, c, s.store.IncidentByClientID, func(in report.Incident) int64 { return in.UserID })
+		if err == nil && !found {
 			return s.createIncident(c)
-		}
-		if err == nil && in.UserID != state(c).user.ID {
-			return echo.NewHTTPError(http.StatusNotFound)
 		}
 	}
 	if err != nil {

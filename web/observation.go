@@ -304,16 +304,10 @@ func (s *Server) observationLocked(c echo.Context, id int64) (bool, error) {
 func (s *Server) updateObservation(c echo.Context) error {
 	o, err := s.myObservation(c)
 	if resentEditOfUnknown(c, err) {
-		var el report.Election
-		if el, err = s.currentElection(c); err != nil {
-			return err
-		}
-		o, err = s.store.ObservationByClientID(c.Request().Context(), el.ID, recordClientID(c))
-		if errors.Is(err, report.ErrNotFound) {
+		var found bool
+		o, found, err = recordOfResentEdit(s, c, s.store.ObservationByClientID, func(o report.Observation) int64 { return o.UserID })
+		if err == nil && !found {
 			return s.createObservation(c)
-		}
-		if err == nil && o.UserID != state(c).user.ID {
-			return echo.NewHTTPError(http.StatusNotFound)
 		}
 	}
 	if err != nil {
