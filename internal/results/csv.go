@@ -124,8 +124,9 @@ func ParseCSV(r io.Reader, addStations bool) (*Table, CSVErrors) {
 		if first, dup := seen[key]; dup && row.Station != "" {
 			errs = append(errs, CSVError{Line: line, Column: colStation, Key: "results.csv_duplicate_station",
 				Args: []any{"Code", row.Station, "First", first}})
+		} else {
+			seen[key] = line
 		}
-		seen[key] = line
 		t.Rows = append(t.Rows, row)
 	}
 	if e := f.Err(); e != nil {
@@ -147,10 +148,14 @@ type header struct {
 	candidates []string
 	votesCol   []int // column of each candidate
 	add        bool
+	unnamed    int // the first of the nameless columns that end the header (trailing separators)
 }
 
 func readHeader(head []string, addStations bool) (*header, CSVErrors) {
-	h := &header{col: map[string]int{}, add: addStations}
+	h := &header{col: map[string]int{}, add: addStations, unnamed: len(head)}
+	for h.unnamed > 1 && strings.TrimSpace(head[h.unnamed-1]) == "" {
+		h.unnamed--
+	}
 	var errs CSVErrors
 	known := map[string]bool{colStation: true, colRegistered: true, colIssued: true, colValid: true, colInvalid: true,
 		colReceived: true, colCancelled: true, colMobile: true, colStationary: true}
@@ -165,8 +170,8 @@ func readHeader(head []string, addStations bool) (*header, CSVErrors) {
 		_, dup := h.col[name]
 		switch {
 		case name == "":
-			if i == len(head)-1 && i > 0 {
-				continue // a trailing separator
+			if i >= h.unnamed {
+				continue // trailing separators
 			}
 			errs = append(errs, CSVError{Line: 1, Column: strconv.Itoa(i + 1), Key: "results.csv_blank_column"})
 		case dup:
@@ -212,6 +217,11 @@ func (h *header) get(rec []string, name string) (string, bool) {
 
 func (h *header) row(line int, rec []string, errs *CSVErrors) Row {
 	r := Row{Line: line}
+	for i := h.unnamed; i < len(h.names) && i < len(rec); i++ {
+		if strings.TrimSpace(rec[i]) != "" {
+			*errs = append(*errs, CSVError{Line: line, Column: strconv.Itoa(i + 1), Key: "results.csv_blank_column"})
+		}
+	}
 	r.Station, _ = h.get(rec, colStation)
 	switch {
 	case r.Station == "":
@@ -259,14 +269,22 @@ func (h *header) row(line int, rec []string, errs *CSVErrors) Row {
 	return r
 }
 
-// number reads a whole number ≥ 0 (spaces as thousands separators allowed).
+// number reads a whole number ≥ 0 (spaces as thousands separators allowed, the
+// no-break and thin spaces spreadsheets write among them).
 func number(line int, column, s string, errs *CSVErrors) int64 {
-	v, err := strconv.ParseInt(strings.ReplaceAll(s, " ", ""), 10, 64)
+	v, err := strconv.ParseInt(strings.Map(dropSpace, s), 10, 64)
 	if err != nil || v < 0 || v > MaxFigure {
 		*errs = append(*errs, CSVError{Line: line, Column: column, Key: "results.csv_number", Args: []any{"Value", clip(s), "Max", MaxFigure}})
 		return 0
 	}
 	return v
+}
+
+func dropSpace(r rune) rune {
+	if unicode.IsSpace(r) {
+		return -1
+	}
+	return r
 }
 
 func validCandidate(code string) bool {

@@ -28,5 +28,5 @@ func ChiSquaredUniform(counts [10]int) (float64, *float64) {
 		chi2 += d * d / e
 	}
 	p := distuv.ChiSquared{K: 9}.Survival(chi2)
-	return round4(chi2), &p
+	return chi2, &p
 }

@@ -311,9 +311,10 @@ func countOf(observed int, vals []float64) Count {
 	for _, v := range vals {
 		ss += (v - mean) * (v - mean)
 	}
-	// Four decimals: the expected count of 1,000 replicates has at most three.
+	// Four decimals: the expected count of 1,000 replicates has at most three (the
+	// rounding only drops float noise). The sd is given as computed.
 	c.Expected = round4(mean)
-	c.SD = round4(math.Sqrt(ss / float64(n)))
+	c.SD = math.Sqrt(ss / float64(n))
 	c.P999 = round4(Quantile(vals, 0.999))
 	c.Excess = round4(float64(observed) - mean)
 	return c
