@@ -97,7 +97,7 @@ func (r *reading) explain(e report.FieldError, incident int) *Refusal {
 	case report.CodeInFuture:
 		return &Refusal{Reason: InFuture}
 	case report.CodeUnknownQuestion:
-		return &Refusal{Reason: UnknownQuestion, Token: tok}
+		return &Refusal{Reason: UnknownQuestion, Token: tok, Param: fmt.Sprint(len(QuestionNumbers(r.ctx.Schema, r.phase)))}
 	}
 	return &Refusal{Reason: Invalid, Token: tok, Param: e.Field + ": " + e.Message()}
 }

@@ -23,7 +23,9 @@ func StationOpen(t time.Time, st report.Station, electionDate string, zone *time
 func electionDay(st report.Station, electionDate string, zone *time.Location) (at func(dd, h int) time.Time, ok bool) {
 	loc := zone
 	if st.Timezone != "" {
-		loc = st.Location()
+		if l, err := report.LoadZone(st.Timezone); err == nil {
+			loc = l // a zone that does not load is none: the election's
+		}
 	}
 	if loc == nil {
 		loc = time.UTC

@@ -241,8 +241,10 @@ func (r *reading) figure(s string) bool {
 		r.refuse(BadNumber, s)
 		return true
 	}
-	if n, isNum := smallNumber(k); isNum {
-		fig := figureNumbers[n]
+	// A key that is a plain number is a figure's, however long ("12345:1" is no
+	// figure); votes are by a candidate code that is not a plain number.
+	if n, isNum := number(k); isNum && !strings.HasPrefix(k, "-") {
+		fig := figureNumbers[int(n)]
 		if fig == "" {
 			r.refuse(UnknownFigure, s)
 			return true
@@ -281,8 +283,13 @@ func (r *reading) answer(s string) bool {
 	}
 	head := s[:len(s)-size]
 	n, ok := smallNumber(head)
-	if !ok || !strings.ContainsAny(head, "0123456789") {
-		return false // "Он", "In": words, not answers
+	if !ok {
+		return false
+	}
+	// A number typed with letters for digits ("l+", "I-", "lO") is a question
+	// number; "Он", "In", "On" are words: a letter answer needs a real digit.
+	if !strings.ContainsAny(head, "0123456789") && unicode.IsLetter(last) && a != report.AnswerNA {
+		return false
 	}
 	qs := QuestionNumbers(r.ctx.Schema, r.phase)
 	if n < 1 || n > len(qs) {
