@@ -86,6 +86,8 @@ func (r *reading) explain(e report.FieldError, incident int) *Refusal {
 		return &Refusal{Reason: FollowUp, Token: tok}
 	case report.CodeNegative:
 		return &Refusal{Reason: Negative, Token: tok}
+	case report.CodeTooLarge:
+		return &Refusal{Reason: TooLarge, Token: tok, Param: e.Param}
 	case report.CodeBadVoteCode:
 		return &Refusal{Reason: BadVoteCode, Token: tok}
 	case report.CodeDescribeOther:

@@ -28,6 +28,7 @@ const (
 	Duplicate       = "duplicate"        // the same question, figure or grade twice
 	FollowUp        = "follow_up"        // a follow-up answered without its trigger
 	Negative        = "negative"         // a figure below zero
+	TooLarge        = "too_large"        // a figure above report.MaxFigure (Param: the limit)
 	BadVoteCode     = "bad_vote_code"    // a candidate code that is not Latin letters and digits
 	DescribeOther   = "describe_other"   // "!35" with no description
 	NotCounting     = "not_counting"     // protocol figures outside counting

@@ -12,7 +12,7 @@ import (
 var allReasons = []string{
 	Unparsed, UnknownSender, TooLong, StationRequired, UnknownStation, BadCategory,
 	UnknownCategory, BadPhase, Mixed, BadAssessment, BadNumber, UnknownFigure,
-	UnknownQuestion, Duplicate, FollowUp, Negative, BadVoteCode, DescribeOther,
+	UnknownQuestion, Duplicate, FollowUp, Negative, TooLarge, BadVoteCode, DescribeOther,
 	NotCounting, InFuture, Invalid,
 }
 
