@@ -6,8 +6,9 @@ import "math"
 // as "k of n" rather than a percentage.
 const DefaultSmallN = 30
 
-// wilsonZ is the standard normal quantile for a two-sided 95% interval.
-const wilsonZ = 1.959964
+// wilsonZ is the standard normal quantile for a two-sided 95% interval, to full
+// float64 precision (1.959964 turns a few bounds near a half the other way).
+const wilsonZ = 1.959963984540054
 
 // share is k of n as the document writes it: null when n is 0.
 type share struct {
