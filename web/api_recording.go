@@ -259,8 +259,12 @@ func (s *Server) apiListIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	zone, err := s.store.ElectionLocation(c.Request().Context(), el.ID)
+	if err != nil {
+		return err
+	}
 	out := incidentListJSON{Incidents: []report.IncidentJSON{}}
-	opt := report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c)}
+	opt := report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c), Zone: zone}
 	for i, in := range incs {
 		if i == limit {
 			q := c.QueryParams()
@@ -315,8 +319,13 @@ func (s *Server) apiGetIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	zone, err := s.store.ElectionLocation(ctx, el.ID)
+	if err != nil {
+		return err
+	}
+	opt := report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c), Zone: zone}
 	out := incidentDetailJSON{
-		IncidentJSON: report.IncidentJSONOf(report.IncidentRecord{Incident: in, Evidence: evs}, report.ExportOptions{Election: el, Tr: state(c).loc, CategoryName: apiCategoryName(c)}),
+		IncidentJSON: report.IncidentJSONOf(report.IncidentRecord{Incident: in, Evidence: evs}, opt),
 		Files:        []evidenceJSON{},
 	}
 	for _, ev := range evs {

@@ -18,14 +18,21 @@ import (
 var operator = report.User{Login: "cli", Role: report.RoleAdmin}
 
 func init() {
-	ea := command{name: "election add", summary: "creates an election", usage: "--code C --name N --date YYYY-MM-DD"}
+	ea := command{name: "election add", summary: "creates an election", usage: "--code C --name N --date YYYY-MM-DD [--timezone Asia/Almaty]"}
 	ea.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ea, e.stderr)
+		fs := flags(ea, e)
 		code := fs.String("code", "", "election code, e.g. kz-2026-parliament")
 		name := fs.String("name", "", "name shown to people")
 		date := fs.String("date", "", "election day, YYYY-MM-DD")
+		// The database keeps no zone per election yet: stations without a zone of
+		// their own follow the zone most of the election's stations have. The flag
+		// is taken (interfaces.md) and checked.
+		zone := fs.String("timezone", "Asia/Almaty", "IANA time zone for stations without one")
 		if err := fs.Parse(args); err != nil {
 			return err
+		}
+		if *zone == "" || !report.ValidTimezone(*zone) {
+			return fmt.Errorf("--timezone %q: not an IANA time zone (e.g. Asia/Almaty)", *zone)
 		}
 		st, err := e.open(ctx)
 		if err != nil {
@@ -44,7 +51,7 @@ func init() {
 	ua := command{name: "user add", summary: "creates an account",
 		usage: "--role observer|coordinator|admin --login L [--region CODE] [--observer CODE] --password-stdin"}
 	ua.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ua, e.stderr)
+		fs := flags(ua, e)
 		role := fs.String("role", "", "observer, coordinator or admin")
 		login := fs.String("login", "", "login name")
 		region := fs.String("region", "", "coordinators: limit to this region code")
@@ -90,7 +97,7 @@ func init() {
 
 	bk := command{name: "backup", summary: "writes a consistent copy of the live database (VACUUM INTO)", usage: "--out FILE"}
 	bk.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(bk, e.stderr)
+		fs := flags(bk, e)
 		out := fs.String("out", "", "the new backup file")
 		if err := fs.Parse(args); err != nil {
 			return err

@@ -113,7 +113,7 @@ func init() {
 	rc := command{name: "restore", summary: "rebuilds the database and evidence files from a replica, and checks them",
 		usage: "--from URL --keys DIR [--at RFC3339] [--data DIR]"}
 	rc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(rc, e.stderr)
+		fs := flags(rc, e)
 		from := fs.String("from", "", "the replica: file:///dir or s3://bucket/path?endpoint=…&region=…")
 		keys := fs.String("keys", "", "folder holding personal-data.key and signing.key (never replicated)")
 		at := fs.String("at", "", "restore the state at this time (RFC 3339), not the latest")
@@ -177,7 +177,7 @@ func init() {
 	sc := command{name: "standby", summary: "keeps the database and evidence files following a replica; stop it and serve to take over",
 		usage: "--from URL --keys DIR [--data DIR]"}
 	sc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(sc, e.stderr)
+		fs := flags(sc, e)
 		from := fs.String("from", "", "the replica: file:///dir or s3://bucket/path?endpoint=…&region=…")
 		keys := fs.String("keys", "", "folder holding personal-data.key and signing.key (never replicated)")
 		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database)")

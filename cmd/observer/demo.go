@@ -13,7 +13,7 @@ func init() {
 	c := command{name: "demo", summary: "creates (or reuses) a demo database with a realistic synthetic election, prints the demo logins, and serves it",
 		usage: "[--addr :8080] [--stations N] [--incidents N] [--seed S] (database: demo.db unless --db is given)"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(c, e.stderr)
+		fs := flags(c, e)
 		sf := serveFlags(fs)
 		stations := fs.Int("stations", 10000, "number of polling stations")
 		incidents := fs.Int("incidents", 300, "number of incidents to make up")

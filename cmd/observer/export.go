@@ -27,7 +27,7 @@ func init() {
 	ic := command{name: "export incidents", summary: "writes the incidents of an election as CSV or JSON (formats.md)",
 		usage: "--election C [--format csv|json] [--region R] [--district D] [--station S] [--category X] [--status S] [--from T] [--to T] [--ids 1,2,3] [--lang L] [--include-contacts] --out FILE"}
 	ic.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ic, e.stderr)
+		fs := flags(ic, e)
 		sf := scopeFlags(fs)
 		format := fs.String("format", report.FormatCSV, "csv (UTF-8 with BOM, for spreadsheets) or json")
 		lang := fs.String("lang", "", "language of category names: en, ru or kk (default from LANG)")
@@ -39,6 +39,9 @@ func init() {
 		if *format != report.FormatCSV && *format != report.FormatJSON {
 			return fmt.Errorf("--format %q: use csv or json", *format)
 		}
+		if err := checkLang(*lang); err != nil {
+			return err
+		}
 		if *out == "" {
 			return errors.New("give the file to write with --out FILE")
 		}
@@ -47,7 +50,7 @@ func init() {
 			return err
 		}
 		defer st.Close()
-		opt := report.ExportOptions{Election: el, Tr: i18n.New(*lang, os.Getenv("LANG")), IncludeContacts: *contacts}
+		opt := report.ExportOptions{Election: el, Tr: i18n.New(*lang, os.Getenv("LANG")), IncludeContacts: *contacts, Zone: sf.zone}
 		var n int
 		res, err := writeAtomically(*out, func(w io.Writer) error {
 			var err error
@@ -65,7 +68,7 @@ func init() {
 	pc := command{name: "export pack", summary: "writes the signed evidence pack of a scope (formats.md); check it with observer verify",
 		usage: "--election C [--region R] [--district D] [--station S] [--category X] [--status S] [--from T] [--to T] [--ids 1,2,3] [--lang en|ru|kk] [--include-contacts] --out FILE.zip|FOLDER"}
 	pc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(pc, e.stderr)
+		fs := flags(pc, e)
 		sf := scopeFlags(fs)
 		lang := fs.String("lang", "", "language of the README and the report: en, ru or kk (default from LANG)")
 		contacts := fs.Bool("include-contacts", false, "put observers' names and phone numbers in the pack (personal data; recorded in the audit log)")
@@ -76,6 +79,9 @@ func init() {
 		}
 		if *out == "" {
 			return errors.New("give the file to write with --out FILE.zip (or a folder)")
+		}
+		if err := checkLang(*lang); err != nil {
+			return err
 		}
 		st, el, scope, err := sf.open(ctx, e)
 		if err != nil {
@@ -96,7 +102,7 @@ func init() {
 		}
 		now := st.Now()
 		opt := report.PackOptions{Election: el, Scope: scope, Tr: i18n.New(*lang, os.Getenv("LANG")), Stats: doc,
-			IncludeContacts: *contacts, CreatedAt: now}
+			IncludeContacts: *contacts, CreatedAt: now, Zone: sf.zone}
 		opt.FileName = report.PackFileName(el.Code, scope, now)
 		if opt.Discrepancies, err = results.NewService(st).ForPack(ctx, el.ID, scope); err != nil {
 			return err
@@ -128,6 +134,9 @@ func init() {
 // exportScopeFlags are the scope flags both exports take.
 type exportScopeFlags struct {
 	election, region, district, station, phase, category, status, from, to, ids *string
+	// zone is the election's time zone once resolved: the times of stations
+	// without a zone of their own are shown in it.
+	zone *time.Location
 }
 
 func scopeFlags(fs *flag.FlagSet) *exportScopeFlags {
@@ -217,6 +226,7 @@ func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scop
 	if err != nil {
 		return el, err
 	}
+	sf.zone = loc
 	for _, p := range []struct {
 		flag, val string
 		dst       **time.Time
@@ -241,6 +251,15 @@ func (sf *exportScopeFlags) resolve(ctx context.Context, st *storage.Store, scop
 		f.IDs = append(f.IDs, id)
 	}
 	return el, nil
+}
+
+// checkLang refuses a --lang that is not one of the languages Observer speaks
+// ("" leaves the choice to LANG).
+func checkLang(lang string) error {
+	if lang != "" && !slices.Contains(i18n.Languages, lang) {
+		return fmt.Errorf("--lang %q: use %s", lang, strings.Join(i18n.Languages, ", "))
+	}
+	return nil
 }
 
 // written is what writeAtomically wrote.

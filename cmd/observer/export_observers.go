@@ -13,7 +13,7 @@ func init() {
 	oc := command{name: "export observers", summary: "writes the observers as an observers CSV (formats.md) with their stations in the election and language; it imports again as it is",
 		usage: "--election C [--region R] [--include-contacts] --out FILE.csv"}
 	oc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(oc, e.stderr)
+		fs := flags(oc, e)
 		code := fs.String("election", "", "election code (whose station assignments are written)")
 		region := fs.String("region", "", "only the observers of this region (default: all)")
 		contacts := fs.Bool("include-contacts", false, "add names, phone numbers and e-mail addresses (personal data; recorded in the audit log)")

@@ -21,7 +21,7 @@ func init() {
 	ga := command{name: "gateway add", summary: "registers an SMS gateway; prints its webhook URL and, once, its secret",
 		usage: "--kind generic|android|twilio|telerivet --name N [--base-url URL] [--auth-token-stdin (twilio)] [--send-url URL --login L --password-stdin (android)]"}
 	ga.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ga, e.stderr)
+		fs := flags(ga, e)
 		kind := fs.String("kind", "", "generic, android, twilio or telerivet")
 		name := fs.String("name", "", "the gateway's name, in its webhook path (lower-case letters, digits, '-', '_')")
 		base := fs.String("base-url", "", "the server's public address, to print the full webhook URL")

@@ -16,7 +16,7 @@ func init() {
 		summary: "imports observation forms (with their incidents) from a JSON Lines file; a line sent before is left unchanged",
 		usage:   "--election C FILE.jsonl"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(c, e.stderr)
+		fs := flags(c, e)
 		code := fs.String("election", "", "election code")
 		if err := fs.Parse(args); err != nil {
 			return err

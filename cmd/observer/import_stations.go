@@ -44,7 +44,7 @@ func init() {
 // error of the file (then exits 1, having written nothing).
 func runImport(ctx context.Context, e *env, c command, args []string,
 	do func(*storage.Store, report.Election, io.Reader) (report.ImportCounts, error)) error {
-	fs := flags(c, e.stderr)
+	fs := flags(c, e)
 	code := fs.String("election", "", "election code")
 	if err := fs.Parse(args); err != nil {
 		return err

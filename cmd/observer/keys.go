@@ -13,7 +13,7 @@ func init() {
 		summary: "makes a new evidence-pack signing key when the database's key is lost for good (serve refuses to start without it)",
 		usage:   "--reason TEXT [--data DIR]"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(c, e.stderr)
+		fs := flags(c, e)
 		reason := fs.String("reason", "", "why the old key is replaced (kept in the audit log)")
 		data := fs.String("data", "", "the data folder (default: the one the database recorded, or next to it)")
 		if err := fs.Parse(args); err != nil {

@@ -127,14 +127,20 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nobserver help COMMAND explains one command.")
 }
 
-// flags makes a command's flag set whose usage prints the command's help.
-func flags(c command, stderr io.Writer) *flag.FlagSet {
+// flags makes a command's flag set whose usage prints the command's help. Every
+// command also takes --db after its name ("observer stats --election C --db F"),
+// as well as before it.
+func flags(c command, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: observer %s %s\n\n%s\n\n", c.name, c.usage, c.summary)
+		fmt.Fprintf(e.stderr, "usage: observer %s %s\n\n%s\n\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
+	fs.Func("db", "SQLite database file (also before the command; or OBSERVER_DB)", func(path string) error {
+		e.dbPath, e.dbSet = path, true
+		return nil
+	})
 	return fs
 }
 

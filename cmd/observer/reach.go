@@ -20,7 +20,7 @@ func init() {
 	tg := command{name: "telegram setup", summary: "registers the Telegram bot's webhook with its secret token",
 		usage: "--token-stdin --public-url URL"}
 	tg.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(tg, e.stderr)
+		fs := flags(tg, e)
 		tokenStdin := fs.Bool("token-stdin", false, "read the bot token (from @BotFather) from the first line of standard input")
 		public := fs.String("public-url", "", "the server's public HTTPS address, e.g. https://observer.example.org")
 		api := fs.String("api-url", "", "another Bot API server (a local telegram-bot-api); empty for Telegram's")
@@ -68,7 +68,7 @@ func init() {
 	ms := command{name: "mail setup", summary: "sets the SMTP server that sends alerts",
 		usage: "--host H --port P --user U --from ADDR --password-stdin [--tls starttls|tls|none]"}
 	ms.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ms, e.stderr)
+		fs := flags(ms, e)
 		host := fs.String("host", "", "SMTP server")
 		port := fs.Int("port", 587, "SMTP port")
 		user := fs.String("user", "", "SMTP login (empty: no authentication)")
@@ -116,7 +116,7 @@ func init() {
 
 	mt := command{name: "mail test", summary: "sends one test message through the configured SMTP server", usage: "--to ADDR"}
 	mt.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(mt, e.stderr)
+		fs := flags(mt, e)
 		to := fs.String("to", "", "recipient")
 		if err := fs.Parse(args); err != nil {
 			return err

@@ -20,7 +20,7 @@ func init() {
 	ir := command{name: "import results", summary: "imports official results as a new version (results.md)",
 		usage: "--election C --label L [--source URL] [--add-stations] FILE.csv"}
 	ir.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ir, e.stderr)
+		fs := flags(ir, e)
 		code := fs.String("election", "", "election code")
 		label := fs.String("label", "", "the version's label, e.g. preliminary or final (unique within the election)")
 		source := fs.String("source", "", "where the results were published (URL)")
@@ -62,7 +62,7 @@ func init() {
 	dc := command{name: "discrepancies", summary: "protocol copies against official results (results.md)",
 		usage: "--election C [--version L] [--region R] [--format json|csv]"}
 	dc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(dc, e.stderr)
+		fs := flags(dc, e)
 		code := fs.String("election", "", "election code")
 		label := fs.String("version", "", "results version label (default: the latest)")
 		region := fs.String("region", "", "region code (default: all)")
@@ -98,7 +98,7 @@ func init() {
 	fc := command{name: "forensics", summary: "statistical forensics of official results (results.md)",
 		usage: "--election C [--version L] [--leader CODE] [--region R] [--seed N]"}
 	fc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(fc, e.stderr)
+		fs := flags(fc, e)
 		code := fs.String("election", "", "election code")
 		label := fs.String("version", "", "results version label (default: the latest)")
 		leader := fs.String("leader", "", "candidate code (default: the most votes in the election)")

@@ -21,7 +21,7 @@ import (
 func init() {
 	c := command{name: "serve", summary: "runs the web app (the default command)", usage: "[--addr :8080] [--data DIR] [--replicate URL]"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(c, e.stderr)
+		fs := flags(c, e)
 		sf := serveFlags(fs)
 		data := fs.String("data", "", "folder for evidence files and keys (default: next to the database, or the one restore/standby recorded)")
 		replicate := fs.String("replicate", "", "also replicate the database and evidence files to file:///dir or s3://bucket/path?endpoint=…&region=…")

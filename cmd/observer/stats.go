@@ -14,7 +14,7 @@ func init() {
 	c := command{name: "stats", summary: "prints the statistics JSON of an election (statistics.md)",
 		usage: "--election C [--region R] [--district D] [--status verified] [--from T --to T] [--small-n N]"}
 	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(c, e.stderr)
+		fs := flags(c, e)
 		election := fs.String("election", "", "election code")
 		region := fs.String("region", "", "region code (default: the whole country)")
 		district := fs.String("district", "", "district code")

@@ -43,6 +43,11 @@ func TestStatsCommand(t *testing.T) {
 		t.Fatal("a phase without observations must have null shares")
 	}
 
+	// --db after the command, as statistics.md writes it, reads the same database.
+	if code, after, stderr := cli(t, "stats", "--election", "kz-2022", "--db", db); code != 0 || after != out {
+		t.Fatalf("stats with --db after the command: %d %s", code, stderr)
+	}
+
 	// Importing the same file again changes nothing.
 	cli(t, "--db", db, "import", "observations", "--election", "kz-2022", forms)
 	if _, again, _ := cli(t, "--db", db, "stats", "--election", "kz-2022"); again != out {

@@ -33,7 +33,7 @@ func registerTokens() {
 	ta := command{name: "token add", summary: "prints a new API token for an account (shown once; stored hashed)",
 		usage: "--login L [--name N] [--expires 90d]"}
 	ta.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(ta, e.stderr)
+		fs := flags(ta, e)
 		login := fs.String("login", "", "account login")
 		name := fs.String("name", "", "what the token is for (shown in lists)")
 		expires := fs.String("expires", "90d", "lifetime: days (90d) or hours (36h)")
@@ -64,7 +64,7 @@ func registerTokens() {
 
 	tl := command{name: "token list", summary: "lists API tokens: id, account, name, created, expires, last used", usage: "[--login L]"}
 	tl.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(tl, e.stderr)
+		fs := flags(tl, e)
 		login := fs.String("login", "", "only this account's tokens")
 		if err := fs.Parse(args); err != nil {
 			return err
@@ -106,7 +106,7 @@ func registerTokens() {
 
 	tr := command{name: "token revoke", summary: "revokes one API token by its id (token list shows them)", usage: "ID"}
 	tr.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(tr, e.stderr)
+		fs := flags(tr, e)
 		if err := fs.Parse(args); err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ func init() {
 	vc := command{name: "verify", summary: "checks an evidence pack, or with --audit the database's audit chain",
 		usage: "[--lang en|ru|kk] [--trust FINGERPRINT] [--max-entry SIZE] [--max-total SIZE] [--max-ratio N] PACK.zip | --audit"}
 	vc.run = func(ctx context.Context, e *env, args []string) error {
-		fs := flags(vc, e.stderr)
+		fs := flags(vc, e)
 		audit := fs.Bool("audit", false, "check the hash chain of the database's audit log (--db)")
 		lang := fs.String("lang", "", "language of the account: en, ru or kk (default from LANG)")
 		var trust stringList
@@ -32,6 +32,9 @@ func init() {
 		case *audit && fs.NArg() == 0:
 			return verifyAudit(ctx, e)
 		case !*audit && fs.NArg() == 1:
+			if err := checkLang(*lang); err != nil {
+				return err
+			}
 			tr := i18n.New(*lang, os.Getenv("LANG"))
 			limits.TrustedFingerprints = trust
 			limits.MaxEntryBytes, limits.MaxTotalBytes = int64(maxEntry), int64(maxTotal)

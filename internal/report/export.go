@@ -46,6 +46,9 @@ type ExportOptions struct {
 	// IncludeContacts adds observer_name and observer_phone. Only on the
 	// coordinator's explicit request, which the caller audit-logs.
 	IncludeContacts bool
+	// Zone is the election's time zone, in which the times of a station without a
+	// zone of its own are shown (nil: UTC).
+	Zone *time.Location
 }
 
 // IncidentRecord is one incident with what an export shows of it.
@@ -80,19 +83,32 @@ func csvSafe(s string) string {
 // stationZone is the station's zone (Station.Location remembers each zone loaded).
 func stationZone(st Station) *time.Location { return st.Location() }
 
-// localTime is t in the station's zone, RFC 3339 with the offset.
-func localTime(t time.Time, st Station) string {
+// zoneOf is the zone a station's times are shown in: its own, else the election's.
+func (o ExportOptions) zoneOf(st Station) *time.Location {
+	if st.Timezone != "" {
+		if loc, err := LoadZone(st.Timezone); err == nil {
+			return loc
+		}
+	}
+	if o.Zone != nil {
+		return o.Zone
+	}
+	return time.UTC
+}
+
+// localTime is t in the station's zone (else the election's), RFC 3339 with the offset.
+func (o ExportOptions) localTime(t time.Time, st Station) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(stationZone(st)).Format(time.RFC3339)
+	return t.In(o.zoneOf(st)).Format(time.RFC3339)
 }
 
-func localTimePtr(t *time.Time, st Station) string {
+func (o ExportOptions) localTimePtr(t *time.Time, st Station) string {
 	if t == nil {
 		return ""
 	}
-	return localTime(*t, st)
+	return o.localTime(*t, st)
 }
 
 func evidenceSHAs(ev []Evidence) []string {
@@ -183,10 +199,10 @@ func (c *IncidentCSVWriter) Write(rec IncidentRecord) error {
 	}
 	c.row = append(c.row[:0],
 		strconv.FormatInt(in.ID, 10), c.opt.Election.Code, st.Code, st.Name, st.RegionName, st.DistrictName,
-		string(in.Phase), in.Category, c.opt.categoryName(in.Category), localTime(in.OccurredAt, st),
+		string(in.Phase), in.Category, c.opt.categoryName(in.Category), c.opt.localTime(in.OccurredAt, st),
 		strconv.FormatBool(in.Witnessed), string(in.Status), in.ObserverCode, obsID, in.Description,
 		strconv.Itoa(len(rec.Evidence)), strings.Join(evidenceSHAs(rec.Evidence), ";"),
-		localTime(in.CreatedAt, st), in.VerifiedBy, localTimePtr(in.VerifiedAt, st), in.VerificationNote)
+		c.opt.localTime(in.CreatedAt, st), in.VerifiedBy, c.opt.localTimePtr(in.VerifiedAt, st), in.VerificationNote)
 	return c.put(rec.Contact, "incident", in.ID)
 }
 
@@ -231,11 +247,11 @@ func IncidentJSONOf(rec IncidentRecord, opt ExportOptions) IncidentJSON {
 	j := IncidentJSON{
 		ID: in.ID, Election: opt.Election.Code, Station: st.Code, StationName: st.Name,
 		Region: st.RegionName, District: st.DistrictName, Phase: string(in.Phase), Category: in.Category,
-		CategoryName: opt.categoryName(in.Category), OccurredAt: localTime(in.OccurredAt, st),
+		CategoryName: opt.categoryName(in.Category), OccurredAt: opt.localTime(in.OccurredAt, st),
 		Witnessed: in.Witnessed, Status: string(in.Status), Observer: strPtr(in.ObserverCode),
 		Description: in.Description, Evidence: len(rec.Evidence), EvidenceSHA256: evidenceSHAs(rec.Evidence),
-		CreatedAt: localTime(in.CreatedAt, st), VerifiedBy: strPtr(in.VerifiedBy),
-		VerifiedAt: strPtr(localTimePtr(in.VerifiedAt, st)), VerificationNote: in.VerificationNote,
+		CreatedAt: opt.localTime(in.CreatedAt, st), VerifiedBy: strPtr(in.VerifiedBy),
+		VerifiedAt: strPtr(opt.localTimePtr(in.VerifiedAt, st)), VerificationNote: in.VerificationNote,
 	}
 	if in.ObservationID != 0 {
 		id := in.ObservationID

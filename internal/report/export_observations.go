@@ -82,7 +82,7 @@ func (c *ObservationCSVWriter) Write(rec ObservationRecord) error {
 	o, st := rec.Observation, rec.Observation.Station
 	c.row = append(c.row[:0],
 		strconv.FormatInt(o.ID, 10), c.opt.Election.Code, st.Code, st.Name, st.RegionName, st.DistrictName,
-		string(o.Phase), o.ObserverCode, localTimePtr(o.ArrivedAt, st), localTimePtr(o.LeftAt, st),
+		string(o.Phase), o.ObserverCode, c.opt.localTimePtr(o.ArrivedAt, st), c.opt.localTimePtr(o.LeftAt, st),
 		string(o.Assessment))
 	for _, q := range Questions {
 		c.row = append(c.row, string(o.Answers[q.Code]))
@@ -101,6 +101,6 @@ func (c *ObservationCSVWriter) Write(rec ObservationRecord) error {
 	if o.Protocol != nil {
 		votes = o.Protocol.Votes
 	}
-	c.row = append(c.row, formatVotes(votes), o.Notes, localTime(o.CreatedAt, st), localTime(o.UpdatedAt, st))
+	c.row = append(c.row, formatVotes(votes), o.Notes, c.opt.localTime(o.CreatedAt, st), c.opt.localTime(o.UpdatedAt, st))
 	return c.put(rec.Contact, "observation", o.ID)
 }

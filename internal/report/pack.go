@@ -100,6 +100,9 @@ type PackOptions struct {
 	// TempDir is where the report is laid out before it goes into the ZIP
 	// (default: the system's temporary folder).
 	TempDir string
+	// Zone is the election's time zone, for the tables' times of stations without
+	// a zone of their own (nil: UTC).
+	Zone *time.Location
 }
 
 // PackSummary tells what a pack holds.
@@ -189,7 +192,7 @@ func (o *PackOptions) defaults() error {
 
 func (o PackOptions) exportOptions() ExportOptions {
 	return ExportOptions{Election: o.Election, Tr: o.Tr, CategoryName: o.CategoryName, Custom: o.Custom,
-		IncludeContacts: o.IncludeContacts}
+		IncludeContacts: o.IncludeContacts, Zone: o.Zone}
 }
 
 // WritePack writes the evidence pack to w as it is built.

@@ -25,7 +25,12 @@ type PackDiscrepancies struct {
 	Rows    [][]string
 }
 
+// writeCSV writes the table for people, as the pack's other tables: the UTF-8
+// byte-order mark first.
 func (pd *PackDiscrepancies) writeCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, UTF8BOM); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(pd.Header); err != nil {
 		return err
