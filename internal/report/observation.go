@@ -203,9 +203,10 @@ func validClientID(id string) bool {
 var voteCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // ValidateObservation checks an observation's own fields (its station and observer
-// are resolved by storage). A follow-up answered while its parent does not hold the
-// trigger is an error here: forms drop such answers first (DropUntriggered), files
-// and API calls are told.
+// are resolved by storage). A follow-up answered yes or no while its parent does
+// not hold the trigger is an error here (na, "not applicable", is what it is then):
+// forms drop such answers first (DropUntriggered), files and API calls are told. An
+// empty answer is a question left unanswered.
 func ValidateObservation(o Observation, r Rules) FieldErrors {
 	var fe FieldErrors
 	if !validClientID(o.ClientID) {
@@ -237,7 +238,8 @@ func ValidateObservation(o Observation, r Rules) FieldErrors {
 		fe.add("left_at", CodeLeftBefore)
 	}
 	if o.Protocol != nil {
-		if o.Phase != PhaseCounting && ValidPhase(o.Phase) {
+		// An empty protocol records nothing and is stored as none (NormalizeProtocol).
+		if o.Phase != PhaseCounting && ValidPhase(o.Phase) && NormalizeProtocol(o.Protocol) != nil {
 			fe.add("protocol", CodeNotCounting)
 		}
 		fe = append(fe, validateProtocol(o.Protocol)...)
@@ -278,6 +280,9 @@ func validateAnswers(answers map[string]Answer, cl Checklist) FieldErrors {
 		if !ok {
 			fe.add(field, CodeUnknownQuestion, string(cl.Phase))
 			continue
+		}
+		if a == "" {
+			continue // left unanswered (null or "" in JSON), as the stored answers have it
 		}
 		if !ValidAnswer(a) {
 			fe.add(field, CodeBadAnswer)
