@@ -113,7 +113,7 @@ func buildAccessFixture(t *testing.T, h *harness) *accessFixture {
 	fx := &accessFixture{t: t, h: h, users: map[string]report.User{}, clients: map[string]*client{},
 		tokens: map[string]string{}, secrets: map[string]string{}}
 	var err error
-	if fx.el, err = h.store.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", report.User{}); err != nil {
+	if fx.el, err = h.store.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	recs := []report.StationRecord{
@@ -125,7 +125,7 @@ func buildAccessFixture(t *testing.T, h *harness) *accessFixture {
 		t.Fatal(err)
 	}
 	importAccessResults(t, h, fx.el)
-	if fx.side, err = h.store.CreateElection(ctx, "side-2001", "Side election", "2001-01-01", report.User{}); err != nil {
+	if fx.side, err = h.store.CreateElection(ctx, "side-2001", "Side election", "2001-01-01", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.ImportStations(ctx, fx.side, []report.StationRecord{{Code: "S-1", Region: "Side", RegionCode: "SID"}}, report.User{}); err != nil {

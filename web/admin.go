@@ -19,8 +19,8 @@ import (
 
 // electionForm is the "new election" form with what was typed and what is wrong.
 type electionForm struct {
-	Code, Name, Date string
-	Errors           map[string]string // field -> catalogue key
+	Code, Name, Date, Timezone string
+	Errors                     map[string]string // field -> catalogue key
 }
 
 type adminHomeView struct {
@@ -37,7 +37,7 @@ type electionRow struct {
 }
 
 func (s *Server) adminHome(c echo.Context) error {
-	return s.renderAdminHome(c, http.StatusOK, electionForm{})
+	return s.renderAdminHome(c, http.StatusOK, electionForm{Timezone: report.DefaultElectionZone})
 }
 
 func (s *Server) renderAdminHome(c echo.Context, status int, f electionForm) error {
@@ -67,7 +67,7 @@ func (s *Server) renderAdminHome(c echo.Context, status int, f electionForm) err
 
 func (s *Server) adminCreateElection(c echo.Context) error {
 	f := electionForm{Code: strings.TrimSpace(c.FormValue("code")), Name: strings.TrimSpace(c.FormValue("name")),
-		Date: strings.TrimSpace(c.FormValue("date")), Errors: map[string]string{}}
+		Date: strings.TrimSpace(c.FormValue("date")), Timezone: strings.TrimSpace(c.FormValue("timezone")), Errors: map[string]string{}}
 	// report.ValidateElection checks one field at a time here, so each gets its own message.
 	if report.ValidateElection(f.Code, "x", "2000-01-01") != nil {
 		f.Errors["code"] = "admin.election_code_invalid"
@@ -77,6 +77,12 @@ func (s *Server) adminCreateElection(c echo.Context) error {
 	}
 	if report.ValidateElection("xx", "x", f.Date) != nil {
 		f.Errors["date"] = "admin.election_date_invalid"
+	}
+	if f.Timezone == "" {
+		f.Timezone = report.DefaultElectionZone
+	}
+	if len(f.Timezone) > 64 || !report.ValidTimezone(f.Timezone) {
+		f.Errors["timezone"] = "admin.election_timezone_invalid"
 	}
 	ctx := c.Request().Context()
 	if len(f.Errors) == 0 {
@@ -89,7 +95,7 @@ func (s *Server) adminCreateElection(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return s.renderAdminHome(c, http.StatusUnprocessableEntity, f)
 	}
-	el, err := s.store.CreateElection(ctx, f.Code, f.Name, f.Date, *state(c).user)
+	el, err := s.store.CreateElection(ctx, f.Code, f.Name, f.Date, f.Timezone, *state(c).user)
 	if err != nil {
 		return err
 	}

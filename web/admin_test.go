@@ -57,9 +57,19 @@ func TestAdminCreatesElectionAndImportsStations(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "lower-case Latin letters") {
 		t.Fatalf("bad election form: %d", resp.StatusCode)
 	}
-	resp, _ = c.post("/admin/elections", url.Values{"code": {"kz-2026"}, "name": {"Parliament 2026"}, "date": {"2026-03-15"}})
+	resp, body = c.post("/admin/elections", url.Values{"code": {"kz-2026"}, "name": {"x"}, "date": {"2026-03-15"}, "timezone": {"Mars/Olympus"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Asia/Aqtobe") {
+		t.Fatalf("a zone that is not one: %d", resp.StatusCode)
+	}
+	if _, body = c.get("/admin"); !strings.Contains(body, `name="timezone" type="text" value="Asia/Almaty"`) {
+		t.Fatal("the new-election form does not offer Asia/Almaty")
+	}
+	resp, _ = c.post("/admin/elections", url.Values{"code": {"kz-2026"}, "name": {"Parliament 2026"}, "date": {"2026-03-15"}, "timezone": {"Asia/Aqtobe"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/elections/kz-2026" {
 		t.Fatalf("create election: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if el, err := h.store.ElectionByCode(context.Background(), "kz-2026"); err != nil || el.Timezone != "Asia/Aqtobe" {
+		t.Fatalf("the election's zone: %+v %v", el, err)
 	}
 	resp, body = c.get("/admin")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Parliament 2026") {

@@ -15,7 +15,7 @@ import (
 func TestAlertSubscriptionPage(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.store.CreateElection(ctx, "kz-al", "Alerts", "2026-03-15", report.User{}); err != nil {
+	if _, err := h.store.CreateElection(ctx, "kz-al", "Alerts", "2026-03-15", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	coord := h.user(report.RoleCoordinator, "al-coord", "ALA")
@@ -61,7 +61,7 @@ func TestAlertSubscriptionPage(t *testing.T) {
 func TestAdminAlertsPageShowsFailures(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-al", "Alerts", time.Now().Format("2006-01-02"), report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-al", "Alerts", time.Now().Format("2006-01-02"), "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

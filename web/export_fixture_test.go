@@ -43,7 +43,7 @@ func newExportFixture(t *testing.T) *exportFixture {
 	ctx := context.Background()
 	fx := &exportFixture{h: h, phone: "+77015550142", obsName: "Айгүл Сейітқызы"}
 	var err error
-	if fx.el, err = h.store.CreateElection(ctx, "kz-2024", "Сайлау 2024", "2024-03-15", report.User{}); err != nil {
+	if fx.el, err = h.store.CreateElection(ctx, "kz-2024", "Сайлау 2024", "2024-03-15", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	recs := []report.StationRecord{

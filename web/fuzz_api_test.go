@@ -44,7 +44,7 @@ func newFuzzAPI(tb testing.TB) *fuzzAPI {
 		tb.Fatal(err)
 	}
 	fx := &fuzzAPI{store: st, h: srv.Handler()}
-	if fx.el, err = st.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", report.User{}); err != nil {
+	if fx.el, err = st.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", "", report.User{}); err != nil {
 		tb.Fatal(err)
 	}
 	recs := []report.StationRecord{

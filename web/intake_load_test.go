@@ -45,7 +45,7 @@ func BenchmarkSMSLoad(b *testing.B) {
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	ctx := context.Background()
-	el, err := st.CreateElection(ctx, "kz-load", "Load", time.Now().Format("2006-01-02"), report.User{})
+	el, err := st.CreateElection(ctx, "kz-load", "Load", time.Now().Format("2006-01-02"), "", report.User{})
 	if err != nil {
 		b.Fatal(err)
 	}

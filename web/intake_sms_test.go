@@ -34,7 +34,7 @@ type smsFixture struct {
 func newSMSFixture(t *testing.T) *smsFixture {
 	h := newHarness(t)
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-2026", "Parliamentary election", "2026-03-15", report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-2026", "Parliamentary election", "2026-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

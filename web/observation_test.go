@@ -30,7 +30,7 @@ func newRecFixture(t *testing.T) *recFixture {
 func newRecFixtureOn(t *testing.T, h *harness) *recFixture {
 	t.Helper()
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-2022", "Presidential election", "2022-11-20", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func rosterFixture(t *testing.T) (*harness, report.Election) {
 	t.Helper()
 	h := newHarness(t)
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-2026", "Parliament 2026", "2026-03-15", report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-2026", "Parliament 2026", "2026-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkResultsPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	el, err := st.CreateElection(ctx, "bench", "Bench", "2026-03-15", report.User{})
+	el, err := st.CreateElection(ctx, "bench", "Bench", "2026-03-15", "", report.User{})
 	if err != nil {
 		b.Fatal(err)
 	}

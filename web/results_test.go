@@ -29,7 +29,7 @@ type resultsFixture struct {
 func newResultsFixture(t *testing.T) *resultsFixture {
 	h := newHarness(t)
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-res", "Results test", "2026-03-15", report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-res", "Results test", "2026-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

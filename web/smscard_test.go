@@ -18,7 +18,7 @@ import (
 func TestSMSCardPageAndPDF(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	el, err := h.store.CreateElection(ctx, "kz-card", "Выборы 2026", "2026-03-15", report.User{})
+	el, err := h.store.CreateElection(ctx, "kz-card", "Выборы 2026", "2026-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

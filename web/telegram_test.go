@@ -40,7 +40,7 @@ func newTelegramFixture(t *testing.T) *tgFixture {
 	ctx := context.Background()
 	f := &tgFixture{t: t, h: h, bot: newFakeBotAPI(t, tgToken), url: h.ts.URL + "/intake/telegram"}
 	var err error
-	if f.el, err = h.store.CreateElection(ctx, "kz-tg", "Telegram election", time.Now().Format("2006-01-02"), report.User{}); err != nil {
+	if f.el, err = h.store.CreateElection(ctx, "kz-tg", "Telegram election", time.Now().Format("2006-01-02"), "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.ImportStations(ctx, f.el, []report.StationRecord{

@@ -102,7 +102,7 @@ func TestVerifyPageForeignKey(t *testing.T) {
 	fx := newExportFixture(t)
 	other := newHarness(t)
 	ctx := context.Background()
-	el, err := other.store.CreateElection(ctx, "kz-2024", "Other", "2024-03-15", report.User{})
+	el, err := other.store.CreateElection(ctx, "kz-2024", "Other", "2024-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

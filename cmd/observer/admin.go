@@ -24,26 +24,20 @@ func init() {
 		code := fs.String("code", "", "election code, e.g. kz-2026-parliament")
 		name := fs.String("name", "", "name shown to people")
 		date := fs.String("date", "", "election day, YYYY-MM-DD")
-		// The database keeps no zone per election yet: stations without a zone of
-		// their own follow the zone most of the election's stations have. The flag
-		// is taken (interfaces.md) and checked.
-		zone := fs.String("timezone", "Asia/Almaty", "IANA time zone for stations without one")
+		zone := fs.String("timezone", report.DefaultElectionZone, "IANA time zone of the stations without one")
 		if err := fs.Parse(args); err != nil {
 			return err
-		}
-		if *zone == "" || !report.ValidTimezone(*zone) {
-			return fmt.Errorf("--timezone %q: not an IANA time zone (e.g. Asia/Almaty)", *zone)
 		}
 		st, err := e.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		el, err := st.CreateElection(ctx, *code, *name, *date, operator)
+		el, err := st.CreateElection(ctx, *code, *name, *date, *zone, operator)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "election %s created (%s, %s)\n", el.Code, el.Name, el.Date)
+		fmt.Fprintf(e.stdout, "election %s created (%s, %s, %s)\n", el.Code, el.Name, el.Date, el.Timezone)
 		return nil
 	}
 	register(ea)

@@ -8,15 +8,36 @@ import (
 	"testing"
 )
 
-// election add takes --timezone (interfaces.md) and refuses a zone that is not one.
+// election add takes --timezone (interfaces.md), keeps it, and shows the times of
+// stations without a zone of their own in it; a zone that is not one is refused.
 func TestElectionAddTimezoneFlag(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "o.db")
-	if code, _, stderr := cli(t, "--db", db, "election", "add", "--code", "kz-2026", "--name", "Test", "--date", "2026-03-15", "--timezone", "Asia/Almaty"); code != 0 {
-		t.Fatalf("election add --timezone: %d %s", code, stderr)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "o.db")
+	code, out, stderr := cli(t, "--db", db, "election", "add", "--code", "kz-2026", "--name", "Test", "--date", "2026-03-15", "--timezone", "Asia/Tokyo")
+	if code != 0 || !strings.Contains(out, "Asia/Tokyo") {
+		t.Fatalf("election add --timezone: %d %s %s", code, out, stderr)
 	}
-	code, _, stderr := cli(t, "--db", db, "election", "add", "--code", "kz-2027", "--name", "Test", "--date", "2027-03-15", "--timezone", "Mars/Olympus")
-	if code != 1 || !strings.Contains(stderr, `--timezone "Mars/Olympus"`) || strings.Count(stderr, "\n") != 1 {
+	steps := [][]string{
+		{"import", "stations", "--election", "kz-2026", writeFile(t, dir, "st.csv", "code,region,timezone\n071-023,Almaty,\n")},
+		{"import", "observations", "--election", "kz-2026", writeFile(t, dir, "f.jsonl",
+			`{"client_id": "a", "station": "071-023", "phase": "voting", "incidents": [{"client_id": "a-1", "category": "carousel_voting", "occurred_at": "2026-03-15T02:00:00Z", "witnessed": true}]}`+"\n")},
+		{"export", "incidents", "--election", "kz-2026", "--format", "json", "--out", filepath.Join(dir, "i.json")},
+	}
+	for _, s := range steps {
+		if code, _, stderr := cli(t, append([]string{"--db", db}, s...)...); code != 0 {
+			t.Fatalf("%v: %s", s[:2], stderr)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "i.json")); !strings.Contains(string(b), `"occurred_at":"2026-03-15T11:00:00+09:00"`) {
+		t.Fatalf("the station without a zone is not in the election's: %s", b)
+	}
+
+	code, _, stderr = cli(t, "--db", db, "election", "add", "--code", "kz-2027", "--name", "Test", "--date", "2027-03-15", "--timezone", "Mars/Olympus")
+	if code != 1 || !strings.Contains(stderr, `"Mars/Olympus"`) || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("a zone that is not one: %d %q", code, stderr)
+	}
+	if code, _, _ := cli(t, "--db", db, "stats", "--election", "kz-2027"); code == 0 {
+		t.Fatal("the refused election was created")
 	}
 }
 

@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	// (07:00 that day to 08:00 the next, Almaty time): the silent-observer alerts need it.
 	almaty, _ := time.LoadLocation("Asia/Almaty")
 	day := time.Now().Add(2*time.Hour - 8*time.Hour).In(almaty).Format("2006-01-02")
-	if f.el, err = st.CreateElection(ctx, "kz-2026", "Test election", day, report.User{}); err != nil {
+	if f.el, err = st.CreateElection(ctx, "kz-2026", "Test election", day, "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ImportStations(ctx, f.el, []report.StationRecord{

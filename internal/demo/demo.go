@@ -120,7 +120,7 @@ func Build(ctx context.Context, store *storage.Store, opt Options) (Result, erro
 		return res, ErrNotDemo
 	}
 	start := time.Now()
-	if el, err = store.CreateElection(ctx, ElectionCode, ElectionName, ElectionDate, actor); err != nil {
+	if el, err = store.CreateElection(ctx, ElectionCode, ElectionName, ElectionDate, "", actor); err != nil {
 		return res, err
 	}
 	res.Election, res.Created = el, true

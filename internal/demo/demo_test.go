@@ -155,7 +155,7 @@ func TestApportion(t *testing.T) {
 func TestDemoRefusesRealData(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
-	if _, err := s.CreateElection(ctx, "kz-2026", "Real", "2026-03-15", report.User{}); err != nil {
+	if _, err := s.CreateElection(ctx, "kz-2026", "Real", "2026-03-15", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Build(ctx, s, Options{Stations: 20}); !errors.Is(err, ErrNotDemo) {

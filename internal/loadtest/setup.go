@@ -56,7 +56,7 @@ func Setup(ctx context.Context, opt SetupOptions) (Fixture, error) {
 		return fx, err
 	}
 	defer st.Close()
-	el, err := st.CreateElection(ctx, ElectionCode, "Load test election", time.Now().Format("2006-01-02"), setupActor)
+	el, err := st.CreateElection(ctx, ElectionCode, "Load test election", time.Now().Format("2006-01-02"), "", setupActor)
 	if err != nil {
 		return fx, fmt.Errorf("loadtest: unable to create the election: %w", err)
 	}

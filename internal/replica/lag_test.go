@@ -90,7 +90,7 @@ func TestLagAlertedOncePerEpisode(t *testing.T) {
 	write := func() {
 		t.Helper()
 		n++
-		if _, err := st.CreateElection(ctx, fmt.Sprintf("e-%d", n), "Election", "2026-12-06", report.User{}); err != nil {
+		if _, err := st.CreateElection(ctx, fmt.Sprintf("e-%d", n), "Election", "2026-12-06", "", report.User{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -31,8 +31,14 @@ type Election struct {
 	Code      string
 	Name      string
 	Date      string // YYYY-MM-DD
+	// Timezone (IANA) is the zone of the election's stations that have none of
+	// their own: election day's hours, and the times shown, are in it.
+	Timezone  string
 	CreatedAt time.Time
 }
+
+// DefaultElectionZone is an election's zone when its creator names none.
+const DefaultElectionZone = "Asia/Almaty"
 
 // Region is the first level of the station hierarchy.
 type Region struct {

@@ -113,7 +113,7 @@ func TestAddQuestion(t *testing.T) {
 	}
 
 	// Codes are per election: another election may use the same one.
-	other, err := f.s.CreateElection(ctx, "kz-2023-parliament", "Parliament", "2023-03-19", admin)
+	other, err := f.s.CreateElection(ctx, "kz-2023-parliament", "Parliament", "2023-03-19", "", admin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,10 +11,17 @@ import (
 	"github.com/observerkz/observer/internal/report"
 )
 
-// CreateElection adds an election.
-func (s *Store) CreateElection(ctx context.Context, code, name, date string, actor report.User) (report.Election, error) {
+// CreateElection adds an election. timezone is the zone of its stations without
+// one ("" is report.DefaultElectionZone).
+func (s *Store) CreateElection(ctx context.Context, code, name, date, timezone string, actor report.User) (report.Election, error) {
 	if err := report.ValidateElection(code, name, date); err != nil {
 		return report.Election{}, err
+	}
+	if timezone == "" {
+		timezone = report.DefaultElectionZone
+	}
+	if !report.ValidTimezone(timezone) {
+		return report.Election{}, fmt.Errorf("time zone %q: use an IANA zone name (e.g. %s)", timezone, report.DefaultElectionZone)
 	}
 	err := s.Write(ctx, func(tx *Tx) error {
 		var n int
@@ -23,13 +31,14 @@ func (s *Store) CreateElection(ctx context.Context, code, name, date string, act
 		if n > 0 {
 			return fmt.Errorf("an election with code %q exists already", code)
 		}
-		res, err := tx.exec("INSERT INTO elections(code, name, date, created_at) VALUES (?, ?, ?, ?)", code, name, date, fmtTime(tx.Now()))
+		res, err := tx.exec("INSERT INTO elections(code, name, date, timezone, created_at) VALUES (?, ?, ?, ?, ?)",
+			code, name, date, timezone, fmtTime(tx.Now()))
 		if err != nil {
 			return fmt.Errorf("store: unable to create election %s: %w", code, err)
 		}
 		id, _ := res.LastInsertId()
 		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditCreate, Entity: "election",
-			EntityID: strconv.FormatInt(id, 10), ElectionID: id, After: fmt.Sprintf(`{"code":%q,"name":%q,"date":%q}`, code, name, date)})
+			EntityID: strconv.FormatInt(id, 10), ElectionID: id, After: electionAudit(code, name, date, timezone)})
 	})
 	if err != nil {
 		return report.Election{}, err
@@ -37,10 +46,23 @@ func (s *Store) CreateElection(ctx context.Context, code, name, date string, act
 	return s.ElectionByCode(ctx, code)
 }
 
+// electionAudit is what the audit log keeps of a new election.
+func electionAudit(code, name, date, timezone string) string {
+	b, _ := json.Marshal(struct {
+		Code     string `json:"code"`
+		Name     string `json:"name"`
+		Date     string `json:"date"`
+		Timezone string `json:"timezone"`
+	}{code, name, date, timezone}) // strings only: it cannot fail
+	return string(b)
+}
+
+const electionColumns = "id, code, name, date, timezone, created_at"
+
 func scanElection(sc scanner) (report.Election, error) {
 	var e report.Election
 	var created string
-	err := sc.Scan(&e.ID, &e.Code, &e.Name, &e.Date, &created)
+	err := sc.Scan(&e.ID, &e.Code, &e.Name, &e.Date, &e.Timezone, &created)
 	e.CreatedAt = parseTime(created)
 	return e, err
 }
@@ -50,7 +72,7 @@ func (s *Store) ElectionByCode(ctx context.Context, code string) (report.Electio
 	if e, ok := s.elections.Load(code); ok {
 		return e.(report.Election), nil
 	}
-	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE code = ?", code))
+	e, err := scanElection(s.readRow(ctx, "SELECT "+electionColumns+" FROM elections WHERE code = ?", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}
@@ -66,7 +88,7 @@ func (s *Store) Election(ctx context.Context, id int64) (report.Election, error)
 	if e, ok := s.elections.Load(id); ok {
 		return e.(report.Election), nil
 	}
-	e, err := scanElection(s.readRow(ctx, "SELECT id, code, name, date, created_at FROM elections WHERE id = ?", id))
+	e, err := scanElection(s.readRow(ctx, "SELECT "+electionColumns+" FROM elections WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}
@@ -87,7 +109,7 @@ func (s *Store) rememberElection(e report.Election) {
 
 // Elections lists elections, the latest date first.
 func (s *Store) Elections(ctx context.Context) ([]report.Election, error) {
-	rows, err := s.ro.QueryContext(ctx, "SELECT id, code, name, date, created_at FROM elections ORDER BY date DESC, id DESC")
+	rows, err := s.ro.QueryContext(ctx, "SELECT "+electionColumns+" FROM elections ORDER BY date DESC, id DESC")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list elections: %w", err)
 	}

@@ -172,7 +172,7 @@ func benchPack(b *testing.B, incidents int, total int64) {
 // thumbnail runner going as on a server; observations; and the audit entries.
 func benchDataset(b *testing.B, s *Store, incidents int, total int64) (report.Election, []string) {
 	ctx := context.Background()
-	el, err := s.CreateElection(ctx, "bench", "Выборы", "2024-03-17", report.User{Login: "admin"})
+	el, err := s.CreateElection(ctx, "bench", "Выборы", "2024-03-17", "", report.User{Login: "admin"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func newPackFixture(t testing.TB, s *Store) *packFixture {
 	ctx := context.Background()
 	f := &packFixture{s: s, files: map[string][]byte{}, exifMarker: "GPS-SECRET-43.2389N-76.8897E", phone: "+77015550142"}
 	admin := report.User{ID: 0, Login: "admin"}
-	el, err := s.CreateElection(ctx, "kz-2022-presidential", "Президент сайлауы 2022", "2022-11-20", admin)
+	el, err := s.CreateElection(ctx, "kz-2022-presidential", "Президент сайлауы 2022", "2022-11-20", "", admin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func newRecFixture(t *testing.T) *recFixture {
 			f.touched[id]++
 		}
 	})
-	if f.el, err = s.CreateElection(ctx, "kz-2022-presidential", "Presidential", "2022-11-20", report.User{}); err != nil {
+	if f.el, err = s.CreateElection(ctx, "kz-2022-presidential", "Presidential", "2022-11-20", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	recs := []report.StationRecord{

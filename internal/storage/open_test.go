@@ -87,6 +87,46 @@ func TestMigrateFromOlderSchema(t *testing.T) {
 	}
 }
 
+// Migration 25 gives each election made before it the zone most of its stations
+// have (the one its times were shown in), Asia/Almaty when none has one; the
+// elections stay unchangeable afterwards.
+func TestMigrateElectionZones(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite", dsn(path, false, "FULL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := migrateTo(ctx, db, 24, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO elections(id, code, name, date, created_at) VALUES (1, 'kz-a', 'A', '2022-11-20', 'x'), (2, 'kz-b', 'B', '2023-03-19', 'x')`,
+		`INSERT INTO regions(id, election_id, code, name) VALUES (1, 1, 'r', 'R')`,
+		`INSERT INTO stations(election_id, code, name, region_id, timezone) VALUES
+			(1, '1', '', 1, 'Asia/Aqtobe'), (1, '2', '', 1, 'Asia/Aqtobe'), (1, '3', '', 1, 'Asia/Almaty'), (1, '4', '', 1, '')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, Options{Path: path, DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for code, want := range map[string]string{"kz-a": "Asia/Aqtobe", "kz-b": "Asia/Almaty"} {
+		if el, err := s.ElectionByCode(ctx, code); err != nil || el.Timezone != want {
+			t.Errorf("%s: zone %q %v, want %s", code, el.Timezone, err, want)
+		}
+	}
+	if _, err := s.rw.Exec("UPDATE elections SET timezone = 'UTC'"); err == nil || !strings.Contains(err.Error(), "does not change") {
+		t.Fatalf("an election changed after migration 25: %v", err)
+	}
+}
+
 func TestNewerSchemaRefused(t *testing.T) {
 	s := openTest(t)
 	path := s.Path()
@@ -139,7 +179,7 @@ func TestOpenMissingFolder(t *testing.T) {
 func TestBackup(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	if _, err := s.CreateElection(ctx, "kz-2026", "Test", "2026-03-15", report.User{}); err != nil {
+	if _, err := s.CreateElection(ctx, "kz-2026", "Test", "2026-03-15", "", report.User{}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "backup.db")

@@ -13,7 +13,7 @@ import (
 
 func testElection(t testing.TB, s *Store, code string) report.Election {
 	t.Helper()
-	el, err := s.CreateElection(context.Background(), code, "Test election", "2026-03-15", report.User{})
+	el, err := s.CreateElection(context.Background(), code, "Test election", "2026-03-15", "", report.User{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -159,21 +158,16 @@ func (r *hourReader) flush() error {
 	return r.fn(r.cur)
 }
 
-// ElectionLocation is the time zone most of an election's stations keep (UTC when
-// none says): the dashboard's "today" and its hours of the day are in it.
+// ElectionLocation is the election's time zone (its stations without a zone of
+// their own are in it), UTC when its name no longer loads.
 func (s *Store) ElectionLocation(ctx context.Context, electionID int64) (*time.Location, error) {
-	var tz string
-	err := s.readRow(ctx, `SELECT timezone FROM stations WHERE election_id = ? AND timezone <> ''
-		GROUP BY timezone ORDER BY COUNT(*) DESC, timezone LIMIT 1`, electionID).Scan(&tz)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.UTC, nil
-	}
+	e, err := s.Election(ctx, electionID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the election's time zone: %w", err)
 	}
-	loc, err := report.LoadZone(tz)
+	loc, err := report.LoadZone(e.Timezone)
 	if err != nil {
-		// A station list with an unknown zone name must not stop the dashboard.
+		// A zone this build cannot load must not stop the dashboard.
 		return time.UTC, nil
 	}
 	return loc, nil

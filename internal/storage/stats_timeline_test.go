@@ -79,7 +79,12 @@ func TestIncidentHours(t *testing.T) {
 	if err != nil || loc.String() != "Asia/Almaty" {
 		t.Fatalf("location %v %v", loc, err)
 	}
-	if loc, err := f.s.ElectionLocation(ctx, f.election+1); err != nil || loc != time.UTC {
+	// An election's own zone, with or without stations in it.
+	el, err := f.s.CreateElection(ctx, "kz-tokyo", "Elsewhere", "2026-03-15", "Asia/Tokyo", report.User{Login: "t", Role: report.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc, err := f.s.ElectionLocation(ctx, el.ID); err != nil || loc.String() != "Asia/Tokyo" {
 		t.Fatalf("no stations: location %v %v", loc, err)
 	}
 }

@@ -138,7 +138,7 @@ func newEnv(t *testing.T) *env {
 // assigned to the first, and a coordinator for the whole country.
 func (e *env) seed() {
 	ctx := context.Background()
-	el, err := e.store.CreateElection(ctx, election, "Test parliamentary election", "2026-03-15", report.User{})
+	el, err := e.store.CreateElection(ctx, election, "Test parliamentary election", "2026-03-15", "", report.User{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
