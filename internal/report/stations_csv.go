@@ -32,6 +32,9 @@ type StationRecord struct {
 	RegisteredVoters *int64
 	Timezone         string
 	Lat, Lon         *float64
+	// Absent names the optional columns the file did not have (shared by the rows
+	// of one file): an import keeps what a station it updates has in them.
+	Absent map[string]bool
 }
 
 // Lengths the columns may have, in characters.
@@ -70,8 +73,15 @@ func ParseStations(r io.Reader) ([]StationRecord, error) {
 		return nil, errs
 	}
 	recs := make([]StationRecord, 0, len(t.rows))
+	absent := map[string]bool{}
+	for _, c := range StationColumns {
+		if !t.has(c) {
+			absent[c] = true
+		}
+	}
 	for _, row := range t.rows {
 		rec := StationRecord{
+			Absent:       absent,
 			Line:         row.line,
 			Code:         t.get(row, "code"),
 			Name:         t.text(row, "name", maxNameLen, &errs),

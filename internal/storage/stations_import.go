@@ -82,6 +82,9 @@ func importStations(tx *Tx, el report.Election, recs []report.StationRecord, act
 			return counts, err
 		}
 		have, exists := im.stations[rec.Code]
+		if exists {
+			want = keepAbsent(rec, have, want)
+		}
 		switch {
 		case !exists:
 			if _, err := insert.ExecContext(tx.ctx, el.ID, rec.Code, want.name, want.regionID, want.districtID, want.address,
@@ -185,6 +188,32 @@ func (im *importer) row(rec report.StationRecord) (stationRow, error) {
 		r.lon = sql.NullFloat64{Float64: *rec.Lon, Valid: true}
 	}
 	return r, nil
+}
+
+// keepAbsent keeps what an existing station has in the columns the file did not
+// have: a list of names and voters leaves the zones and coordinates as they were.
+func keepAbsent(rec report.StationRecord, have, want stationRow) stationRow {
+	a := rec.Absent
+	if a["name"] {
+		want.name = have.name
+	}
+	if a["district"] && a["district_code"] {
+		want.districtID = have.districtID
+	}
+	if a["address"] {
+		want.address = have.address
+	}
+	if a["registered_voters"] {
+		want.voters = have.voters
+	}
+	if a["timezone"] {
+		want.tz = have.tz
+	}
+	if a["lat"] && a["lon"] {
+		want.lat, want.lon = have.lat, have.lon
+	}
+	want.search = stationSearch(rec.Code, want.name, want.address)
+	return want
 }
 
 func (im *importer) region(code, name string) (int64, error) {

@@ -105,6 +105,36 @@ func TestImportStationsUpserts(t *testing.T) {
 	}
 }
 
+// A file without some optional columns updates what it has and keeps the rest: a
+// list of names and voters leaves the zones, districts and coordinates as they were.
+// A column the file has with an empty cell empties it.
+func TestImportStationsKeepsAbsentColumns(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	el := testElection(t, s, "kz-keep")
+	if _, err := importCSV(t, s, el, stationsV1); err != nil {
+		t.Fatal(err)
+	}
+	c, err := importCSV(t, s, el, "code,name,region,registered_voters\n071-023,PS No. 23 (new school),Almaty,1600\nUSA-1,Embassy in Washington,Abroad,120\n")
+	if err != nil || c != (report.ImportCounts{Updated: 1, Unchanged: 1}) {
+		t.Fatalf("partial import: %+v %v", c, err)
+	}
+	st, _ := s.StationByCode(ctx, el.ID, "071-023")
+	if st.Name != "PS No. 23 (new school)" || *st.RegisteredVoters != 1600 || st.Timezone != "Asia/Almaty" ||
+		st.DistrictCode != "bostandyk" || st.Address != "School No. 45" || st.Lat == nil || *st.Lat != 43.2389 {
+		t.Fatalf("after a partial import: %+v", st)
+	}
+	if found, _ := s.SearchStations(ctx, el.ID, "new school", 5); len(found) != 1 {
+		t.Fatalf("the new name is not searchable: %+v", found)
+	}
+	if _, err := importCSV(t, s, el, "code,region,timezone,address\n071-023,Almaty,,\n"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.StationByCode(ctx, el.ID, "071-023"); st.Timezone != "" || st.Address != "" || st.Name != "PS No. 23 (new school)" {
+		t.Fatalf("empty cells of a given column: %+v", st)
+	}
+}
+
 func TestImportStationsBrokenFileWritesNothing(t *testing.T) {
 	s := openTest(t)
 	el := testElection(t, s, "kz-test")
