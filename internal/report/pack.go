@@ -95,7 +95,7 @@ type PackOptions struct {
 	Schema *StatsSchema
 	// Discrepancies, when the election has official results, is the comparison
 	// of the protocol copies with them in the pack's scope: discrepancies.csv and a
-	// page of the report.
+	// page of the report (nil: the table's header only, and no page).
 	Discrepancies *PackDiscrepancies
 	// TempDir is where the report is laid out before it goes into the ZIP
 	// (default: the system's temporary folder).
@@ -276,10 +276,14 @@ func WritePack(ctx context.Context, w io.Writer, src PackSource, opt PackOptions
 	}); err != nil {
 		return sum, err
 	}
-	if opt.Discrepancies != nil {
-		if _, err := p.entry(PackDiscrepancyFile, true, opt.Discrepancies.writeCSV); err != nil {
-			return sum, err
-		}
+	// Every pack has the table (formats.md); without official results it has the
+	// header only.
+	disc := opt.Discrepancies
+	if disc == nil {
+		disc = &PackDiscrepancies{Header: DiscrepancyColumns}
+	}
+	if _, err := p.entry(PackDiscrepancyFile, true, disc.writeCSV); err != nil {
+		return sum, err
 	}
 	if err := writeEvidence(ctx, p, src, tables.evidence, sel, &sum); err != nil {
 		return sum, err

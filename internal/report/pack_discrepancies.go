@@ -12,6 +12,10 @@ import (
 // results (results.md), for the stations in its scope.
 const PackDiscrepancyFile = "discrepancies.csv"
 
+// DiscrepancyColumns is the header of discrepancies.csv and of `observer
+// discrepancies --format csv`: the JSON names of results.md.
+var DiscrepancyColumns = []string{"station", "figure", "observer_value", "official_value", "difference", "observation_id"}
+
 // maxPDFDiscrepancies bounds the rows the report lists; the CSV has them all.
 const maxPDFDiscrepancies = 300
 

@@ -4,16 +4,15 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/observerkz/observer/internal/report"
 )
 
-// DiscrepancyColumns is the CSV header: the JSON names of results.md.
-var DiscrepancyColumns = []string{"station", "figure", "observer_value", "official_value", "difference", "observation_id"}
-
-// WriteDiscrepanciesCSV writes the rows under DiscrepancyColumns. Station codes
+// WriteDiscrepanciesCSV writes the rows under report.DiscrepancyColumns. Station codes
 // begin with a letter or digit (report.ValidStationCode): no cell reads as a formula.
 func WriteDiscrepanciesCSV(w io.Writer, ds []Discrepancy) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(DiscrepancyColumns); err != nil {
+	if err := cw.Write(report.DiscrepancyColumns); err != nil {
 		return err
 	}
 	for _, d := range ds {

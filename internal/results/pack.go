@@ -20,7 +20,7 @@ func (s *Service) ForPack(ctx context.Context, electionID int64, sc report.PackS
 	if err != nil {
 		return nil, err
 	}
-	pd := &report.PackDiscrepancies{Version: v.Label, Source: v.Source, Header: DiscrepancyColumns, Rows: [][]string{}}
+	pd := &report.PackDiscrepancies{Version: v.Label, Source: v.Source, Header: report.DiscrepancyColumns, Rows: [][]string{}}
 	for _, d := range ds {
 		if sc.StationCode != "" && !strings.EqualFold(d.Station, sc.StationCode) {
 			continue

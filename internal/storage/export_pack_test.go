@@ -168,7 +168,7 @@ func TestEvidencePack(t *testing.T) {
 	b, sum := makePack(t, f, almatyOptions(t, f, "kk"))
 	files, order := unzip(t, b)
 
-	want := []string{"README.txt", "incidents.csv", "incidents.json", "observations.csv", "statistics.json", "messages.jsonl"}
+	want := []string{"README.txt", "incidents.csv", "incidents.json", "observations.csv", "statistics.json", "messages.jsonl", "discrepancies.csv"}
 	var evNames []string
 	for _, id := range f.incidents {
 		ev, _ := s.EvidenceOf(context.Background(), id)
