@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -29,7 +30,8 @@ func (s *Server) smsWebhook(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "unreadable body")
 	}
 	if len(body) > intake.MaxWebhookBody {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		// No gateway sends this much: not its shape (400, nothing stored).
+		return webhookError(c, http.StatusBadRequest, fmt.Errorf("%w: the body is larger than %d bytes", intake.ErrShape, intake.MaxWebhookBody))
 	}
 	gw, err := s.store.GatewayByName(ctx, c.Param("gateway"))
 	if errors.Is(err, report.ErrNotFound) {
@@ -59,7 +61,15 @@ func (s *Server) smsWebhook(c echo.Context) error {
 	case !has:
 		return c.NoContent(http.StatusOK) // a ping or a delivery report: nothing to keep
 	}
-	out, err := s.receiveText(ctx, storage.Inbound{Channel: storage.ChannelSMS, GatewayID: gw.ID, ExternalID: sms.ID,
+	id := sms.ID
+	if gw.Kind == "android" {
+		// The app's messageId is a 32-bit hash of the message: two senders' messages
+		// may share one. It names a message together with its sender (keyed hash, no
+		// number in clear), so that one observer's report is never taken for a
+		// repeat of another's; a re-sent message keeps both.
+		id += "/" + s.store.SenderKey(sms.From)[:16]
+	}
+	out, err := s.receiveText(ctx, storage.Inbound{Channel: storage.ChannelSMS, GatewayID: gw.ID, ExternalID: id,
 		Sender: sms.From, Text: sms.Text, ReceivedAt: sms.ReceivedAt}, nil)
 	if err != nil {
 		s.log.Error("sms not stored", "request_id", state(c).id, "gateway", gw.Name, "err", err)
@@ -153,7 +163,12 @@ func (s *Server) receiveText(ctx context.Context, in storage.Inbound, snd *stora
 	if snd == nil || snd.Election.ID == 0 {
 		rd := storage.Reading{Status: storage.MsgUnknownSender, Reason: intake.UnknownSender,
 			Actor: report.User{Login: in.Channel}}
-		if !s.cfg.QuietUnknownSenders {
+		switch {
+		case in.Channel == storage.ChannelTelegram:
+			// A Telegram user no account is linked to is told how to link (the
+			// answer costs nothing, so it is not turned off with the SMS one).
+			rd.Reply = func([]int64, *intake.Refusal) string { return i18n.New("ru").T("tg.not_linked") }
+		case !s.cfg.QuietUnknownSenders:
 			rd.Reply = func([]int64, *intake.Refusal) string {
 				return (&intake.Refusal{Reason: intake.UnknownSender}).Text(i18n.New("ru"))
 			}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,17 +132,11 @@ func (s *Server) telegramUpdate(ctx context.Context, b *tgbot.Client, upd *model
 	default:
 		ch.user = &u
 	}
-	lang := ""
+	// The account's language, else the observers CSV's, else Russian (intake.md).
+	lang := "ru"
 	if ch.user != nil {
-		if lang, err = s.store.UserLang(ctx, ch.user.ID); err != nil {
+		if lang, err = s.tgLang(ctx, *ch.user); err != nil {
 			return err
-		}
-	}
-	// Without an account language, Telegram's own setting; else Russian (intake.md).
-	if lang == "" {
-		lang = "ru"
-		if l, _, _ := strings.Cut(from.LanguageCode, "-"); slices.Contains(i18n.Languages, l) {
-			lang = l
 		}
 	}
 	ch.tr = i18n.New(lang)
@@ -154,6 +147,25 @@ func (s *Server) telegramUpdate(ctx context.Context, b *tgbot.Client, upd *model
 		return s.telegramButton(ctx, ch, upd.CallbackQuery.Data)
 	}
 	return s.telegramMessage(ctx, ch, upd.Message)
+}
+
+// tgLang is the language a linked account is answered in: the account's, else
+// (an observer's) the observers CSV's, else Russian.
+func (s *Server) tgLang(ctx context.Context, u report.User) (string, error) {
+	lang, err := s.store.UserLang(ctx, u.ID)
+	if err != nil || lang != "" {
+		return lang, err
+	}
+	if u.ObserverID != 0 {
+		snd, ok, err := s.store.SenderByObserver(ctx, u.ObserverID, time.Now())
+		if err != nil {
+			return "", err
+		}
+		if ok && snd.Lang != "" {
+			return snd.Lang, nil
+		}
+	}
+	return "ru", nil
 }
 
 // telegramMessage handles a text, photo, video or document.
@@ -176,6 +188,19 @@ func (s *Server) telegramMessage(ctx context.Context, ch *tgChat, m *models.Mess
 		}
 	}
 	if ch.user == nil {
+		if _, _, isCmd := botCommand(text); text != "" && !isCmd {
+			// A stranger's message is kept in the inbox as an unknown number's is
+			// (intake.md: never dropped); the answer says how to link.
+			in := storage.Inbound{Channel: storage.ChannelTelegram, ExternalID: strconv.FormatInt(ch.update, 10),
+				Sender: "tg:" + strconv.FormatInt(ch.from.ID, 10), Text: text, ReceivedAt: tgTime(m)}
+			rec, err := s.receiveText(ctx, in, nil)
+			if err != nil {
+				return err
+			}
+			if rec.Reply != "" {
+				return ch.b.Send(ctx, ch.chatID, rec.Reply)
+			}
+		}
 		return ch.say(ctx, "tg.not_linked")
 	}
 	f, found, err := s.store.TelegramFlowOf(ctx, ch.from.ID)
@@ -195,11 +220,7 @@ func (s *Server) telegramMessage(ctx context.Context, ch *tgChat, m *models.Mess
 // SMS is read, the linked account standing for the sender's number; the answer is
 // the one an SMS would get.
 func (s *Server) telegramText(ctx context.Context, ch *tgChat, m *models.Message, text string) error {
-	var at time.Time
-	if m.Date > 0 {
-		at = time.Unix(int64(m.Date), 0)
-	}
-	rec, err := s.ReceiveTelegramText(ctx, *ch.user, ch.tr.Lang(), ch.from.ID, ch.update, text, at)
+	rec, err := s.ReceiveTelegramText(ctx, *ch.user, ch.tr.Lang(), ch.from.ID, ch.update, text, tgTime(m))
 	if errors.Is(err, report.ErrNotFound) {
 		return ch.say(ctx, "tg.no_election")
 	}
@@ -210,6 +231,14 @@ func (s *Server) telegramText(ctx context.Context, ch *tgChat, m *models.Message
 		return ch.say(ctx, "tg.help")
 	}
 	return ch.b.Send(ctx, ch.chatID, rec.Reply)
+}
+
+// tgTime is when Telegram received a message (zero when it does not say).
+func tgTime(m *models.Message) time.Time {
+	if m.Date > 0 {
+		return time.Unix(int64(m.Date), 0)
+	}
+	return time.Time{}
 }
 
 // telegramStart spends a one-time link token (/start <token> from the deep link).
@@ -244,23 +273,18 @@ func (s *Server) telegramStart(ctx context.Context, ch *tgChat, token string) er
 }
 
 // ReceiveTelegramText reads and stores a coded message an observer's linked
-// Telegram account sent (update updateID from Telegram user tgUserID); the demo
-// fills its Telegram records through it too. report.ErrNotFound: no election.
+// Telegram account sent (update updateID from Telegram user tgUserID), answered in
+// lang; the demo fills its Telegram records through it too. The message goes to
+// the observer's election as their SMS would. report.ErrNotFound: no election.
 func (s *Server) ReceiveTelegramText(ctx context.Context, u report.User, lang string, tgUserID, updateID int64, text string, at time.Time) (storage.Received, error) {
-	el, err := s.telegramElection(ctx)
+	snd, ok, err := s.store.SenderByObserver(ctx, u.ObserverID, time.Now())
 	if err != nil {
 		return storage.Received{}, err
 	}
-	snd := storage.Sender{User: u, Lang: lang, Election: el}
-	if snd.Observer, err = s.store.Observer(ctx, u.ObserverID); err != nil {
-		return storage.Received{}, err
+	if !ok || snd.Election.ID == 0 {
+		return storage.Received{}, report.ErrNotFound
 	}
-	if snd.Zone, err = s.store.ElectionLocation(ctx, el.ID); err != nil {
-		return storage.Received{}, err
-	}
-	if snd.Assigned, err = s.store.AssignedStations(ctx, snd.Observer.ID, el.ID); err != nil {
-		return storage.Received{}, err
-	}
+	snd.User, snd.Lang = u, lang
 	return s.receiveText(ctx, storage.Inbound{Channel: storage.ChannelTelegram, ExternalID: strconv.FormatInt(updateID, 10),
 		Sender: "tg:" + strconv.FormatInt(tgUserID, 10), Text: text, ReceivedAt: at}, &snd)
 }

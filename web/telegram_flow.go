@@ -32,9 +32,20 @@ const (
 // maxStationButtons: more assigned stations than this are typed by code.
 const maxStationButtons = 8
 
-// telegramElection is the election a report goes to: the one held today (± 1 day),
-// else the latest.
-func (s *Server) telegramElection(ctx context.Context) (report.Election, error) {
+// telegramElection is the election a report goes to: an observer's own, chosen as
+// for their SMS (intake.md); else the one held today (its date ± 1 day in its
+// zone); else the latest.
+func (s *Server) telegramElection(ctx context.Context, u report.User) (report.Election, error) {
+	now := time.Now()
+	if u.ObserverID != 0 {
+		snd, ok, err := s.store.SenderByObserver(ctx, u.ObserverID, now)
+		if err != nil {
+			return report.Election{}, err
+		}
+		if ok && snd.Election.ID != 0 {
+			return snd.Election, nil
+		}
+	}
 	els, err := s.store.Elections(ctx)
 	if err != nil {
 		return report.Election{}, err
@@ -42,9 +53,13 @@ func (s *Server) telegramElection(ctx context.Context) (report.Election, error) 
 	if len(els) == 0 {
 		return report.Election{}, report.ErrNotFound
 	}
-	now := time.Now()
 	for _, el := range els {
-		if d, err := time.Parse("2006-01-02", el.Date); err == nil && now.Sub(d).Abs() <= 36*time.Hour {
+		zone, err := s.store.ElectionLocation(ctx, el.ID)
+		if err != nil {
+			return report.Election{}, err
+		}
+		if d, err := time.ParseInLocation("2006-01-02", el.Date, zone); err == nil &&
+			!now.Before(d.AddDate(0, 0, -1)) && now.Before(d.AddDate(0, 0, 2)) {
 			return el, nil
 		}
 	}
@@ -52,7 +67,7 @@ func (s *Server) telegramElection(ctx context.Context) (report.Election, error) 
 }
 
 func (s *Server) flowStart(ctx context.Context, ch *tgChat) error {
-	el, err := s.telegramElection(ctx)
+	el, err := s.telegramElection(ctx, *ch.user)
 	if errors.Is(err, report.ErrNotFound) {
 		return ch.say(ctx, "tg.no_election")
 	}
@@ -208,15 +223,13 @@ func (s *Server) flowInput(ctx context.Context, ch *tgChat, f storage.TelegramFl
 		if len(code) > 64 {
 			code = code[:64]
 		}
-		st, err := s.store.StationByCode(ctx, f.ElectionID, code)
-		if errors.Is(err, report.ErrNotFound) {
-			st, err = s.store.StationByCode(ctx, f.ElectionID, strings.ToUpper(code))
-		}
-		if errors.Is(err, report.ErrNotFound) || (err == nil && !s.tgStationAllowed(ch, f, st)) {
-			return ch.say(ctx, "tg.unknown_station", "Code", code)
-		}
+		// Typed as in a coded message: look-alike letters and digits read alike.
+		st, ok, err := s.store.StationByKey(ctx, f.ElectionID, code)
 		if err != nil {
 			return err
+		}
+		if !ok || !s.tgStationAllowed(ch, f, st) {
+			return ch.say(ctx, "tg.unknown_station", "Code", code)
 		}
 		f.StationID, f.Step = st.ID, flowCategory
 	case flowDescribe:

@@ -139,7 +139,8 @@ func ParseAndroid(body []byte, signature, timestamp, secret string, now time.Tim
 		Payload struct {
 			MessageID   string  `json:"messageId"`
 			Message     *string `json:"message"`
-			PhoneNumber string  `json:"phoneNumber"`
+			PhoneNumber string  `json:"phoneNumber"` // deprecated by the app for sender, still sent
+			Sender      string  `json:"sender"`
 			ReceivedAt  string  `json:"receivedAt"`
 		} `json:"payload"`
 	}
@@ -152,7 +153,11 @@ func ParseAndroid(body []byte, signature, timestamp, secret string, now time.Tim
 	if in.Payload.Message == nil {
 		return SMS{}, false, shapeError("payload.message is missing")
 	}
-	m = SMS{ID: in.Payload.MessageID, From: in.Payload.PhoneNumber, Text: *in.Payload.Message}
+	from := in.Payload.Sender
+	if from == "" {
+		from = in.Payload.PhoneNumber
+	}
+	m = SMS{ID: in.Payload.MessageID, From: from, Text: *in.Payload.Message}
 	if in.Payload.ReceivedAt != "" {
 		// the app writes its local time with an offset, milliseconds included
 		if t, err := time.Parse(time.RFC3339Nano, in.Payload.ReceivedAt); err == nil {
@@ -178,10 +183,9 @@ func ParseTwilio(body []byte, fullURL, signature, authToken string) (SMS, error)
 	if authToken == "" || signature == "" {
 		return SMS{}, ErrSignature
 	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return SMS{}, shapeError("not a form: %v", err)
-	}
+	// The signature is checked before the shape: a request that does not parse as
+	// a form is checked on what did parse, and is unsigned unless that holds.
+	form, formErr := url.ParseQuery(string(body))
 	params := make(map[string]string, len(form))
 	for k, v := range form {
 		if len(v) > 0 {
@@ -191,6 +195,9 @@ func ParseTwilio(body []byte, fullURL, signature, authToken string) (SMS, error)
 	v := client.NewRequestValidator(authToken)
 	if !v.Validate(fullURL, params, signature) {
 		return SMS{}, ErrSignature
+	}
+	if formErr != nil {
+		return SMS{}, shapeError("not a form: %v", formErr)
 	}
 	if _, ok := form["Body"]; !ok {
 		return SMS{}, shapeError("Body is missing")
@@ -216,12 +223,13 @@ func TwilioReply(reply string) []byte {
 // the secret field must equal the gateway's. Events other than incoming messages
 // give ok false.
 func ParseTelerivet(body []byte, secret string) (m SMS, ok bool, err error) {
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return SMS{}, false, shapeError("not a form: %v", err)
-	}
+	// The secret is checked before the shape (on what parsed of a broken form).
+	form, formErr := url.ParseQuery(string(body))
 	if secret == "" || subtle.ConstantTimeCompare([]byte(form.Get("secret")), []byte(secret)) != 1 {
 		return SMS{}, false, ErrSignature
+	}
+	if formErr != nil {
+		return SMS{}, false, shapeError("not a form: %v", formErr)
 	}
 	if ev := form.Get("event"); ev != "" && ev != "incoming_message" {
 		return SMS{}, false, nil

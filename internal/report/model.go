@@ -27,10 +27,10 @@ func ValidRole(r Role) bool { return r == RoleObserver || r == RoleCoordinator |
 
 // Election is one election day with its own station list.
 type Election struct {
-	ID        int64
-	Code      string
-	Name      string
-	Date      string // YYYY-MM-DD
+	ID   int64
+	Code string
+	Name string
+	Date string // YYYY-MM-DD
 	// Timezone (IANA) is the zone of the election's stations that have none of
 	// their own: election day's hours, and the times shown, are in it.
 	Timezone  string

@@ -117,7 +117,9 @@ func (s *Store) ReceiveMessage(ctx context.Context, in Inbound, rd Reading) (Rec
 			if refusal != nil {
 				out.Status, kind = MsgRejected, ""
 			}
-		} else if rd.ObserverID != 0 && rd.ElectionID != 0 {
+		}
+		// A message that made no record is contact all the same (the silent-observer clock).
+		if out.Status != MsgAccepted && rd.ObserverID != 0 && rd.ElectionID != 0 {
 			if err := heardOn(tx, rd.ObserverID, rd.ElectionID, 0, in.Channel, false); err != nil {
 				return err
 			}
