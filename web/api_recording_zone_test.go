@@ -41,3 +41,26 @@ func TestAPIIncidentAtStationWithoutZone(t *testing.T) {
 		t.Errorf("the list: %s", body)
 	}
 }
+
+// A coordinator's status call is read as JSON whatever its Content-Type says, and
+// every API error carries "fields", {} when no field is to blame.
+func TestAPIStatusBodyAndErrorShape(t *testing.T) {
+	f := newRecFixture(t)
+	h := f.h
+	coord := h.token(f.coord)
+	resp, body := h.api(http.MethodPost, "/api/v1/elections/kz-2022/incidents", coord, "application/json", strings.NewReader(
+		`{"client_id": "s-1", "station": "071-023", "phase": "voting", "category": "ballot_stuffing", "occurred_at": "2022-11-20T10:00:00Z", "witnessed": true}`))
+	var created struct{ ID int64 }
+	apiJSON(t, body, &created)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	path := "/api/v1/incidents/" + strconv.FormatInt(created.ID, 10) + "/status"
+	if resp, body := h.api(http.MethodPost, path, coord, "text/plain", strings.NewReader(`{"status":"verified"}`)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status as text/plain: %d %s", resp.StatusCode, body)
+	}
+	resp, body = h.api(http.MethodGet, "/api/v1/incidents/999999", coord, "", nil)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `"fields":{}`) {
+		t.Fatalf("404: %d %s", resp.StatusCode, body)
+	}
+}

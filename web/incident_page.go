@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -140,7 +141,8 @@ func (s *Server) apiSetIncidentStatus(c echo.Context) error {
 		return apiError(c, http.StatusForbidden, "forbidden", "this incident is outside your region", nil)
 	}
 	var req statusRequest
-	if err := c.Bind(&req); err != nil {
+	// JSON whatever the Content-Type says, as the other API calls read their bodies.
+	if err := json.NewDecoder(c.Request().Body).Decode(&req); err != nil {
 		if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
 			// A body without a length, cut by the body limit while decoding.
 			return apiError(c, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than the server accepts", nil)

@@ -35,10 +35,13 @@ type APIError struct {
 type APIErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Fields  map[string]string `json:"fields"` // {} when no field is to blame
 }
 
 func apiError(c echo.Context, status int, code, msg string, fields map[string]string) error {
+	if fields == nil {
+		fields = map[string]string{}
+	}
 	return c.JSON(status, APIError{APIErrorBody{Code: code, Message: msg, Fields: fields}})
 }
 
