@@ -55,8 +55,9 @@ func (s *Store) LinkTelegram(ctx context.Context, token string, tgUserID, chatID
 	err := s.Write(ctx, func(tx *Tx) error {
 		now := tx.Now()
 		var userID int64
-		err := tx.queryRow(`SELECT user_id FROM telegram_link_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-			tokenHash(token), fmtTime(now)).Scan(&userID)
+		var used sql.NullString
+		err := tx.queryRow(`SELECT user_id, used_at FROM telegram_link_tokens WHERE token_hash = ? AND expires_at > ?`,
+			tokenHash(token), fmtTime(now)).Scan(&userID, &used)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLinkToken
 		}
@@ -68,6 +69,18 @@ func (s *Store) LinkTelegram(ctx context.Context, token string, tgUserID, chatID
 		}
 		if u.DisabledAt != nil {
 			return ErrLinkToken
+		}
+		if used.Valid {
+			// Spent: by this same Telegram user it is the same /start again (Telegram
+			// re-sends an update whose answer failed), which finds the link made.
+			var n int
+			if err := tx.queryRow("SELECT COUNT(*) FROM telegram_links WHERE user_id = ? AND tg_user_id = ?", userID, tgUserID).Scan(&n); err != nil {
+				return fmt.Errorf("store: unable to read a Telegram link: %w", err)
+			}
+			if n == 0 {
+				return ErrLinkToken
+			}
+			return nil
 		}
 		if _, err := tx.exec("UPDATE telegram_link_tokens SET used_at = ? WHERE token_hash = ?", fmtTime(now), tokenHash(token)); err != nil {
 			return fmt.Errorf("store: unable to spend a Telegram link: %w", err)
