@@ -257,7 +257,8 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 	case "POST /admin/elections/:code/categories":
 		cat := func(code string) request {
 			return request{form: url.Values{"code": {code}, "phase": {"voting"},
-				"name_en": {"Buses"}, "name_ru": {"Автобусы"}, "name_kk": {"Автобустар"}}}
+				"name_en": {"Buses"}, "name_ru": {"Автобусы"}, "name_kk": {"Автобустар"},
+				"definition_en": {"Voters brought by bus"}, "definition_ru": {"Подвоз автобусами"}, "definition_kk": {"Автобуспен тасымалдау"}}}
 		}
 		in.deny = fixed(cat("deny_category"))
 		in.allow = func(string) request { return cat("acc_category_" + n()) }
@@ -268,7 +269,7 @@ func (fx *accessFixture) input(key string) (routeInput, bool) {
 		category := func() string {
 			code := "acc_category_" + n()
 			ctx := context.Background()
-			if _, err := fx.h.store.AddCategory(ctx, code, report.PhaseVoting, report.Texts{EN: "x", RU: "x", KK: "x"}, fx.users[actAdmin]); err != nil {
+			if _, err := fx.h.store.AddCategory(ctx, code, report.PhaseVoting, report.Texts{EN: "x", RU: "x", KK: "x"}, report.Texts{EN: "x", RU: "x", KK: "x"}, fx.users[actAdmin]); err != nil {
 				fx.t.Fatal(err)
 			}
 			if restore {

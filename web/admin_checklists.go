@@ -60,10 +60,10 @@ type questionForm struct {
 }
 
 type categoryForm struct {
-	Code   string
-	Phase  report.Phase
-	Names  report.Texts
-	Errors report.FieldErrors
+	Code               string
+	Phase              report.Phase
+	Names, Definitions report.Texts
+	Errors             report.FieldErrors
 }
 
 func checklistsURL(el report.Election) string {
@@ -157,9 +157,10 @@ func (s *Server) addCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := categoryForm{Code: strings.TrimSpace(c.FormValue("code")), Phase: report.Phase(c.FormValue("phase")), Names: formTexts(c, "name_")}
+	f := categoryForm{Code: strings.TrimSpace(c.FormValue("code")), Phase: report.Phase(c.FormValue("phase")),
+		Names: formTexts(c, "name_"), Definitions: formTexts(c, "definition_")}
 	ctx := c.Request().Context()
-	_, err = s.store.AddCategory(ctx, f.Code, f.Phase, f.Names, *state(c).user)
+	_, err = s.store.AddCategory(ctx, f.Code, f.Phase, f.Names, f.Definitions, *state(c).user)
 	if errors.As(err, &f.Errors) {
 		return s.renderChecklists(c, http.StatusUnprocessableEntity, &checklistsView{Election: el, CForm: f})
 	}

@@ -18,6 +18,9 @@ const (
 	sealsKK    = "Жәшіктердегі пломбалар нөмірленген бе?"
 	sealsPhoto = "Пломбалар суретке түсірілді ме?"
 	busesKK    = "Сайлаушыларды автобуспен тасымалдау"
+	busesDefEN = "Voters brought to the station in organised groups by bus"
+	busesDefRU = "Избирателей организованно привозят на участок автобусами"
+	busesDefKK = "Сайлаушыларды учаскеге автобуспен ұйымдасқан түрде әкеледі"
 )
 
 func questionValues(code, phase, problem, parent, trigger, en, ru, kk string) url.Values {
@@ -104,7 +107,8 @@ func TestAdminAddsQuestionAnsweredAndCounted(t *testing.T) {
 	// A category of another phase, offered from a link, sets the form's phase.
 	resp, _ = admin.post(base+"/categories", url.Values{"code": {"count_lights_off"}, "phase": {"counting"},
 		"name_en": {"Lights switched off during the count"}, "name_ru": {"Свет выключали во время подсчёта"},
-		"name_kk": {"Санау кезінде жарық өшірілді"}})
+		"name_kk": {"Санау кезінде жарық өшірілді"}, "definition_en": {"The lights went off while ballots were counted"},
+		"definition_ru": {"Во время подсчёта бюллетеней выключали свет"}, "definition_kk": {"Бюллетеньдерді санау кезінде жарық өшірілді"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add a counting category: %d", resp.StatusCode)
 	}
@@ -177,7 +181,8 @@ func TestAdminRetiresCategory(t *testing.T) {
 		t.Fatalf("refused category: %d", resp.StatusCode)
 	}
 	resp, _ = admin.post(base+"/categories", url.Values{"code": {"voter_buses"}, "phase": {"voting"},
-		"name_en": {"Voters brought by bus"}, "name_ru": {"Подвоз избирателей автобусами"}, "name_kk": {busesKK}})
+		"name_en": {"Voters brought by bus"}, "name_ru": {"Подвоз избирателей автобусами"}, "name_kk": {busesKK},
+		"definition_en": {busesDefEN}, "definition_ru": {busesDefRU}, "definition_kk": {busesDefKK}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != base+"/checklists#c-voter_buses" {
 		t.Fatalf("add category: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -20,20 +20,22 @@ type customTexts struct {
 	once sync.Once
 	// questions: code → texts, the request's election first (an election chosen
 	// with ?election= or remembered in the cookie), then the newest election's.
-	questions  map[string]report.Texts
-	categories map[string]report.Texts
+	questions   map[string]report.Texts
+	categories  map[string]report.Texts
+	definitions map[string]report.Texts // of categories
 }
 
 func (ct *customTexts) load() {
 	ct.once.Do(func() {
 		ctx := ct.c.Request().Context()
-		ct.questions, ct.categories = map[string]report.Texts{}, map[string]report.Texts{}
+		ct.questions, ct.categories, ct.definitions = map[string]report.Texts{}, map[string]report.Texts{}, map[string]report.Texts{}
 		cats, err := ct.s.store.CustomCategories(ctx)
 		if err != nil {
 			ct.s.log.Warn("custom category names not read; codes shown", "request_id", state(ct.c).id, "err", err)
 		}
 		for _, c := range cats {
 			ct.categories[c.Code] = c.Names
+			ct.definitions[c.Code] = c.Definitions
 		}
 		qs, err := ct.s.store.AllCustomQuestions(ctx)
 		if err != nil {
@@ -76,18 +78,27 @@ func (ct *customTexts) electionCode() string {
 // customText is a custom question's text (kind "question") or category's name
 // in the reader's language, else in English, else the code.
 func customText(ctx context.Context, kind, code string) string {
+	if s := customTextOf(ctx, kind, code); s != "" {
+		return s
+	}
+	return code
+}
+
+// customTextOf is what customText shows, or "" when there is none: kind
+// "question", "category" (its name) or "definition" (a category's).
+func customTextOf(ctx context.Context, kind, code string) string {
 	st, ok := ctx.Value(stateKey{}).(*reqState)
 	if !ok || st.texts.s == nil {
-		return code
+		return ""
 	}
 	ct := &st.texts
 	ct.load()
 	m := ct.questions
-	if kind == "category" {
+	switch kind {
+	case "category":
 		m = ct.categories
+	case "definition":
+		m = ct.definitions
 	}
-	if s := m[code].In(page(ctx).lang); s != "" {
-		return s
-	}
-	return code
+	return m[code].In(page(ctx).lang)
 }

@@ -26,7 +26,9 @@ func TestDashboardShowsCustomTexts(t *testing.T) {
 		t.Fatalf("add question: %d", resp.StatusCode)
 	}
 	if resp, _ := admin.post(base+"/categories", url.Values{"code": {"camera_covered"}, "phase": {"counting"},
-		"name_en": {cameraEN}, "name_ru": {"Видеокамеру закрыли"}, "name_kk": {cameraKK}}); resp.StatusCode != http.StatusSeeOther {
+		"name_en": {cameraEN}, "name_ru": {"Видеокамеру закрыли"}, "name_kk": {cameraKK},
+		"definition_en": {"A camera watching the count was covered"}, "definition_ru": {"Камеру, снимающую подсчёт, закрыли"},
+		"definition_kk": {"Санауды түсіретін камера жабылды"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add category: %d", resp.StatusCode)
 	}
 

@@ -408,10 +408,11 @@ func incidentTitle(ctx context.Context, p *incidentPage) string {
 	return t(ctx, "recording.inc.new_title")
 }
 
-// categoryDefinition explains a category, when the catalogue has its definition.
+// categoryDefinition explains a category: the catalogue's definition, else the
+// one an administrator gave it, else nothing.
 func categoryDefinition(ctx context.Context, code string) string {
 	if key := "category." + code + ".definition"; i18n.Has(key) {
 		return t(ctx, key)
 	}
-	return ""
+	return customTextOf(ctx, "definition", code)
 }

@@ -52,9 +52,13 @@ type CustomQuestion struct {
 // the installation's, shared by every election (as the standard ones are).
 type CustomCategory struct {
 	Category
-	Names     Texts
-	CreatedAt time.Time
-	RetiredAt *time.Time
+	Names Texts
+	// Definitions say what the category covers, as the catalogue's definitions
+	// of the standard ones do. Categories added before they were asked for have
+	// none (every text empty).
+	Definitions Texts
+	CreatedAt   time.Time
+	RetiredAt   *time.Time
 }
 
 // Limits on what an administrator types, in characters.
@@ -62,6 +66,7 @@ const (
 	MaxCustomCode         = 64
 	MaxQuestionText       = 500
 	MaxCategoryName       = 120
+	MaxCategoryDefinition = 500
 	CodeBadCustomCode     = "bad_code"
 	CodeCodeTaken         = "code_taken"
 	CodeBadProblem        = "bad_problem"
@@ -154,9 +159,10 @@ func ValidateCustomQuestion(schema StatsSchema, q Question, texts Texts) FieldEr
 
 // ValidateCustomCategory checks a category an administrator adds: the code used
 // by no category, standard or added (retired ones included: codes never change
-// meaning), the phase one of the four or "any", and a name in every language.
-// Fields: code, phase, name_en, name_ru, name_kk.
-func ValidateCustomCategory(schema StatsSchema, c Category, names Texts) FieldErrors {
+// meaning), the phase one of the four or "any", and a name and a definition in
+// every language. Fields: code, phase, name_en, name_ru, name_kk, definition_en,
+// definition_ru, definition_kk.
+func ValidateCustomCategory(schema StatsSchema, c Category, names, definitions Texts) FieldErrors {
 	var fe FieldErrors
 	switch {
 	case c.Code == "":
@@ -174,7 +180,8 @@ func ValidateCustomCategory(schema StatsSchema, c Category, names Texts) FieldEr
 	case c.Phase != PhaseAny && !ValidPhase(c.Phase):
 		fe.add("phase", CodeUnknownPhase)
 	}
-	return append(fe, validateTexts(names, "name_", MaxCategoryName)...)
+	fe = append(fe, validateTexts(names, "name_", MaxCategoryName)...)
+	return append(fe, validateTexts(definitions, "definition_", MaxCategoryDefinition)...)
 }
 
 // reservedCode reports whether code names a column of observations.csv other

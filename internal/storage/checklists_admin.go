@@ -82,33 +82,35 @@ func (s *Store) AddQuestion(ctx context.Context, electionID int64, q report.Ques
 
 // categoryRecord is what the audit log records of a category.
 type categoryRecord struct {
-	Code    string        `json:"code"`
-	Phase   string        `json:"phase,omitempty"`
-	Names   *report.Texts `json:"names,omitempty"`
-	Retired bool          `json:"retired"`
+	Code        string        `json:"code"`
+	Phase       string        `json:"phase,omitempty"`
+	Names       *report.Texts `json:"names,omitempty"`
+	Definitions *report.Texts `json:"definitions,omitempty"`
+	Retired     bool          `json:"retired"`
 }
 
 // AddCategory adds an incident category for every election. The code must be
-// unused by every category, standard or added, retired or not; the names are
-// required in en, ru and kk. Invalid input is a report.FieldErrors.
-func (s *Store) AddCategory(ctx context.Context, code string, phase report.Phase, names report.Texts, actor report.User) (report.CustomCategory, error) {
-	names = names.Trimmed()
-	out := report.CustomCategory{Category: report.Category{Code: code, Phase: phase}, Names: names}
+// unused by every category, standard or added, retired or not; the names and
+// definitions are required in en, ru and kk. Invalid input is a report.FieldErrors.
+func (s *Store) AddCategory(ctx context.Context, code string, phase report.Phase, names, definitions report.Texts, actor report.User) (report.CustomCategory, error) {
+	names, definitions = names.Trimmed(), definitions.Trimmed()
+	out := report.CustomCategory{Category: report.Category{Code: code, Phase: phase}, Names: names, Definitions: definitions}
 	err := s.Write(ctx, func(tx *Tx) error {
 		schema, err := statsSchema(ctx, txQuerier{tx}, 0)
 		if err != nil {
 			return err
 		}
-		if fe := report.ValidateCustomCategory(schema, out.Category, names); len(fe) > 0 {
+		if fe := report.ValidateCustomCategory(schema, out.Category, names, definitions); len(fe) > 0 {
 			return fe
 		}
 		out.CreatedAt = tx.Now()
 		nj, _ := json.Marshal(names)
-		if _, err := tx.exec("INSERT INTO custom_categories(code, phase, names, created_at) VALUES (?, ?, ?, ?)",
-			code, string(phase), string(nj), fmtTime(out.CreatedAt)); err != nil {
+		dj, _ := json.Marshal(definitions)
+		if _, err := tx.exec("INSERT INTO custom_categories(code, phase, names, definitions, created_at) VALUES (?, ?, ?, ?, ?)",
+			code, string(phase), string(nj), string(dj), fmtTime(out.CreatedAt)); err != nil {
 			return fmt.Errorf("store: unable to add category %s: %w", code, err)
 		}
-		after, _ := json.Marshal(categoryRecord{Code: code, Phase: string(phase), Names: &names})
+		after, _ := json.Marshal(categoryRecord{Code: code, Phase: string(phase), Names: &names, Definitions: &definitions})
 		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditCreate,
 			Entity: entityCategory, EntityID: code, After: string(after)})
 	})
@@ -212,7 +214,7 @@ func (s *Store) customQuestions(ctx context.Context, where string, args ...any) 
 // CustomCategories returns the categories an administrator added, retired ones
 // too, in the order they were added.
 func (s *Store) CustomCategories(ctx context.Context) ([]report.CustomCategory, error) {
-	rows, err := preparedReads{s}.QueryContext(ctx, "SELECT code, phase, names, created_at, retired_at FROM custom_categories ORDER BY created_at, rowid")
+	rows, err := preparedReads{s}.QueryContext(ctx, "SELECT code, phase, names, definitions, created_at, retired_at FROM custom_categories ORDER BY created_at, rowid")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list custom categories: %w", err)
 	}
@@ -220,15 +222,18 @@ func (s *Store) CustomCategories(ctx context.Context) ([]report.CustomCategory, 
 	var out []report.CustomCategory
 	for rows.Next() {
 		var c report.CustomCategory
-		var phase, names, created string
+		var phase, names, definitions, created string
 		var retired sql.NullString
-		if err := rows.Scan(&c.Code, &phase, &names, &created, &retired); err != nil {
+		if err := rows.Scan(&c.Code, &phase, &names, &definitions, &created, &retired); err != nil {
 			return nil, fmt.Errorf("store: unable to read a custom category: %w", err)
 		}
 		c.Phase, c.CreatedAt, c.RetiredAt = report.Phase(phase), parseTime(created), parseTimePtr(retired)
 		c.Retired = c.RetiredAt != nil
 		if err := json.Unmarshal([]byte(names), &c.Names); err != nil {
 			return nil, fmt.Errorf("store: unable to read the names of category %s: %w", c.Code, err)
+		}
+		if err := json.Unmarshal([]byte(definitions), &c.Definitions); err != nil {
+			return nil, fmt.Errorf("store: unable to read the definitions of category %s: %w", c.Code, err)
 		}
 		out = append(out, c)
 	}

@@ -163,12 +163,13 @@ func TestAddAndRetireCategories(t *testing.T) {
 	ctx := context.Background()
 	admin := f.user(report.RoleAdmin, "chief")
 	names := report.Texts{EN: "Buses of voters", RU: "Подвоз избирателей", KK: "Сайлаушыларды тасымалдау"}
+	defs := busesDefinitions
 
-	c, err := f.s.AddCategory(ctx, "voter_buses", report.PhaseVoting, names, admin)
-	if err != nil || c.Names != names || c.CreatedAt.IsZero() {
+	c, err := f.s.AddCategory(ctx, "voter_buses", report.PhaseVoting, names, defs, admin)
+	if err != nil || c.Names != names || c.Definitions != defs || c.CreatedAt.IsZero() {
 		t.Fatalf("add: %+v %v", c, err)
 	}
-	if _, err := f.s.AddCategory(ctx, "queue_jumping", report.PhaseAny, names, admin); err != nil {
+	if _, err := f.s.AddCategory(ctx, "queue_jumping", report.PhaseAny, names, defs, admin); err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range []struct {
@@ -183,7 +184,7 @@ func TestAddAndRetireCategories(t *testing.T) {
 		{"x_cat", "night", names, "phase", report.CodeUnknownPhase},
 		{"x_cat", report.PhaseVoting, report.Texts{EN: "x", KK: "x"}, "name_ru", report.CodeRequired},
 	} {
-		_, err := f.s.AddCategory(ctx, b.code, b.phase, b.names, admin)
+		_, err := f.s.AddCategory(ctx, b.code, b.phase, b.names, defs, admin)
 		if got := fieldCode(t, err, b.field); got != b.want {
 			t.Errorf("%s/%s: %s is %s, want %s", b.code, b.phase, b.field, got, b.want)
 		}
@@ -276,6 +277,74 @@ func TestAddAndRetireCategories(t *testing.T) {
 	}
 	if _, err := f.s.VerifyAuditChain(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+var busesDefinitions = report.Texts{EN: "Voters brought to the station in organised groups by bus",
+	RU: "Избирателей организованно привозят на участок автобусами", KK: "Сайлаушыларды учаскеге автобуспен ұйымдасқан түрде әкеледі"}
+
+// A category's definition is required in every language like its name, is
+// stored (trimmed) and read back, and is in the audit entry; nothing is written
+// when one is missing.
+func TestCategoryDefinitions(t *testing.T) {
+	f := newRecFixture(t)
+	ctx := context.Background()
+	admin := f.user(report.RoleAdmin, "chief")
+	names := report.Texts{EN: "Buses of voters", RU: "Подвоз избирателей", KK: "Сайлаушыларды тасымалдау"}
+
+	for _, b := range []struct {
+		defs        report.Texts
+		field, want string
+	}{
+		{report.Texts{}, "definition_en", report.CodeRequired},
+		{report.Texts{EN: "x", RU: "x"}, "definition_kk", report.CodeRequired},
+		{report.Texts{EN: "x", RU: "  ", KK: "x"}, "definition_ru", report.CodeRequired},
+		{report.Texts{EN: "x", RU: "x", KK: "line\nbreak"}, "definition_kk", report.CodeControlCharacters},
+		{report.Texts{EN: strings.Repeat("x", report.MaxCategoryDefinition+1), RU: "x", KK: "x"}, "definition_en", report.CodeTooLong},
+	} {
+		audit := f.auditCount()
+		_, err := f.s.AddCategory(ctx, "voter_buses", report.PhaseVoting, names, b.defs, admin)
+		if got := fieldCode(t, err, b.field); got != b.want {
+			t.Errorf("%+v: %s is %q, want %q", b.defs, b.field, got, b.want)
+		}
+		if cats, _ := f.s.CustomCategories(ctx); len(cats) != 0 || f.auditCount() != audit {
+			t.Fatalf("a refused category was written: %+v", cats)
+		}
+	}
+
+	padded := report.Texts{EN: " " + busesDefinitions.EN + " ", RU: busesDefinitions.RU, KK: busesDefinitions.KK + "\t"}
+	if _, err := f.s.AddCategory(ctx, "voter_buses", report.PhaseVoting, names, padded, admin); err != nil {
+		t.Fatal(err)
+	}
+	cats, err := f.s.CustomCategories(ctx)
+	if err != nil || len(cats) != 1 || cats[0].Definitions != busesDefinitions || cats[0].Names != names {
+		t.Fatalf("read back: %+v %v", cats, err)
+	}
+	entries, _ := f.s.AuditLog(ctx, 0, 1)
+	wantDefs, _ := json.Marshal(busesDefinitions)
+	if len(entries) != 1 || entries[0].EntityID != "voter_buses" || !strings.Contains(entries[0].After, `"definitions":`+string(wantDefs)) {
+		t.Fatalf("audit entry: %+v", entries)
+	}
+
+	// A category added before definitions were asked for has none, and still
+	// reads; one with only an English definition is shown it in every language.
+	if _, err := f.s.rw.ExecContext(ctx, `INSERT INTO custom_categories(code, phase, names, created_at)
+		VALUES ('old_buses', 'voting', '{"en":"Old buses"}', '2022-01-01T00:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.rw.ExecContext(ctx, `INSERT INTO custom_categories(code, phase, names, definitions, created_at)
+		VALUES ('odd_buses', 'voting', '{"en":"Odd buses"}', '{"en":"Buses seen"}', '2022-01-02T00:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	cats, err = f.s.CustomCategories(ctx)
+	if err != nil || len(cats) != 3 || cats[0].Code != "old_buses" || cats[1].Code != "odd_buses" {
+		t.Fatalf("old categories: %+v %v", cats, err)
+	}
+	if cats[0].Definitions != (report.Texts{}) || cats[0].Definitions.In("kk") != "" || cats[0].Names.In("kk") != "Old buses" {
+		t.Errorf("a category without definitions: %+v", cats[0])
+	}
+	if cats[1].Definitions.In("ru") != "Buses seen" || cats[1].Definitions.In("kk") != "Buses seen" {
+		t.Errorf("a category with an English definition only: %+v", cats[1])
 	}
 }
 

@@ -16,7 +16,9 @@ import (
 var (
 	lightsTexts = report.Texts{EN: "Lights switched off during the count", RU: "Во время подсчёта выключали свет",
 		KK: "Санау кезінде жарық өшірілді"}
-	cameraNames = report.Texts{EN: "Camera covered", RU: "Камеру закрыли", KK: "Камера жабылды"}
+	cameraNames       = report.Texts{EN: "Camera covered", RU: "Камеру закрыли", KK: "Камера жабылды"}
+	cameraDefinitions = report.Texts{EN: "A camera watching the count was covered or turned away",
+		RU: "Камеру, снимающую подсчёт, закрыли или отвернули", KK: "Санауды түсіретін камера жабылды немесе бұрылды"}
 )
 
 // customPackFixture is the pack fixture with a question and a category an
@@ -32,7 +34,7 @@ func customPackFixture(t *testing.T) (*packFixture, int64) {
 		Problem: report.AnswerYes}, lightsTexts, admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddCategory(ctx, "camera_covered", report.PhaseCounting, cameraNames, admin); err != nil {
+	if _, err := s.AddCategory(ctx, "camera_covered", report.PhaseCounting, cameraNames, cameraDefinitions, admin); err != nil {
 		t.Fatal(err)
 	}
 	f.addObservation(t, f.stationA, "2022-11-20T20:40:00+06:00", `{"count_lights_off":"yes"}`, "")
