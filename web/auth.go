@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func (s *Server) loginPage(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	f := loginForm{Login: strings.TrimSpace(c.FormValue("login")), Next: localPath(c.FormValue("next"))}
-	ip := c.RealIP()
+	ip := throttleAddr(c.RealIP())
 	if blocked, _ := s.throttle.blocked(f.Login, ip); blocked {
 		f.Error = "auth.throttled"
 		return s.render(c, http.StatusTooManyRequests, loginPage(f))
@@ -64,6 +65,21 @@ func (s *Server) login(c echo.Context) error {
 		return seeOther(c, f.Next)
 	}
 	return seeOther(c, "/")
+}
+
+// throttleAddr is the address the sign-in throttle counts by: an IPv4 address as
+// it is, an IPv6 one by its /64 (one subscriber's network, 2^64 addresses that
+// counted one by one would each bring their own free guesses).
+func throttleAddr(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // auditLoginFailure records a failed sign-in with a keyed hash of the typed name,

@@ -86,7 +86,7 @@ func (s *Server) mfaLogin(c echo.Context) error {
 	if !st.needsMFA() {
 		return seeOther(c, "/")
 	}
-	ip := c.RealIP()
+	ip := throttleAddr(c.RealIP())
 	if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
 		return s.render(c, http.StatusTooManyRequests, mfaLoginPage("auth.throttled"))
 	}

@@ -115,7 +115,7 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 				uid = st.user.ID
 			}
 			// Only the path: queries and bodies may hold personal data.
-			s.log.Info("request", "request_id", st.id, "method", req.Method, "path", req.URL.Path,
+			s.log.Info("request", "request_id", st.id, "method", req.Method, "path", logPath(c),
 				"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "user_id", uid)
 		}()
 		s.identify(c, st)
@@ -179,7 +179,9 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	large := middleware.BodyLimit(fmt.Sprintf("%dB", s.cfg.MaxIncidentBytes+(8<<20)))(next)
 	pack := middleware.BodyLimit(fmt.Sprintf("%dB", s.cfg.MaxPackBytes+(1<<20)))(next)
 	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		// Nobody signed in uploads anything (sign-in, invitations and the gateways'
+		// webhooks take small bodies): their multipart bodies get the small limit.
+		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) && state(c).user != nil {
 			if c.Path() == verifyPath && staff.allows(state(c).user) {
 				allowPackUpload(c)
 				return pack(c)
@@ -251,7 +253,7 @@ func (s *Server) checkCSRF(c echo.Context, st *reqState) error {
 		}
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
-		s.log.Warn("csrf rejected", "request_id", st.id, "path", c.Request().URL.Path)
+		s.log.Warn("csrf rejected", "request_id", st.id, "path", logPath(c))
 		return echo.NewHTTPError(http.StatusForbidden, "csrf")
 	}
 	return nil
@@ -296,11 +298,28 @@ func localPath(next string) string {
 		strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
 		return "/"
 	}
-	return u.RequestURI()
+	// What is sent is the path as net/url writes it again, which can differ from
+	// what came in: "/%2f%2fevil.example/ü" comes out as "///evil.example/%C3%BC",
+	// which browsers read as another host. Check what goes out.
+	out := u.RequestURI()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
+		return "/"
+	}
+	return out
 }
 
 // logAttrs are safe log attributes for a request (never personal data).
 func logAttrs(c echo.Context) []any {
 	st := state(c)
-	return []any{slog.String("request_id", st.id), slog.String("path", c.Request().URL.Path)}
+	return []any{slog.String("request_id", st.id), slog.String("path", logPath(c))}
+}
+
+// logPath is the request's path as the log keeps it: a path that carries a secret
+// (an invitation or setup link's token, which works for whoever reads it) is logged
+// as its route, "/invite/:token".
+func logPath(c echo.Context) string {
+	if route := c.Path(); strings.Contains(route, ":token") {
+		return route
+	}
+	return c.Request().URL.Path
 }

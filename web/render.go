@@ -76,7 +76,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		status = http.StatusForbidden
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "request_id", st.id, "path", c.Request().URL.Path, "err", err)
+		s.log.Error("request failed", "request_id", st.id, "path", logPath(c), "err", err)
 		msg = ""
 	}
 	if st.api || isAPIPath(c.Request().URL.Path) {

@@ -28,8 +28,10 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/logout", mfaStep, s.logout)
 	s.handle(http.MethodGet, "/login/2fa", mfaStep, s.mfaLoginPage)
 	s.handle(http.MethodPost, "/login/2fa", mfaStep, s.mfaLogin)
-	s.handle(http.MethodGet, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrolPage)
-	s.handle(http.MethodPost, "/account/2fa", rule{roles: staff.roles, mfaStep: true}, s.mfaEnrol)
+	// Interactive: an API token (no second factor) may neither read a new secret
+	// nor put one its holder knows in place of the account's.
+	s.handle(http.MethodGet, "/account/2fa", rule{roles: staff.roles, mfaStep: true, interactive: true}, s.mfaEnrolPage)
+	s.handle(http.MethodPost, "/account/2fa", rule{roles: staff.roles, mfaStep: true, interactive: true}, s.mfaEnrol)
 	s.handle(http.MethodGet, "/account/tokens", people, s.tokensPage)
 	s.handle(http.MethodPost, "/account/tokens/revoke", people, s.revokeToken)
 	s.handle(http.MethodGet, "/sessions", admins, s.sessionsPage)
@@ -72,7 +74,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, "/admin/elections/:code/categories/restore", admins, s.restoreCategory)
 	s.handle(http.MethodGet, "/admin/audit", admins, s.auditPage)
 	s.handle(http.MethodGet, "/observers", staff, s.observersPage)
-	s.handle(http.MethodPost, "/observers/invite", staff, s.inviteObserver)
+	// Interactive: an invitation makes an account, which would outlive a token.
+	s.handle(http.MethodPost, "/observers/invite", rule{roles: staff.roles, interactive: true}, s.inviteObserver)
 	s.handle(http.MethodPost, "/observers/:id/contact", rule{roles: staff.roles, interactive: true}, s.showContact)
 
 	// What an observer does on election day: their page, the observation and
@@ -112,9 +115,11 @@ func (s *Server) routes() {
 
 	// Alerts, and intake by Telegram and SMS: subscriptions, the webhooks, the
 	// SMS card, the inbox, check-ins and coverage (intake.md).
-	s.handle(http.MethodGet, "/account/alerts", staff, s.alertsPage)
-	s.handle(http.MethodPost, "/account/alerts", staff, s.saveAlerts)
-	s.handle(http.MethodPost, "/account/telegram", signedIn, s.telegramLink)
+	// A person's own choices, never a token's: a Telegram account tied or an alert
+	// address set by a token would go on working after the token is revoked.
+	s.handle(http.MethodGet, "/account/alerts", rule{roles: staff.roles, interactive: true}, s.alertsPage)
+	s.handle(http.MethodPost, "/account/alerts", rule{roles: staff.roles, interactive: true}, s.saveAlerts)
+	s.handle(http.MethodPost, "/account/telegram", people, s.telegramLink)
 	s.handle(http.MethodGet, "/admin/alerts", admins, s.adminAlerts)
 	s.handle(http.MethodPost, "/intake/telegram", gateways, s.telegramWebhook)
 	s.handle(http.MethodGet, "/elections/:code/sms-card", signedIn, s.smsCardPage)

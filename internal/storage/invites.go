@@ -21,7 +21,8 @@ type Invite struct {
 	ExpiresAt  time.Time
 }
 
-// ErrInviteUsed is returned for a link that was used, has expired or never existed.
+// ErrInviteUsed is returned for a link that was used, has expired or never existed,
+// or whose maker's account has been disabled.
 var ErrInviteUsed = errors.New("this link has been used or has expired")
 
 // CreateInvite makes a one-time link token valid for ttl.
@@ -56,9 +57,10 @@ func (s *Store) CreateInvite(ctx context.Context, inv Invite, ttl time.Duration,
 func (s *Store) InviteByToken(ctx context.Context, token string) (Invite, error) {
 	var inv Invite
 	var expires string
-	var used sql.NullString
-	err := s.readRow(ctx, `SELECT role, region_code, COALESCE(observer_id, 0), COALESCE(created_by, 0), expires_at, used_at
-		FROM invites WHERE token_hash = ?`, HashToken(token)).Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &inv.CreatedBy, &expires, &used)
+	var used, creatorOff sql.NullString
+	err := s.readRow(ctx, `SELECT i.role, i.region_code, COALESCE(i.observer_id, 0), COALESCE(i.created_by, 0), i.expires_at, i.used_at,
+		u.disabled_at FROM invites i LEFT JOIN users u ON u.id = i.created_by WHERE i.token_hash = ?`, HashToken(token)).
+		Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &inv.CreatedBy, &expires, &used, &creatorOff)
 	if errors.Is(err, sql.ErrNoRows) {
 		return inv, ErrInviteUsed
 	}
@@ -66,7 +68,8 @@ func (s *Store) InviteByToken(ctx context.Context, token string) (Invite, error)
 		return inv, fmt.Errorf("store: unable to read an invitation: %w", err)
 	}
 	inv.ExpiresAt = parseTime(expires)
-	if used.Valid || !s.now().Before(inv.ExpiresAt) {
+	// The link of an account disabled since stops with its sessions and tokens.
+	if used.Valid || creatorOff.Valid || !s.now().Before(inv.ExpiresAt) {
 		return inv, ErrInviteUsed
 	}
 	return inv, nil
@@ -79,11 +82,12 @@ func (s *Store) AcceptInvite(ctx context.Context, token, login, password string)
 	err := s.Write(ctx, func(tx *Tx) error {
 		var inv Invite
 		var expires string
-		var used sql.NullString
+		var used, creatorOff sql.NullString
 		hash := HashToken(token)
-		err := tx.queryRow(`SELECT role, region_code, COALESCE(observer_id, 0), expires_at, used_at FROM invites WHERE token_hash = ?`, hash).
-			Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &expires, &used)
-		if errors.Is(err, sql.ErrNoRows) || used.Valid || !tx.Now().Before(parseTime(expires)) {
+		err := tx.queryRow(`SELECT i.role, i.region_code, COALESCE(i.observer_id, 0), i.expires_at, i.used_at, u.disabled_at
+			FROM invites i LEFT JOIN users u ON u.id = i.created_by WHERE i.token_hash = ?`, hash).
+			Scan(&inv.Role, &inv.RegionCode, &inv.ObserverID, &expires, &used, &creatorOff)
+		if errors.Is(err, sql.ErrNoRows) || used.Valid || creatorOff.Valid || !tx.Now().Before(parseTime(expires)) {
 			return ErrInviteUsed
 		}
 		if err != nil {
