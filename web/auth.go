@@ -109,7 +109,8 @@ func (s *Server) startSession(c echo.Context, u report.User) error {
 func (s *Server) logout(c echo.Context) error {
 	st := state(c)
 	if st.session != nil {
-		if err := s.store.RevokeSession(c.Request().Context(), st.session.ID, *st.user); err != nil {
+		// Ended already (an administrator revoked it meanwhile): signed out all the same.
+		if err := s.store.RevokeSession(c.Request().Context(), st.session.ID, *st.user); err != nil && !errors.Is(err, report.ErrNotFound) {
 			return err
 		}
 	}

@@ -84,6 +84,12 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 		t.Fatalf("revoked session still works: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// An id that names no live session (ended, short, made up) is a 404, not a crash.
+	for _, id := range []string{first, "abc", ""} {
+		if resp, _ = c2.post("/sessions/revoke", url.Values{"id": {id}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("revoke %q: %d", id, resp.StatusCode)
+		}
+	}
 }
 
 func TestObserverCannotRevokeSessions(t *testing.T) {

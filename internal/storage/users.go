@@ -233,10 +233,15 @@ func (s *Store) readSession(ctx context.Context, id string) (Session, error) {
 // RevokeSession ends a session (logout, or an admin revoking it).
 func (s *Store) RevokeSession(ctx context.Context, id string, actor report.User) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", fmtTime(tx.Now()), id); err != nil {
+		res, err := tx.exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", fmtTime(tx.Now()), id)
+		if err != nil {
 			return fmt.Errorf("store: unable to end a session: %w", err)
 		}
-		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditLogout, Entity: "session", EntityID: id[:12]})
+		if n, _ := res.RowsAffected(); n == 0 {
+			return report.ErrNotFound // no such session, or ended already
+		}
+		// The log keeps the id's start: enough to tell sessions apart, not to use one.
+		return tx.Audit(report.AuditEntry{ActorID: actor.ID, Actor: actorName(actor), Action: report.AuditLogout, Entity: "session", EntityID: id[:min(len(id), 12)]})
 	})
 }
 
