@@ -119,8 +119,12 @@ func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time)
 		}
 	}
 	var lang string
-	u, err := scanUserLang(s.readRow(ctx, "SELECT "+userColumns+", lang FROM users WHERE observer_id = ? AND disabled_at IS NULL ORDER BY id LIMIT 1", c.o.ID), &lang)
+	// A live account first; an observer whose every account is disabled is no
+	// longer heard from: their messages go to the inbox as an unknown sender's.
+	u, err := scanUserLang(s.readRow(ctx, "SELECT "+userColumns+", lang FROM users WHERE observer_id = ? ORDER BY disabled_at IS NOT NULL, id LIMIT 1", c.o.ID), &lang)
 	switch {
+	case err == nil && u.DisabledAt != nil:
+		return Sender{}, false, nil
 	case err == nil:
 		snd.User = u
 		if lang != "" {

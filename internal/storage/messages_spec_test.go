@@ -87,3 +87,38 @@ func TestReceiveMessageRepeatWindowByReceivedAt(t *testing.T) {
 		t.Errorf("the first's id again: %+v", r)
 	}
 }
+
+// An observer whose account an administrator disabled is no longer heard from by
+// SMS: the message is kept in the inbox as an unknown sender's and records nothing.
+// An observer without any account (SMS only) is heard as before.
+func TestSMSFromDisabledObserver(t *testing.T) {
+	f := newMsgFixture(t)
+	ctx := context.Background()
+	if r := f.send(t, "a1", "+77015551234", "071-023 !3 bus"); r.Status != MsgAccepted {
+		t.Fatalf("an observer without an account: %+v", r)
+	}
+	obs, err := f.s.ObserverByCode(ctx, "OBS-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uid int64
+	if err := f.s.Write(ctx, func(tx *Tx) error {
+		uid, err = CreateUser(tx, NewUser{Login: "obs-0001", Password: "long enough pw", Role: report.RoleObserver, ObserverID: obs.ID}, report.User{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.send(t, "a2", "+77015551234", "071-023 !1 removed"); r.Status != MsgAccepted {
+		t.Fatalf("an observer with a live account: %+v", r)
+	}
+	if err := f.s.DisableUser(ctx, uid, report.User{Login: "admin", Role: report.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.count(t, "incidents")
+	if r := f.send(t, "a3", "+77015551234", "071-023 !2 stuffing"); r.Status != MsgUnknownSender || len(r.Records) != 0 {
+		t.Fatalf("a disabled observer's SMS: %+v", r)
+	}
+	if n := f.count(t, "incidents"); n != before {
+		t.Fatalf("a disabled observer's SMS made %d incidents", n-before)
+	}
+}
