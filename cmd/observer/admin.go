@@ -110,7 +110,7 @@ func init() {
 		fmt.Fprintf(e.stdout, "backup written to %s\n", *out)
 		// The same check restore runs: the copy's integrity and audit chain, and
 		// the evidence it names against the live data folder.
-		if err := checkRestored(ctx, e, *out, st.DataDir()); err != nil {
+		if err := checkRestored(ctx, e, *out, st.DataDir(), "named by the database but not in its data folder "+st.DataDir()); err != nil {
 			return fmt.Errorf("the backup %s does not pass the check: %w", *out, err)
 		}
 		if err := st.RecordCheck(ctx, "backup "+*out); err != nil {

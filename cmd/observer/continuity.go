@@ -28,11 +28,20 @@ func openServed(ctx context.Context, e *env, data, replicateURL string, lagAlert
 		if _, err := os.Stat(e.dbPath); err != nil {
 			return nil, nil, fmt.Errorf("%s was to be made by %s from %s but is not there (the standby never caught up?): %w", e.dbPath, origin.MadeBy, origin.From, err)
 		}
+		if origin.MadeBy == "restore" && !origin.Checked {
+			return nil, nil, fmt.Errorf("%s was restored from %s but its restore did not finish (it failed its check or was cut short): restore again into a new --db", e.dbPath, origin.From)
+		}
 		if data == "" {
 			data = origin.DataDir
 		}
+		// Before the first write: standby will not resume on it from now on.
+		if err := replica.Claim(e.dbPath); err != nil {
+			return nil, nil, err
+		}
 	}
-	store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: data, Replicating: replicateURL != ""})
+	// The data folder is recorded (serve --data, or the one restore or standby
+	// filled), so that later commands and restarts find it without being told.
+	store, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: data, RecordDataDir: true, Replicating: replicateURL != ""})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,16 +104,16 @@ func dataDirFor(data, dbPath string) (string, error) {
 	return filepath.Abs(data)
 }
 
-// checkRestored runs the check restore and backup share, prints what it found and
-// records it in the database.
-func checkRestored(ctx context.Context, e *env, dbPath, dataDir string) error {
+// checkRestored runs the check restore and backup share and prints what it found;
+// missing says what an evidence file named but not in dataDir means there.
+func checkRestored(ctx context.Context, e *env, dbPath, dataDir, missing string) error {
 	r, err := storage.CheckDatabase(ctx, dbPath, dataDir)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "check: %s\n", r.Summary())
 	for _, sha := range r.Missing {
-		fmt.Fprintf(e.stdout, "awaiting re-upload (acknowledged, not yet replicated; the phones' outboxes send it again): %s\n", sha)
+		fmt.Fprintf(e.stdout, "awaiting re-upload (%s): %s\n", missing, sha)
 	}
 	return nil
 }
@@ -152,7 +161,7 @@ func init() {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "restored %s from %s (%d evidence files) in %s\n", e.dbPath, *from, n, time.Since(start).Round(time.Millisecond))
-		if err := checkRestored(ctx, e, e.dbPath, dataDir); err != nil {
+		if err := checkRestored(ctx, e, e.dbPath, dataDir, "acknowledged, not yet replicated; the phones' outboxes send it again"); err != nil {
 			return err
 		}
 		st, err := storage.Open(ctx, storage.Options{Path: e.dbPath, DataDir: dataDir})
@@ -164,6 +173,9 @@ func init() {
 			return err
 		}
 		if err := st.RecordCheck(ctx, "restore from "+*from); err != nil {
+			return err
+		}
+		if err := replica.MarkChecked(e.dbPath); err != nil {
 			return err
 		}
 		if err := st.SigningKeyMissing(); err != nil {

@@ -2,10 +2,12 @@ package replica
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,5 +138,72 @@ func TestLagAlertedOncePerEpisode(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+	}
+}
+
+// failingClient is a replica out of reach while failing: every call errs.
+type failingClient struct {
+	litestream.ReplicaClient
+	failing atomic.Bool
+}
+
+var errUnreachable = errors.New("replica unreachable")
+
+func (c *failingClient) WriteLTXFile(ctx context.Context, level int, minTXID, maxTXID ltx.TXID, r io.Reader) (*ltx.FileInfo, error) {
+	if c.failing.Load() {
+		return nil, errUnreachable
+	}
+	return c.ReplicaClient.WriteLTXFile(ctx, level, minTXID, maxTXID, r)
+}
+
+func (c *failingClient) LTXFiles(ctx context.Context, level int, seek ltx.TXID, useMetadata bool) (ltx.FileIterator, error) {
+	if c.failing.Load() {
+		return nil, errUnreachable
+	}
+	return c.ReplicaClient.LTXFiles(ctx, level, seek, useMetadata)
+}
+
+// While the replica fails, the admin page still shows the last position it holds
+// (Litestream forgets its own after a failed sync), and the lag grows.
+func TestReplicaPositionKeptWhileFailing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storage.Open(ctx, storage.Options{Path: filepath.Join(dir, "p.db"), Replicating: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	target, err := Parse(ctx, "file://"+filepath.Join(dir, "replica"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &failingClient{ReplicaClient: target.db}
+	target.db = client
+	rep, err := Start(ctx, target, st.Path(), st.DataDir(), st.Epoch(), quiet(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		client.failing.Store(false)
+		st.Close()
+		rep.Close(ctx)
+	}()
+	if _, err := st.CreateElection(ctx, "e-1", "Election", "2026-12-06", "", report.User{}); err != nil {
+		t.Fatal(err)
+	}
+	held := caughtUp(t, rep).Position
+	client.failing.Store(true)
+	if _, err := st.CreateElection(ctx, "e-2", "Election", "2026-12-06", "", report.User{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for rep.Status().Lag < 2*time.Second {
+		if time.Now().After(deadline) {
+			t.Fatalf("no lag while the replica fails: %+v", rep.Status())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s := rep.Status(); s.Position != held || s.Local <= held {
+		t.Fatalf("while failing: position %d, local %d; the replica holds %d", s.Position, s.Local, held)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/benbjohnson/litestream"
 )
 
 // fileStore keeps objects as files under root, each written whole (temp file,
@@ -94,10 +95,9 @@ func newS3Store(ctx context.Context, u *url.URL) (*s3Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replica %s: unable to read AWS settings from the environment: %w", redact(u), err)
 	}
-	endpoint := q.Get("endpoint")
-	if endpoint != "" && !strings.Contains(endpoint, "://") {
-		endpoint = "https://" + endpoint
-	}
+	// The scheme an endpoint without one gets is Litestream's (http for a local
+	// server, else https), so that the database and the evidence go to one place.
+	endpoint, _ := litestream.EnsureEndpointScheme(q.Get("endpoint"))
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)

@@ -83,7 +83,11 @@ func Start(ctx context.Context, t *Target, dbPath, dataDir, epoch string, log *s
 	if err != nil {
 		return nil, fmt.Errorf("replica: unable to read the database's replication position: %w", err)
 	}
-	if local.TXID > 0 && remote > uint64(local.TXID) {
+	// A database with no replication position of its own (a copy of the file, a
+	// backup served, its Litestream folder lost) is behind any replica that holds
+	// something: Litestream would take the replica's last position as its own and
+	// write the older state over it.
+	if remote > uint64(local.TXID) {
 		return nil, fmt.Errorf("replica %s is ahead of this database (transaction %d there, %d here): another primary wrote there; replicate to a new path", t.URL, remote, local.TXID)
 	}
 	if owner == "" {
@@ -130,16 +134,19 @@ func (rep *Replicator) run(ctx context.Context) {
 // observe compares the database's position with the replica's (both in memory).
 func (rep *Replicator) observe() {
 	local, err := rep.ldb.Pos()
-	remote := rep.ldb.Replica.Pos()
+	remote := uint64(rep.ldb.Replica.Pos().TXID)
 	now := time.Now()
 	rep.mu.Lock()
+	// Litestream forgets its position after a failed sync (zero until the replica
+	// answers again); the replica still holds the last one it reached.
+	remote = max(remote, rep.status.Position)
 	if err == nil && (len(rep.seen) == 0 || uint64(local.TXID) > rep.seen[len(rep.seen)-1].txid) {
 		rep.seen = append(rep.seen, seenPos{now, uint64(local.TXID)})
 	}
-	for len(rep.seen) > 0 && rep.seen[0].txid <= uint64(remote.TXID) {
+	for len(rep.seen) > 0 && rep.seen[0].txid <= remote {
 		rep.seen = rep.seen[1:]
 	}
-	rep.status.Local, rep.status.Position = uint64(local.TXID), uint64(remote.TXID)
+	rep.status.Local, rep.status.Position = uint64(local.TXID), remote
 	rep.status.Lag, rep.status.Since = 0, time.Time{}
 	if len(rep.seen) > 0 {
 		rep.status.Lag, rep.status.Since = now.Sub(rep.seen[0].at).Truncate(time.Second), rep.seen[0].at

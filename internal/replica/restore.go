@@ -20,6 +20,9 @@ type Origin struct {
 	From    string    `json:"from"`
 	DataDir string    `json:"data_dir"`
 	At      time.Time `json:"at"`
+	// Checked: restore's check passed (serve refuses a restored database without
+	// it: the restore failed or was cut short, evidence may be missing).
+	Checked bool `json:"checked,omitempty"`
 }
 
 func originPath(dbPath string) string { return dbPath + ".origin" }
@@ -45,6 +48,29 @@ func writeOrigin(dbPath string, o Origin) error {
 		return err
 	}
 	return os.WriteFile(originPath(dbPath), append(b, '\n'), 0o600)
+}
+
+// MarkChecked records in the marker that restore's check passed.
+func MarkChecked(dbPath string) error {
+	o, err := ReadOrigin(dbPath)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return fmt.Errorf("replica: %s has no restore marker", originPath(dbPath))
+	}
+	o.Checked = true
+	return writeOrigin(dbPath, *o)
+}
+
+// Claim removes Litestream's follow position before serve first writes to a
+// database made by standby: standby then refuses to resume on it, even if serve
+// stops before its new epoch.
+func Claim(dbPath string) error {
+	if err := os.Remove(litestream.TXIDPath(dbPath)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // Served removes the marker and Litestream's follow position once serve has
@@ -135,7 +161,8 @@ func Standby(ctx context.Context, t *Target, dbPath, dataDir string, ready func(
 		if err != nil {
 			return err
 		}
-		if o == nil || o.MadeBy != "standby" {
+		_, err = os.Stat(litestream.TXIDPath(dbPath))
+		if o == nil || o.MadeBy != "standby" || err != nil {
 			return fmt.Errorf("%s has been served (or was not made by standby): standby will not resume on it; give a new --db", dbPath)
 		}
 		if o.From != t.URL {

@@ -47,7 +47,8 @@ func (s *Store) Epoch() string {
 	return ""
 }
 
-// loadContinuity caches the epoch and arms the id floor while no row has reached it.
+// loadContinuity caches the epoch and arms the id floor while either table has no
+// row that reached it (an incident past the floor says nothing of observations).
 func (s *Store) loadContinuity(ctx context.Context) error {
 	var epoch string
 	var floor int64
@@ -56,11 +57,12 @@ func (s *Store) loadContinuity(ctx context.Context) error {
 	}
 	s.epoch.Store(epoch)
 	if floor > 0 {
-		top, err := topRecordID(ctx, s.rw)
+		var low int64
+		err := s.rw.QueryRowContext(ctx, `SELECT min(coalesce((SELECT max(id) FROM incidents), 0), coalesce((SELECT max(id) FROM observations), 0))`).Scan(&low)
 		if err != nil {
-			return err
+			return fmt.Errorf("store: unable to read the highest record ids: %w", err)
 		}
-		if top < floor {
+		if low < floor {
 			s.idFloor.Store(floor)
 		}
 	}
@@ -154,11 +156,16 @@ func (t *Tx) newRecordID(table string) (any, error) {
 	return floor, nil
 }
 
-// holdsSealedData says whether any observer's personal data is sealed in the
-// database (serve then refuses to make a new sealing key).
+// holdsSealedData says whether anything in the database is sealed with the
+// personal-data key: observers' contacts, messages' senders, gateways' secrets,
+// two-factor secrets, secret settings (serve then refuses to make a new key).
 func holdsSealedData(ctx context.Context, db *sql.DB) (bool, error) {
 	var n int
-	err := db.QueryRowContext(ctx, "SELECT EXISTS(SELECT 1 FROM observer_contacts)").Scan(&n)
+	err := db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM observer_contacts)
+		OR EXISTS(SELECT 1 FROM messages)
+		OR EXISTS(SELECT 1 FROM sms_gateways)
+		OR EXISTS(SELECT 1 FROM users WHERE totp_secret LIKE ?)
+		OR EXISTS(SELECT 1 FROM settings WHERE key LIKE '%.secret')`, sealedPrefix+"%").Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: unable to look for sealed data: %w", err)
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,108 @@ func TestNoNewSealingKeyForSealedData(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, personalKeyFile)); err == nil {
 		t.Fatal("a new key was made")
+	}
+}
+
+// Not only contacts are sealed: a gateway's secrets, a secret setting, a two-factor
+// secret and a message's sender are too, and each alone keeps serve from making a
+// new key that would leave it unreadable.
+func TestNoNewSealingKeyForAnySealedData(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string]func(s *Store) error{
+		"gateway": func(s *Store) error {
+			_, err := s.AddGateway(ctx, Gateway{Name: "gw", Kind: "generic", GatewaySecrets: GatewaySecrets{Secret: "s3cret"}}, report.User{})
+			return err
+		},
+		"setting": func(s *Store) error {
+			return s.SaveSettings(ctx, map[string]string{SettingMailPassword: "hunter2"}, report.User{})
+		},
+		"totp": func(s *Store) error {
+			var uid int64
+			err := s.Write(ctx, func(tx *Tx) error {
+				var err error
+				uid, err = CreateUser(tx, NewUser{Login: "admin1", Password: "correct horse battery", Role: report.RoleAdmin}, report.User{})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return s.SetTOTPSecret(ctx, uid, "JBSWY3DPEHPK3PXP", report.User{})
+		},
+		"message": func(s *Store) error {
+			return s.Write(ctx, func(tx *Tx) error {
+				_, err := s.insertMessage(tx, Inbound{Channel: "sms", ExternalID: "m1", Sender: "+77011234567", Text: "hello",
+					ReceivedAt: tx.Now()}, "k", "t", Reading{Status: MsgUnknownSender})
+				return err
+			})
+		},
+	}
+	for name, seal := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := openTest(t)
+			if err := seal(s); err != nil {
+				t.Fatal(err)
+			}
+			path, data := s.Path(), s.DataDir()
+			s.Close()
+			if err := os.Remove(filepath.Join(data, personalKeyFile)); err != nil {
+				t.Fatal(err)
+			}
+			s2, err := Open(ctx, Options{Path: path, DataDir: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			if err := s2.SealingKeyMissing(); err == nil || !strings.Contains(err.Error(), "refusing to make a new key") {
+				t.Fatalf("sealed %s without its key: %v", name, err)
+			}
+			if _, err := os.Stat(filepath.Join(data, personalKeyFile)); err == nil {
+				t.Fatal("a new key was made")
+			}
+		})
+	}
+}
+
+// The id floor stays armed across a restart for the table that has not reached it
+// yet: an incident past the floor does not let the next observation take an id
+// the lost primary may have handed out.
+func TestEpochFloorPerTableAfterRestart(t *testing.T) {
+	f := newReviewFixture(t)
+	ctx := context.Background()
+	f.incident("A")
+	if _, err := f.s.NewEpoch(ctx, "restored"); err != nil {
+		t.Fatal(err)
+	}
+	floor := f.s.idFloor.Load()
+	err := f.s.Write(ctx, func(tx *Tx) error {
+		id, err := tx.newRecordID("incidents")
+		if err != nil || id != floor {
+			return fmt.Errorf("first incident id %v, want %d (%v)", id, floor, err)
+		}
+		_, err = tx.exec(`UPDATE incidents SET id = ? WHERE id = (SELECT max(id) FROM incidents)`, floor)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, data := f.s.Path(), f.s.DataDir()
+	f.s.Close()
+	s2, err := Open(ctx, Options{Path: path, DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	err = s2.Write(ctx, func(tx *Tx) error {
+		if id, err := tx.newRecordID("observations"); err != nil || id != floor {
+			return fmt.Errorf("first observation id after a restart %v, want %d (%v)", id, floor, err)
+		}
+		if id, err := tx.newRecordID("incidents"); err != nil || id != nil {
+			return fmt.Errorf("next incident id after a restart %v, want SQLite's next (%v)", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
