@@ -41,7 +41,7 @@ type reqState struct {
 	csrf    string
 	lang    string
 	loc     *i18n.Localizer
-	path    string
+	path    string // where the language switch returns to (backURI)
 	flash   string
 	api     bool
 	// replicaBehind is, for an administrator, how many seconds the replica is
@@ -86,7 +86,7 @@ func (s *Server) base(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		start := time.Now()
 		req := c.Request()
-		st := &reqState{id: newID(), path: req.URL.Path}
+		st := &reqState{id: newID(), path: backURI(req)}
 		st.texts.s, st.texts.c = s, c
 		h := c.Response().Header()
 		h.Set("X-Request-Id", st.id)
@@ -289,6 +289,19 @@ func (s *Server) clearCookie(c echo.Context, name string) {
 // flash shows a message (a catalogue key) on the next page, after a redirect.
 func (s *Server) flash(c echo.Context, key string) {
 	s.setCookie(c, flashCookie, key, 60)
+}
+
+// backURI is the page to show again after a language switch: a GET page with its
+// query (the phase and station of a form, a list's filters); after a form post, the
+// page the form was on, if it was on this site.
+func backURI(req *http.Request) string {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return req.URL.RequestURI()
+	}
+	if ref, err := url.Parse(req.Referer()); err == nil && ref.Host == req.Host && ref.Path != "" {
+		return ref.RequestURI()
+	}
+	return req.URL.Path
 }
 
 // localPath keeps a redirect target on this site: anything else becomes "/".

@@ -111,6 +111,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case http.StatusMethodNotAllowed:
 		key = "error.not_found"
 	}
+	// The language switch of an error page leaves the query out: a refusal does not
+	// repeat what was asked for (a station code of another region, say).
+	st.path = c.Request().URL.Path
 	if rerr := s.render(c, status, errorPage(status, key, st.id)); rerr != nil {
 		s.log.Error("error page failed", "request_id", st.id, "err", rerr)
 		c.NoContent(status)

@@ -67,8 +67,11 @@ func fingerprintSVG(ctx context.Context, h *results.Histograms, label string) te
 	const cell = 4
 	size := results.CoarseBins * cell
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart square" data-testid="fingerprint" viewBox="%d 0 %d %d" role="img" aria-label="%s">`,
-		-fingerprintPad, size+fingerprintPad, size+fingerprintPad, html.EscapeString(label))
+	// The margins: axis numbers on the left and below, and room for half of the last
+	// ones ("100") above and on the right.
+	const edge = 12
+	fmt.Fprintf(&b, `<svg class="chart square" data-testid="fingerprint" viewBox="%d %d %d %d" role="img" aria-label="%s">`,
+		-fingerprintPad, -edge, size+fingerprintPad+edge, size+fingerprintPad+edge, html.EscapeString(label))
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%d" height="%d" fill="#fff" stroke="#ccc"/>`, size, size)
 	logPeak := math.Log1p(float64(peak))
 	for ti := range h.Fingerprint {

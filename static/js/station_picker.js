@@ -18,6 +18,12 @@
     if (!list) {
       return;
     }
+    // Without this script the hint asks for a code; searching by name or address is ours.
+    var label = input.id ? document.querySelector('label[for="' + input.id + '"]') : null;
+    var hint = label ? label.querySelector("[data-search-hint]") : null;
+    if (hint) {
+      hint.textContent = hint.getAttribute("data-search-hint");
+    }
     input.addEventListener("input", function () {
       if (other && input.value.trim() !== "") {
         other.checked = true;
