@@ -26,6 +26,9 @@ type mfaForm struct {
 	URL    string
 	Error  string
 	Forced bool
+	// Replace: the account has a second factor already, and replacing it takes a
+	// code from it (a session taken over must not put in a secret of its own).
+	Replace bool
 }
 
 func (s *Server) mfaEnrolPage(c echo.Context) error {
@@ -37,7 +40,7 @@ func (s *Server) mfaEnrolPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, mfaEnrolPage(mfaForm{Secret: key.Secret(), URL: key.URL(), Forced: mfaRequired(u)}))
+	return s.render(c, http.StatusOK, mfaEnrolPage(mfaForm{Secret: key.Secret(), URL: key.URL(), Forced: mfaRequired(u), Replace: u.TOTPSecret != ""}))
 }
 
 func (s *Server) mfaEnrol(c echo.Context) error {
@@ -50,17 +53,38 @@ func (s *Server) mfaEnrol(c echo.Context) error {
 	secret := strings.TrimSpace(c.FormValue("secret"))
 	code := strings.TrimSpace(c.FormValue("code"))
 	ctx := c.Request().Context()
-	err := storage.ErrWrongCode
-	if secret != "" {
-		err = s.store.EnableTOTP(ctx, st.user.ID, secret, code, *st.user)
-	}
-	if errors.Is(err, storage.ErrWrongCode) {
+	again := func(status int, errKey string) error {
 		key, _ := otp.NewKeyFromURL("otpauth://totp/Observer:" + st.user.Login + "?secret=" + secret + "&issuer=Observer")
 		url := ""
 		if key != nil {
 			url = key.URL()
 		}
-		return s.render(c, http.StatusUnprocessableEntity, mfaEnrolPage(mfaForm{Secret: secret, URL: url, Error: "mfa.wrong_code", Forced: mfaRequired(st.user)}))
+		return s.render(c, status, mfaEnrolPage(mfaForm{Secret: secret, URL: url, Error: errKey, Forced: mfaRequired(st.user),
+			Replace: st.user.TOTPSecret != ""}))
+	}
+	if st.user.TOTPSecret != "" {
+		// Replacing the second factor takes a code from the current one, throttled
+		// as the sign-in's is.
+		ip := throttleAddr(c.RealIP())
+		if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
+			return again(http.StatusTooManyRequests, "auth.throttled")
+		}
+		err := s.store.CheckTOTP(ctx, st.user.ID, strings.TrimSpace(c.FormValue("current_code")))
+		if errors.Is(err, storage.ErrWrongCode) {
+			s.throttle.fail(st.user.Login, ip)
+			return again(http.StatusUnprocessableEntity, "mfa.wrong_current_code")
+		}
+		if err != nil {
+			return err
+		}
+		s.throttle.succeed(st.user.Login, ip)
+	}
+	err := storage.ErrWrongCode
+	if secret != "" {
+		err = s.store.EnableTOTP(ctx, st.user.ID, secret, code, *st.user)
+	}
+	if errors.Is(err, storage.ErrWrongCode) {
+		return again(http.StatusUnprocessableEntity, "mfa.wrong_code")
 	}
 	if err != nil {
 		return err

@@ -102,3 +102,39 @@ func TestObserverCannotRevokeSessions(t *testing.T) {
 		t.Fatalf("observer on /sessions: %d", resp.StatusCode)
 	}
 }
+
+// Replacing a second factor takes a code from the current one: a session someone
+// took over cannot put in a secret of its own. The new secret is shown again with
+// the reason, and nothing changes until both codes are right.
+func TestReplacingSecondFactorTakesTheCurrentCode(t *testing.T) {
+	h := newHarness(t)
+	c, _ := adminClient(h, "chief")
+	old := h.secrets["chief"]
+	_, body := c.get("/account/2fa")
+	m := secretRe.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, `name="current_code"`) {
+		t.Fatalf("the page asks for no current code: %s", body)
+	}
+	fresh := m[1]
+	for _, current := range []string{"", "000000"} {
+		resp, body := c.post("/account/2fa", url.Values{"secret": {fresh}, "code": {h.clock.code(fresh)}, "current_code": {current}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, fresh) {
+			t.Fatalf("current code %q: %d", current, resp.StatusCode)
+		}
+	}
+	resp, _ := c.post("/account/2fa", url.Values{"secret": {fresh}, "code": {h.clock.code(fresh)}, "current_code": {h.clock.code(old)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("with the current code: %d", resp.StatusCode)
+	}
+	// The new secret is the one a sign-in now takes.
+	c2 := h.client()
+	c2.get("/login")
+	c2.post("/login", url.Values{"login": {"chief"}, "password": {testPassword}})
+	c2.get("/login/2fa")
+	if resp, _ := c2.post("/login/2fa", url.Values{"code": {h.clock.code(old)}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the old secret still signs in: %d", resp.StatusCode)
+	}
+	if resp, _ := c2.post("/login/2fa", url.Values{"code": {h.clock.code(fresh)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the new secret does not sign in: %d", resp.StatusCode)
+	}
+}
