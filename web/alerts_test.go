@@ -99,7 +99,7 @@ func TestAdminAlertsPageShowsFailures(t *testing.T) {
 	if m == nil {
 		t.Fatal("no TOTP secret shown")
 	}
-	code := h.clock.code(m[1]) // at the store's clock, as the harness makes codes
+	code := h.clock.code(m[1])                      // at the store's clock, as the harness makes codes
 	current := h.clock.code(h.secrets[admin.Login]) // replacing the secret login enrolled
 	if resp, _ := c.post("/account/2fa", url.Values{"secret": {m[1]}, "code": {code}, "current_code": {current}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("enrol: %d", resp.StatusCode)
