@@ -132,10 +132,9 @@ func (s *Server) telegramUpdate(ctx context.Context, b *tgbot.Client, upd *model
 	default:
 		ch.user = &u
 	}
-	// The account's language, else the observers CSV's, else Russian (intake.md).
 	lang := "ru"
 	if ch.user != nil {
-		if lang, err = s.tgLang(ctx, *ch.user); err != nil {
+		if lang, err = s.store.UserLang(ctx, ch.user.ID); err != nil {
 			return err
 		}
 	}
@@ -147,25 +146,6 @@ func (s *Server) telegramUpdate(ctx context.Context, b *tgbot.Client, upd *model
 		return s.telegramButton(ctx, ch, upd.CallbackQuery.Data)
 	}
 	return s.telegramMessage(ctx, ch, upd.Message)
-}
-
-// tgLang is the language a linked account is answered in: the account's, else
-// (an observer's) the observers CSV's, else Russian.
-func (s *Server) tgLang(ctx context.Context, u report.User) (string, error) {
-	lang, err := s.store.UserLang(ctx, u.ID)
-	if err != nil || lang != "" {
-		return lang, err
-	}
-	if u.ObserverID != 0 {
-		snd, ok, err := s.store.SenderByObserver(ctx, u.ObserverID, time.Now())
-		if err != nil {
-			return "", err
-		}
-		if ok && snd.Lang != "" {
-			return snd.Lang, nil
-		}
-	}
-	return "ru", nil
 }
 
 // telegramMessage handles a text, photo, video or document.
@@ -263,9 +243,7 @@ func (s *Server) telegramStart(ctx context.Context, ch *tgChat, token string) er
 	if err != nil {
 		return err
 	}
-	if lang != "" {
-		ch.tr = i18n.New(lang)
-	}
+	ch.tr = i18n.New(lang)
 	if u.Role == report.RoleObserver {
 		return ch.say(ctx, "tg.linked_observer", "Login", u.Login)
 	}

@@ -202,10 +202,12 @@ func setLang(tx *Tx, userID int64, lang string) error {
 	return nil
 }
 
-// UserLang is the language a user last chose for messages ("" when never).
+// UserLang is the language a user's messages are answered in: the one they last
+// chose, else (an observer) the observers CSV's, else Russian (intake.md).
 func (s *Store) UserLang(ctx context.Context, userID int64) (string, error) {
 	var l string
-	if err := s.ro.QueryRowContext(ctx, "SELECT lang FROM users WHERE id = ?", userID).Scan(&l); err != nil {
+	if err := s.ro.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(u.lang, ''), o.language, 'ru') FROM users u
+		LEFT JOIN observers o ON o.id = u.observer_id WHERE u.id = ?`, userID).Scan(&l); err != nil {
 		return "", fmt.Errorf("store: unable to read a language: %w", err)
 	}
 	return l, nil
