@@ -58,8 +58,7 @@ func (s *Server) telegramElection(ctx context.Context, u report.User) (report.El
 		if err != nil {
 			return report.Election{}, err
 		}
-		if d, err := time.ParseInLocation("2006-01-02", el.Date, zone); err == nil &&
-			!now.Before(d.AddDate(0, 0, -1)) && now.Before(d.AddDate(0, 0, 2)) {
+		if report.HeldAround(el.Date, now, zone) {
 			return el, nil
 		}
 	}

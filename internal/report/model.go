@@ -37,6 +37,17 @@ type Election struct {
 	CreatedAt time.Time
 }
 
+// HeldAround reports whether an election dated date (YYYY-MM-DD) is held within a
+// day of now in its zone (zone: the election's): the day before it to the day
+// after it, the window in which a message is taken to be for it.
+func HeldAround(date string, now time.Time, zone *time.Location) bool {
+	d, err := time.ParseInLocation("2006-01-02", date, zone)
+	if err != nil {
+		return false
+	}
+	return !now.Before(d.AddDate(0, 0, -1)) && now.Before(d.AddDate(0, 0, 2))
+}
+
 // DefaultElectionZone is an election's zone when its creator names none.
 const DefaultElectionZone = "Asia/Almaty"
 

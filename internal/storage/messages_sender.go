@@ -88,7 +88,7 @@ func (s *Store) sender(ctx context.Context, from string, arg any, now time.Time)
 			if err != nil {
 				return Sender{}, false, err
 			}
-			today = heldAround(c.e.Date, now, zone)
+			today = report.HeldAround(c.e.Date, now, zone)
 		}
 		switch {
 		case best < 0 || cands[best].e.ID == 0:
@@ -144,16 +144,6 @@ func scanUserLang(row *sql.Row, lang *string) (report.User, error) {
 	u.CreatedAt = parseTime(created)
 	u.DisabledAt = parseTimePtr(disabled)
 	return u, err
-}
-
-// heldAround reports whether an election dated date (YYYY-MM-DD) is held within a
-// day of now in its zone.
-func heldAround(date string, now time.Time, zone *time.Location) bool {
-	d, err := time.ParseInLocation("2006-01-02", date, zone)
-	if err != nil {
-		return false
-	}
-	return !now.Before(d.AddDate(0, 0, -1)) && now.Before(d.AddDate(0, 0, 2))
 }
 
 // StationByKey finds a station of the election whose intake.StationKey is that of typed (a code as typed, or its key):
