@@ -63,21 +63,15 @@ func (s *Server) mfaEnrol(c echo.Context) error {
 			Replace: st.user.TOTPSecret != ""}))
 	}
 	if st.user.TOTPSecret != "" {
-		// Replacing the second factor takes a code from the current one, throttled
-		// as the sign-in's is.
-		ip := throttleAddr(c.RealIP())
-		if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
+		// Replacing the second factor takes a code from the current one.
+		switch ok, throttled, err := s.checkCode(c, *st.user, strings.TrimSpace(c.FormValue("current_code"))); {
+		case err != nil:
+			return err
+		case throttled:
 			return again(http.StatusTooManyRequests, "auth.throttled")
-		}
-		err := s.store.CheckTOTP(ctx, st.user.ID, strings.TrimSpace(c.FormValue("current_code")))
-		if errors.Is(err, storage.ErrWrongCode) {
-			s.throttle.fail(st.user.Login, ip)
+		case !ok:
 			return again(http.StatusUnprocessableEntity, "mfa.wrong_current_code")
 		}
-		if err != nil {
-			return err
-		}
-		s.throttle.succeed(st.user.Login, ip)
 	}
 	err := storage.ErrWrongCode
 	if secret != "" {
@@ -98,6 +92,25 @@ func (s *Server) mfaEnrol(c echo.Context) error {
 	return seeOther(c, "/")
 }
 
+// checkCode checks a code of u's second factor, throttled by account and address
+// as the sign-in's password is (throttled: not checked).
+func (s *Server) checkCode(c echo.Context, u report.User, code string) (ok, throttled bool, err error) {
+	ip := throttleAddr(c.RealIP())
+	if blocked, _ := s.throttle.blocked(u.Login, ip); blocked {
+		return false, true, nil
+	}
+	err = s.store.CheckTOTP(c.Request().Context(), u.ID, code)
+	if errors.Is(err, storage.ErrWrongCode) {
+		s.throttle.fail(u.Login, ip)
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	s.throttle.succeed(u.Login, ip)
+	return true, false, nil
+}
+
 func (s *Server) mfaLoginPage(c echo.Context) error {
 	if !state(c).needsMFA() {
 		return seeOther(c, "/")
@@ -110,20 +123,15 @@ func (s *Server) mfaLogin(c echo.Context) error {
 	if !st.needsMFA() {
 		return seeOther(c, "/")
 	}
-	ip := throttleAddr(c.RealIP())
-	if blocked, _ := s.throttle.blocked(st.user.Login, ip); blocked {
-		return s.render(c, http.StatusTooManyRequests, mfaLoginPage("auth.throttled"))
-	}
-	err := s.store.CheckTOTP(c.Request().Context(), st.user.ID, c.FormValue("code"))
-	if err != nil && !errors.Is(err, storage.ErrWrongCode) {
+	switch ok, throttled, err := s.checkCode(c, *st.user, c.FormValue("code")); {
+	case err != nil:
 		return err
-	}
-	if err != nil {
-		s.throttle.fail(st.user.Login, ip)
+	case throttled:
+		return s.render(c, http.StatusTooManyRequests, mfaLoginPage("auth.throttled"))
+	case !ok:
 		s.auditLoginFailure(c, st.user.Login)
 		return s.render(c, http.StatusUnauthorized, mfaLoginPage("mfa.wrong_code"))
 	}
-	s.throttle.succeed(st.user.Login, ip)
 	if err := s.store.MarkSessionMFA(c.Request().Context(), st.session.ID, *st.user); err != nil {
 		return err
 	}
